@@ -1,0 +1,1 @@
+"""Benchmarks of mock-ksef (not part of the test suite): ``python -m benchmarks``."""

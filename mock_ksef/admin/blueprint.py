@@ -1,0 +1,58 @@
+"""The control API under ``/_mock`` (a prefix no KSeF path can take)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, jsonify, request
+
+from mock_ksef import __version__
+from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.http.context import services
+from mock_ksef.timefmt import iso
+
+bp = Blueprint("mock_admin", __name__, url_prefix="/_mock")
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness: the server answers and its store is reachable."""
+    svc = services()
+    svc.store.get("health", "probe")
+    return jsonify({"status": "ok", "version": __version__, "time": iso(svc.now())})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Forget all state and reseed the random generator."""
+    svc = services()
+    svc.store.reset()
+    svc.reseed(svc.settings.seed)
+    return jsonify({"status": "reset"})
+
+
+@bp.get("/clock")
+def get_clock() -> Response:
+    """The mock's current time and clock kind."""
+    svc = services()
+    return jsonify({"now": iso(svc.now()), "kind": getattr(svc.clock, "kind", "custom")})
+
+
+@bp.post("/clock")
+def set_clock() -> Response:
+    """Move the clock: ``{"moveTo": ISO}`` or ``{"shiftSeconds": N}``."""
+    svc = services()
+    body = request.get_json(silent=True) or {}
+    clock = svc.clock
+    if not hasattr(clock, "move_to") or not hasattr(clock, "shift"):
+        raise ValidationFailed("the system clock cannot be moved; start with --clock frozen")
+    try:
+        if "moveTo" in body:
+            clock.move_to(datetime.fromisoformat(str(body["moveTo"])))
+        elif "shiftSeconds" in body:
+            clock.shift(timedelta(seconds=float(body["shiftSeconds"])))
+        else:
+            raise ValidationFailed("send moveTo (ISO 8601 with offset) or shiftSeconds")
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(str(exc)) from exc
+    return jsonify({"now": iso(svc.now()), "kind": getattr(clock, "kind", "custom")})

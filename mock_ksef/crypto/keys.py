@@ -1,0 +1,145 @@
+"""The mock's own key pairs and self-signed certificates.
+
+Three RSA-2048 pairs: ``KsefTokenEncryption`` and ``SymmetricKeyEncryption`` (published by
+``GET /security/public-key-certificates``) and one that signs UPO documents. They are made
+on first start and kept as PEM files (private key, then certificate) in ``state_dir/keys``,
+or read from a user's ``keys_dir``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from mock_ksef.crypto.digest import b64
+
+KSEF_TOKEN_USAGE = "KsefTokenEncryption"
+SYMMETRIC_KEY_USAGE = "SymmetricKeyEncryption"
+UPO_SIGNING = "UpoSigning"
+
+_FILES = {
+    KSEF_TOKEN_USAGE: "ksef-token.pem",
+    SYMMETRIC_KEY_USAGE: "symmetric-key.pem",
+    UPO_SIGNING: "upo.pem",
+}
+#: Wide validity so that clients whose clock differs from the mock's still accept them.
+VALID_FROM = datetime(2024, 1, 1, tzinfo=UTC)
+VALID_TO = datetime(2099, 12, 31, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """A private key with its certificate and the KSeF identifiers of both."""
+
+    usage: str
+    private_key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+
+    @property
+    def certificate_der(self) -> bytes:
+        """The certificate, DER-encoded."""
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+    @property
+    def certificate_id(self) -> str:
+        """Base64 SHA-256 of the certificate DER."""
+        return b64(hashlib.sha256(self.certificate_der).digest())
+
+    @property
+    def public_key_id(self) -> str:
+        """Base64 SHA-256 of the SubjectPublicKeyInfo DER."""
+        spki = self.certificate.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return b64(hashlib.sha256(spki).digest())
+
+    def to_pem(self) -> bytes:
+        """Private key (PKCS#8) followed by the certificate."""
+        key = self.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return key + self.certificate.public_bytes(serialization.Encoding.PEM)
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The mock's three key pairs."""
+
+    ksef_token: KeyPair
+    symmetric_key: KeyPair
+    upo: KeyPair
+
+    @property
+    def published(self) -> tuple[KeyPair, KeyPair]:
+        """The pairs announced to clients."""
+        return (self.ksef_token, self.symmetric_key)
+
+    def by_public_key_id(self, public_key_id: str) -> KeyPair | None:
+        """The published pair with this ``publicKeyId``."""
+        return next((p for p in self.published if p.public_key_id == public_key_id), None)
+
+
+def generate_pair(usage: str) -> KeyPair:
+    """A fresh RSA-2048 key and a self-signed certificate for ``usage``."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Ministerstwo Finansów (mock-ksef)"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, usage),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
+        ]
+    )
+    serial = int.from_bytes(hashlib.sha256(usage.encode()).digest()[:8], "big")
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(VALID_FROM)
+        .not_valid_after(VALID_TO)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return KeyPair(usage, key, cert)
+
+
+def load_pair(usage: str, pem: bytes) -> KeyPair:
+    """Read a PEM file holding a private key and its certificate."""
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{_FILES[usage]}: the key must be RSA")
+    cert = x509.load_pem_x509_certificate(pem)
+    return KeyPair(usage, key, cert)
+
+
+def load_or_create(folder: Path | None, user_folder: Path | None = None) -> KeyRing:
+    """Read the key ring from ``user_folder`` or ``folder``; create missing pairs in ``folder``.
+
+    Args:
+        folder: where generated keys are kept; ``None`` keeps them in memory only.
+        user_folder: keys supplied by the user, used in preference (never written).
+    """
+    pairs: dict[str, KeyPair] = {}
+    for usage, file_name in _FILES.items():
+        for source in (user_folder, folder):
+            if source is not None and (source / file_name).is_file():
+                pairs[usage] = load_pair(usage, (source / file_name).read_bytes())
+                break
+        else:
+            pairs[usage] = generate_pair(usage)
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / file_name
+                path.write_bytes(pairs[usage].to_pem())
+                path.chmod(0o600)
+    return KeyRing(pairs[KSEF_TOKEN_USAGE], pairs[SYMMETRIC_KEY_USAGE], pairs[UPO_SIGNING])

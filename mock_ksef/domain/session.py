@@ -1,0 +1,114 @@
+"""Session values and the texts of their status codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from mock_ksef.domain.auth import ContextId
+
+
+class SessionKind(StrEnum):
+    """``sessionType`` of ``GET /sessions``."""
+
+    ONLINE = "Online"
+    BATCH = "Batch"
+
+
+ONLINE_STATUS_TEXT: dict[int, str] = {
+    100: "Sesja interaktywna otwarta",
+    170: "Sesja interaktywna zamknięta",
+    200: "Sesja interaktywna przetworzona pomyślnie",
+    415: "Błąd odszyfrowania dostarczonego klucza",
+    440: "Sesja anulowana",
+    445: "Błąd weryfikacji, brak poprawnych faktur",
+}
+BATCH_STATUS_TEXT: dict[int, str] = {
+    100: "Sesja wsadowa rozpoczęta",
+    150: "Trwa przetwarzanie",
+    200: "Sesja wsadowa przetworzona pomyślnie",
+    405: "Błąd weryfikacji poprawności dostarczonych elementów paczki",
+    415: "Błąd odszyfrowania dostarczonego klucza",
+    420: "Przekroczony limit faktur w sesji",
+    430: "Błąd dekompresji pierwotnego archiwum",
+    435: "Błąd odszyfrowania zaszyfrowanych części archiwum",
+    440: "Sesja anulowana",
+    445: "Błąd weryfikacji, brak poprawnych faktur",
+    500: "Nieznany błąd ({statusCode})",
+}
+NO_INVOICES = "Nie przesłano faktur"
+SEND_TIME_EXCEEDED = "Przekroczono czas wysyłki"
+
+IN_PROGRESS = frozenset({100, 150, 170})
+
+
+def common_status(code: int) -> str:
+    """The ``CommonSessionStatus`` value of a session code."""
+    if code in IN_PROGRESS:
+        return "InProgress"
+    if code == 200:
+        return "Succeeded"
+    if code == 440:
+        return "Cancelled"
+    return "Failed"
+
+
+@dataclass(frozen=True)
+class FormCode:
+    """``formCode`` of a session."""
+
+    system_code: str
+    schema_version: str
+    value: str
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """One transition of a session's status, stamped with when it was due."""
+
+    code: int
+    at: datetime
+    cause: str
+
+
+@dataclass(frozen=True)
+class UpoPage:
+    """One page of a session UPO (the XML itself is a blob)."""
+
+    reference: str
+    number: int
+    first_ordinal: int
+    last_ordinal: int
+
+
+@dataclass(frozen=True)
+class Session:
+    """An online or batch session."""
+
+    reference: str
+    kind: SessionKind
+    context: ContextId
+    auth_reference: str
+    form_code: FormCode
+    created: datetime
+    updated: datetime
+    valid_until: datetime
+    status_code: int
+    status_details: tuple[str, ...] = ()
+    #: The unwrapped AES key and IV (Base64); empty when the key could not be unwrapped.
+    aes_key: str = ""
+    iv: str = ""
+    key_error: str = ""
+    closed_at: datetime | None = None
+    invoice_count: int = 0
+    successful_count: int = 0
+    failed_count: int = 0
+    upo_pages: tuple[UpoPage, ...] = ()
+    history: tuple[StatusEvent, ...] = ()
+
+    @property
+    def status_description(self) -> str:
+        """The spec's description of the current code."""
+        texts = ONLINE_STATUS_TEXT if self.kind is SessionKind.ONLINE else BATCH_STATUS_TEXT
+        return texts.get(self.status_code, "Nieznany błąd ({statusCode})")

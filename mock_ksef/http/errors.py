@@ -1,0 +1,130 @@
+"""Error rendering: every failure leaves in the spec's format, never as a traceback.
+
+* 400 and 429: ``ExceptionResponse`` / the legacy 429 body by default, problem+json when
+  the request sends ``X-Error-Format: problem-details``;
+* 401, 403 and 410: always problem+json.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from mock_ksef.domain.errors import Forbidden, Gone, KsefError, Unauthorized, ValidationFailed
+from mock_ksef.http.context import services
+from mock_ksef.timefmt import iso
+
+log = logging.getLogger("mock_ksef")
+PROBLEM_JSON = "application/problem+json"
+
+
+def wants_problem_details() -> bool:
+    """Whether the client asked for problem+json error bodies."""
+    return request.headers.get("X-Error-Format", "").strip().lower() == "problem-details"
+
+
+def _trace_id() -> str:
+    return services().ids.hex_token(16)
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    body: dict[str, Any] = {
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        "traceId": _trace_id(),
+        "timestamp": iso(services().now()),
+        **extra,
+    }
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    return response
+
+
+def render_ksef_error(error: KsefError) -> Response:
+    """400 in the format the client asked for."""
+    if wants_problem_details():
+        return _problem(
+            400,
+            "Bad Request",
+            error.description,
+            errors=[
+                {"code": error.code, "description": error.description, "details": error.details}
+            ],
+        )
+    svc = services()
+    body = {
+        "exception": {
+            "exceptionDetailList": [
+                {
+                    "exceptionCode": error.code,
+                    "exceptionDescription": error.description,
+                    "details": error.details or None,
+                }
+            ],
+            "referenceNumber": None,
+            "serviceCode": f"00-{svc.ids.hex_token(16)}-{svc.ids.hex_token(8)}-00",
+            "serviceCtx": "srvMOCK",
+            "serviceName": "mock-ksef",
+            "timestamp": iso(svc.now()),
+        }
+    }
+    response = jsonify(body)
+    response.status_code = 400
+    return response
+
+
+def render_too_many_requests(retry_after: int, detail: str) -> Response:
+    """429 with ``Retry-After``, in the format the client asked for."""
+    if wants_problem_details():
+        response = _problem(429, "Too Many Requests", detail)
+    else:
+        response = jsonify(
+            {"status": {"code": 429, "description": "Too Many Requests", "details": [detail]}}
+        )
+        response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install handlers that turn every exception into a spec-shaped response."""
+
+    @app.errorhandler(KsefError)
+    def _ksef(error: KsefError) -> Response:
+        return render_ksef_error(error)
+
+    @app.errorhandler(Unauthorized)
+    def _unauthorized(error: Unauthorized) -> Response:
+        return _problem(401, "Unauthorized", error.detail)
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(error: Forbidden) -> Response:
+        extra: dict[str, Any] = {"reasonCode": error.reason_code}
+        if error.security:
+            extra["security"] = {k: list(v) for k, v in error.security.items()}
+        return _problem(403, "Forbidden", error.detail, **extra)
+
+    @app.errorhandler(Gone)
+    def _gone(error: Gone) -> Response:
+        return _problem(410, "Gone", error.detail)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        # Unknown routes and methods keep their HTTP status (as the real gateway does);
+        # oversized or unreadable bodies are a 400 with 21405, as the spec has no 413.
+        if isinstance(error, NotFound | MethodNotAllowed):
+            return _problem(error.code or 404, error.name, error.description or error.name)
+        return render_ksef_error(
+            ValidationFailed(f"{error.code} {error.name}: {error.description}")
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _problem(500, "Internal Server Error", f"{type(error).__name__}: {error}")

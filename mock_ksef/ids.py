@@ -1,0 +1,80 @@
+"""Identifiers: KSeF reference numbers and KSeF numbers with their CRC-8 checksums.
+
+Reference number: ``YYYYMMDD-TT-HHHHHHHHHH-HHHHHHHHHH-CC`` (36 characters).
+KSeF number: ``NIP-YYYYMMDD-XXXXXXXXXXXX-CC`` (35 characters).
+``CC`` is CRC-8 (polynomial 0x07, initial value 0, no reflection, no final XOR) over
+the characters before the last dash, as two upper-case hex digits.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from mock_ksef.timefmt import warsaw_date
+
+
+def crc8(data: bytes) -> int:
+    """CRC-8 with polynomial 0x07 and initial value 0 (CRC-8/SMBUS)."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+def with_checksum(body: str) -> str:
+    """Append ``-CC`` to ``body``."""
+    return f"{body}-{crc8(body.encode('ascii')):02X}"
+
+
+def has_valid_checksum(number: str) -> bool:
+    """Tell whether a reference or KSeF number ends in the right CRC-8."""
+    body, _, cc = number.rpartition("-")
+    return bool(body) and with_checksum(body) == number and len(cc) == 2
+
+
+class RefType(StrEnum):
+    """Two-letter type codes of reference numbers."""
+
+    CHALLENGE = "CR"
+    AUTH = "AU"
+    ONLINE_SESSION = "SO"
+    BATCH_SESSION = "SB"
+    INVOICE = "EE"
+    UPO = "EU"
+    KSEF_TOKEN = "EC"
+
+
+REFERENCE_RE = re.compile(r"^\d{8}-[0-9A-Z]{2}-[0-9A-F]{10}-[0-9A-F]{10}-[0-9A-F]{2}$")
+KSEF_NUMBER_RE = re.compile(r"^\d{10}-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}$")
+
+
+@dataclass
+class IdFactory:
+    """Makes identifiers from a seeded random generator and a persistent sequence.
+
+    The sequence number (from the store) keeps identifiers unique across restarts
+    of a server that keeps its state; the random part makes them look like KSeF's.
+    """
+
+    rng: random.Random
+
+    def reference(self, kind: RefType, when: datetime, sequence: int) -> str:
+        """A reference number of type ``kind`` created at ``when``."""
+        first = f"{sequence:010X}"[-10:]
+        second = f"{self.rng.getrandbits(40):010X}"
+        return with_checksum(f"{warsaw_date(when)}-{kind.value}-{first}-{second}")
+
+    def ksef_number(self, seller_nip: str, when: datetime, sequence: int) -> str:
+        """A KSeF number for an invoice of ``seller_nip`` accepted at ``when``."""
+        technical = f"{sequence:06X}"[-6:] + f"{self.rng.getrandbits(24):06X}"
+        return with_checksum(f"{seller_nip}-{warsaw_date(when)}-{technical}")
+
+    def hex_token(self, nbytes: int) -> str:
+        """Random hex text (trace ids and the like)."""
+        return f"{self.rng.getrandbits(nbytes * 8):0{nbytes * 2}x}"

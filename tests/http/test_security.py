@@ -1,0 +1,38 @@
+"""``GET /security/public-key-certificates``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def test_publishes_one_rsa_certificate_per_usage(client, keyring):
+    """Both usages are published with ids computed from the certificate and its key."""
+    response = client.get("/v2/security/public-key-certificates")
+    assert response.status_code == 200
+    by_usage = {item["usage"][0]: item for item in response.json}
+    assert sorted(by_usage) == ["KsefTokenEncryption", "SymmetricKeyEncryption"]
+    for item in by_usage.values():
+        der = base64.b64decode(item["certificate"])
+        cert = x509.load_der_x509_certificate(der)
+        spki = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        assert item["certificateId"] == base64.b64encode(hashlib.sha256(der).digest()).decode()
+        assert item["publicKeyId"] == base64.b64encode(hashlib.sha256(spki).digest()).decode()
+        public_key = cert.public_key()
+        assert isinstance(public_key, rsa.RSAPublicKey)
+        assert public_key.key_size >= 2048
+    assert by_usage["SymmetricKeyEncryption"]["publicKeyId"] == keyring.symmetric_key.public_key_id
+
+
+def test_served_under_both_prefixes(client):
+    """The same document is served under /v2 and /api/v2."""
+    assert (
+        client.get("/api/v2/security/public-key-certificates").json
+        == client.get("/v2/security/public-key-certificates").json
+    )
