@@ -14,6 +14,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from mock_ksef.crypto.envelope import rsa_oaep_encrypt
 
@@ -39,7 +40,7 @@ class Login:
 
 def ksef_token_public_key(client: FlaskClient) -> tuple[str, rsa.RSAPublicKey]:
     """The published ``KsefTokenEncryption`` key: its ``publicKeyId`` and RSA public key."""
-    entries: list[dict[str, Any]] = client.get(f"{API}/security/public-key-certificates").json
+    entries = body(client.get(f"{API}/security/public-key-certificates"))
     entry = next(e for e in entries if "KsefTokenEncryption" in e["usage"])
     cert = x509.load_der_x509_certificate(base64.b64decode(entry["certificate"]))
     key = cert.public_key()
@@ -50,6 +51,11 @@ def ksef_token_public_key(client: FlaskClient) -> tuple[str, rsa.RSAPublicKey]:
 def encrypt_token(key: rsa.RSAPublicKey, token: str, timestamp_ms: int) -> str:
     """``encryptedToken``: Base64 RSA-OAEP-SHA-256 of ``token|timestampMs``."""
     return base64.b64encode(rsa_oaep_encrypt(key, f"{token}|{timestamp_ms}".encode())).decode()
+
+
+def body(response: TestResponse) -> Any:
+    """The JSON body of a test-client response (``Any`` for convenient indexing)."""
+    return response.get_json()
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -65,17 +71,17 @@ def start_ksef_token_auth(
     context: dict[str, str] | None = None,
 ) -> tuple[str, str]:
     """Challenge and ``POST /auth/ksef-token``; returns (AU reference, operation token)."""
-    challenge = client.post(f"{API}/auth/challenge").json
+    challenge = body(client.post(f"{API}/auth/challenge"))
     key_id, key = ksef_token_public_key(client)
-    body = {
+    request = {
         "challenge": challenge["challenge"],
         "contextIdentifier": context or {"type": "Nip", "value": nip},
         "encryptedToken": encrypt_token(key, token or sample_token(nip), challenge["timestampMs"]),
         "publicKeyId": key_id,
     }
-    response = client.post(f"{API}/auth/ksef-token", json=body)
+    response = client.post(f"{API}/auth/ksef-token", json=request)
     assert response.status_code == 202, response.get_data(as_text=True)
-    init = response.json
+    init = body(response)
     return init["referenceNumber"], init["authenticationToken"]["token"]
 
 
@@ -85,12 +91,12 @@ def full_login(client: FlaskClient, nip: str, *, token: str | None = None) -> Lo
     for _ in range(20):
         status = client.get(f"{API}/auth/{reference}", headers=bearer(op_token))
         assert status.status_code == 200, status.get_data(as_text=True)
-        if status.json["status"]["code"] != 100:
+        if body(status)["status"]["code"] != 100:
             break
-    assert status.json["status"]["code"] == 200, status.json
+    assert body(status)["status"]["code"] == 200, status.json
     redeemed = client.post(f"{API}/auth/token/redeem", headers=bearer(op_token))
     assert redeemed.status_code == 200, redeemed.get_data(as_text=True)
-    tokens = redeemed.json
+    tokens = body(redeemed)
     return Login(
         reference, op_token, tokens["accessToken"]["token"], tokens["refreshToken"]["token"]
     )
