@@ -7,7 +7,8 @@ Both backends pass one contract suite (``tests/store/test_contract.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -18,22 +19,31 @@ class Store(Protocol):
     """Persistence for the mock's state."""
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Serialise a read-modify-write sequence; re-entrant within one thread."""
+        """Serialise a read-modify-write sequence; re-entrant within one thread.
+
+        Nested blocks join the outermost one. The SQLite backend also rolls the writes
+        back when the block raises; the memory backend only serialises.
+        """
         ...
 
     def get(self, kind: str, key: str) -> Doc | None:
-        """The document ``key`` of ``kind``, or ``None``."""
+        """A fresh copy of the document ``key`` of ``kind``, or ``None``."""
         ...
 
     def put(self, kind: str, key: str, doc: Doc, index: Mapping[str, str] | None = None) -> None:
         """Insert or replace a document; ``index`` names values ``find`` can match on.
 
-        A replaced document keeps its original insertion position.
+        ``doc`` must be JSON-ready: both backends keep its JSON text, so a caller never
+        shares objects with the store and tuples come back as lists. A replaced document
+        keeps its original insertion position; its index is replaced as a whole.
         """
         ...
 
-    def find(self, kind: str, **index: str) -> list[Doc]:
-        """Documents of ``kind`` whose index values equal all of ``index``, oldest first."""
+    def find(self, kind: str, /, **index: str) -> list[Doc]:
+        """Documents of ``kind`` whose index values equal all of ``index``, oldest first.
+
+        "Oldest" is the first insertion: replacing a document keeps its position.
+        """
         ...
 
     def delete(self, kind: str, key: str) -> None:
@@ -66,6 +76,12 @@ def matches(doc_index: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
     return all(doc_index.get(name) == value for name, value in wanted.items())
 
 
-def iter_none() -> Iterator[None]:
-    """A one-shot generator used to build no-op context managers."""
-    yield None
+def encode(doc: Doc) -> str:
+    """The JSON text both backends keep (insertion order of keys preserved)."""
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def decode(text: str) -> Doc:
+    """A document back from :func:`encode`'s text."""
+    doc: Doc = json.loads(text)
+    return doc
