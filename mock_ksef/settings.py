@@ -40,6 +40,10 @@ class Settings:
     #: A folder holding official invoice XSDs (searched recursively). Empty: the FA(3)
     #: schemas shipped by the ``ksef-client`` package.
     schema_dir: str = ""
+    #: A folder holding the official ``schemat_auth_v2-0.xsd``/``schemat_auth_v2-1.xsd``
+    #: (e.g. ``../shared/ksef/spec/auth``). Empty: XAdES requests are checked for structure
+    #: only, without XSD validation (a warning is logged at start-up).
+    auth_schema_dir: str = ""
     #: ``text`` or ``json``.
     log_format: str = "text"
     #: First element of UPO documents; TE appends " - środowisko testowe (TE)".

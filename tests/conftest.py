@@ -52,7 +52,11 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def settings() -> Settings:
     """Settings for tests: official schemas from the spec folder, seed 1."""
-    return Settings(seed=1, schema_dir=str(spec_dir() / "invoice-schemas"))
+    return Settings(
+        seed=1,
+        schema_dir=str(spec_dir() / "invoice-schemas"),
+        auth_schema_dir=str(spec_dir() / "auth"),
+    )
 
 
 @pytest.fixture

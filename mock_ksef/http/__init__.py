@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 from mock_ksef.admin.blueprint import bp as admin_bp
+from mock_ksef.http.auth import bp as auth_bp
 from mock_ksef.http.security import bp as security_bp
 
 #: Mounted under both ``/v2`` and ``/api/v2``.
-API_BLUEPRINTS: list[Blueprint] = [security_bp]
+API_BLUEPRINTS: list[Blueprint] = [auth_bp, security_bp]
 #: Mounted at the root (control API, storage links).
 PUBLIC_BLUEPRINTS: list[Blueprint] = [admin_bp]

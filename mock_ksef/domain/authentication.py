@@ -1,0 +1,409 @@
+"""Authentication: challenges, KSeF-token and XAdES logins, status, tokens, revocation.
+
+Pure domain logic (no Flask). Every time comes from the injected clock, every identifier
+from the seeded services. Who may log in, and with which rights, is decided by an
+:class:`AuthPolicy`; the default :class:`PermissivePolicy` accepts any non-empty KSeF
+token and any verifiable certificate and grants ``DEFAULT_PERMISSIONS`` in the requested
+context. A scenario engine can supply its own policy.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mock_ksef.crypto.digest import b64decode_strict, sha256_b64
+from mock_ksef.crypto.envelope import DecryptionError, rsa_oaep_decrypt
+from mock_ksef.crypto.xades import (
+    CertificateError,
+    SignatureError,
+    certificate_in_validity,
+    certificate_subject,
+    embedded_certificate,
+    verify_signature,
+)
+from mock_ksef.domain.auth import (
+    AuthMethod,
+    AuthOperation,
+    Challenge,
+    ContextId,
+    Principal,
+)
+from mock_ksef.domain.auth_policy import AuthPolicy, PermissivePolicy, Verdict
+from mock_ksef.domain.auth_request import read_auth_token_request
+from mock_ksef.domain.errors import (
+    AuthNotFound,
+    BadContinuationToken,
+    BadSignature,
+    Gone,
+    InvalidCertificate,
+    SchemaViolation,
+    SubjectMismatch,
+    TokenNotUsable,
+    UnknownChallenge,
+    UnknownPublicKey,
+    ValidationFailed,
+)
+from mock_ksef.ids import REFERENCE_RE, RefType, with_checksum
+from mock_ksef.services import Services
+from mock_ksef.timefmt import millis
+from mock_ksef.tokens import ACCESS, OPERATION, REFRESH, IssuedToken
+from mock_ksef.xml.auth_schemas import auth_schemas
+
+CONTEXT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "Nip": re.compile(r"^\d{10}$"),
+    "InternalId": re.compile(r"^\d{10}-\d{5}$"),
+    "NipVatUe": re.compile(r"^\d{10}-[A-Z]{2}[0-9A-Z+*]{2,13}$"),
+    "PeppolId": re.compile(r"^P[A-Z]{2}\d{6}$"),
+}
+TOKEN_METHOD = AuthMethod("Token", "Token", "token.ksef", "Token KSeF")
+SEAL_METHOD = AuthMethod(
+    "QualifiedSeal", "XadesSignature", "xades.qualified-seal", "Pieczęć kwalifikowana"
+)
+SIGNATURE_METHOD = AuthMethod(
+    "QualifiedSignature", "XadesSignature", "xades.qualified-signature", "Podpis kwalifikowany"
+)
+#: Date part of EC references derived from tokens that do not carry one (KSeF 2.0 launch).
+DERIVED_TOKEN_DATE = "20260201"
+BAD_TOKEN_TIME = "Nieprawidłowy czas tokena"
+REVOKED_DETAIL = (
+    "Uwierzytelnienie i powiązane refresh tokeny zostały unieważnione przez użytkownika"
+)
+
+
+@dataclass(frozen=True)
+class KsefTokenRequest:
+    """A parsed ``InitTokenAuthenticationRequest``."""
+
+    challenge: str
+    context: ContextId
+    encrypted_token: str
+    public_key_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Initiated:
+    """A started authentication operation and its operation token."""
+
+    reference: str
+    token: IssuedToken
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    """One page of ``GET /auth/sessions``: operations with their ``isCurrent`` flag."""
+
+    items: list[tuple[AuthOperation, bool]]
+    continuation_token: str | None
+
+
+def check_context(context: ContextId) -> list[str]:
+    """Problems with a context identifier's value for its type (empty when fine)."""
+    pattern = CONTEXT_PATTERNS.get(context.type)
+    if pattern is None:
+        return [f"Nieznany typ identyfikatora kontekstu: {context.type}."]
+    if not pattern.match(context.value):
+        return [
+            f"Wartość '{context.value}' nie jest poprawnym identyfikatorem typu {context.type}."
+        ]
+    return []
+
+
+def ksef_token_reference(token: str) -> str:
+    """The EC reference of a KSeF token: its own ``REF|…`` prefix, or one derived from it."""
+    head = token.split("|", 1)[0]
+    if "|" in token and REFERENCE_RE.match(head):
+        return head
+    digest = hashlib.sha256(token.encode()).hexdigest().upper()
+    return with_checksum(f"{DERIVED_TOKEN_DATE}-EC-{digest[:10]}-{digest[10:20]}")
+
+
+class Authenticator:
+    """Authentication use cases over the services of one app."""
+
+    def __init__(self, svc: Services, policy: AuthPolicy | None = None) -> None:
+        self.svc = svc
+        self.policy: AuthPolicy = policy or PermissivePolicy()
+        self.settings = svc.settings
+
+    # --- challenge -------------------------------------------------------------------
+    def new_challenge(self) -> Challenge:
+        """Create and store a fresh challenge."""
+        now = self.svc.now()
+        challenge = Challenge(self.svc.new_reference(RefType.CHALLENGE, now), now)
+        self.svc.repos.put_challenge(challenge)
+        return challenge
+
+    def _usable_challenge(self, value: str) -> Challenge:
+        challenge = self.svc.repos.get_challenge(value)
+        ttl = timedelta(seconds=self.settings.challenge_ttl_s)
+        if challenge is None or challenge.used or self.svc.now() >= challenge.created + ttl:
+            raise UnknownChallenge()
+        return challenge
+
+    # --- starting operations ---------------------------------------------------------
+    def _start(
+        self,
+        challenge: Challenge,
+        context: ContextId,
+        method: AuthMethod,
+        verdict: Verdict,
+        **extra: object,
+    ) -> Initiated:
+        now = self.svc.now()
+        status = verdict.status_code
+        details = verdict.details
+        if status == 200 and not verdict.permissions:
+            status, details = 415, ("Brak przypisanych uprawnień",)
+        op = AuthOperation(
+            reference=self.svc.new_reference(RefType.AUTH, now),
+            context=context,
+            method=method,
+            start_date=now,
+            status_code=status,
+            status_details=details,
+            permissions=verdict.permissions,
+            pending_polls=verdict.pending_polls,
+            **extra,  # type: ignore[arg-type]
+        )
+        self.svc.repos.put_challenge(dataclasses.replace(challenge, used=True))
+        self.svc.repos.put_auth(op)
+        ttl = timedelta(seconds=self.settings.operation_token_ttl_s)
+        token = self.svc.tokens.issue(OPERATION, op, now, ttl, self.svc.ids.hex_token(8))
+        return Initiated(op.reference, token)
+
+    def init_ksef_token(self, request: KsefTokenRequest) -> Initiated:
+        """``POST /auth/ksef-token``.
+
+        Raises:
+            KsefError: 21405 (context, ciphertext), 21470 (key id), 21111 (challenge).
+        """
+        problems = check_context(request.context)
+        if problems:
+            raise ValidationFailed(*problems)
+        key = self.svc.keys.ksef_token
+        if request.public_key_id is not None and request.public_key_id != key.public_key_id:
+            raise UnknownPublicKey(
+                f"Klucz o identyfikatorze {request.public_key_id} nie jest wspierany."
+            )
+        with self.svc.store.transaction():
+            challenge = self._usable_challenge(request.challenge)
+            token, timestamp = self._decrypt_token(request.encrypted_token)
+            if timestamp != str(millis(challenge.created)):
+                verdict = Verdict(450, (BAD_TOKEN_TIME,), ())
+            else:
+                verdict = self.policy.ksef_token(token, request.context)
+            return self._start(
+                challenge,
+                request.context,
+                TOKEN_METHOD,
+                verdict,
+                subject={"type": request.context.type, "value": request.context.value},
+                ksef_token_reference=ksef_token_reference(token),
+            )
+
+    def _decrypt_token(self, encrypted: str) -> tuple[str, str]:
+        try:
+            plain = rsa_oaep_decrypt(
+                self.svc.keys.ksef_token.private_key, b64decode_strict(encrypted)
+            )
+            text = plain.decode("utf-8")
+        except ValueError as exc:  # bad Base64, UnicodeDecodeError
+            raise ValidationFailed(f"encryptedToken: {exc}") from exc
+        except DecryptionError as exc:
+            raise ValidationFailed(
+                "encryptedToken: nie można odszyfrować tokena (RSA-OAEP SHA-256)."
+            ) from exc
+        token, sep, timestamp = text.rpartition("|")
+        if not sep:
+            raise ValidationFailed("encryptedToken: oczekiwano postaci token|timestamp.")
+        return token, timestamp
+
+    def init_xades(self, document: bytes, verify_certificate_chain: bool = False) -> Initiated:
+        """``POST /auth/xades-signature``.
+
+        Raises:
+            KsefError: 21217, 21001, 21401, 9101-9105, 21115, 21111, 21117.
+        """
+        request = read_auth_token_request(document, auth_schemas(self.settings.auth_schema_dir))
+        problems = check_context(request.context)
+        if problems:
+            raise SchemaViolation(*problems)
+        try:
+            cert = embedded_certificate(request.signature)
+        except CertificateError as exc:
+            raise InvalidCertificate(str(exc)) from exc
+        try:
+            verify_signature(request.root, cert)
+        except SignatureError as exc:
+            raise BadSignature(str(exc)) from exc
+        subject = certificate_subject(cert)
+        if (
+            request.subject_identifier_type == "certificateSubject"
+            and not subject.has_subject_identifier
+        ):
+            raise SubjectMismatch(
+                "Certyfikat nie zawiera identyfikatora NIP ani PESEL (serialNumber/"
+                "organizationIdentifier); użyj certificateFingerprint."
+            )
+        now = self.svc.now()
+        with self.svc.store.transaction():
+            challenge = self._usable_challenge(request.challenge)
+            if not certificate_in_validity(cert, now):
+                verdict = Verdict(460, ("Nieważny certyfikat.",), ())
+            elif verify_certificate_chain:
+                # No trust list in the mock: a forced chain check fails for every certificate.
+                verdict = Verdict(460, ("Niezaufany łańcuch certyfikatów.",), ())
+            else:
+                verdict = self.policy.certificate(subject, request.context)
+            if request.subject_identifier_type == "certificateFingerprint":
+                who = {"type": "Fingerprint", "value": subject.fingerprint}
+            else:
+                who = {"type": subject.identifier_type, "value": subject.identifier}
+            return self._start(
+                challenge,
+                request.context,
+                SEAL_METHOD if subject.seal else SIGNATURE_METHOD,
+                verdict,
+                subject=who,
+                auth_document_hash=sha256_b64(document),
+            )
+
+    # --- status and tokens -----------------------------------------------------------
+    def _operation(self, reference: str) -> AuthOperation:
+        op = self.svc.repos.get_auth(reference)
+        if op is None:
+            raise _not_found(reference)
+        return op
+
+    def status(self, principal: Principal, reference: str) -> AuthOperation:
+        """``GET /auth/{ref}``: the operation as the client sees it now.
+
+        Raises:
+            AuthNotFound: unknown, or the token belongs to another operation.
+            Gone: past ``auth_status_retention_s``.
+        """
+        if principal.auth_reference != reference:
+            raise _not_found(reference)  # same answer as for an unknown reference
+        with self.svc.store.transaction():
+            op = self._operation(reference)
+            retention = timedelta(seconds=self.settings.auth_status_retention_s)
+            if self.svc.now() >= op.start_date + retention:
+                raise Gone("Operacja wygasła i nie jest już dostępna.")
+            if op.pending_polls > 0:
+                self.svc.repos.put_auth(dataclasses.replace(op, pending_polls=op.pending_polls - 1))
+                return dataclasses.replace(op, status_code=100, status_details=())
+            return op
+
+    def redeem(self, principal: Principal) -> tuple[IssuedToken, IssuedToken]:
+        """``POST /auth/token/redeem``: access and refresh tokens, once.
+
+        Raises:
+            AuthNotFound: unknown operation.
+            TokenNotUsable: already redeemed, or the status is not 200.
+        """
+        with self.svc.store.transaction():
+            op = self._operation(principal.auth_reference)
+            if op.redeemed:
+                raise TokenNotUsable(
+                    f"Tokeny dla operacji uwierzytelniania {op.reference} zostały już pobrane."
+                )
+            code = 100 if op.pending_polls > 0 else op.status_code
+            if code != 200 or op.revoked:
+                raise TokenNotUsable(
+                    f"Status uwierzytelniania ({code}) nie pozwala na pobranie tokenów."
+                )
+            now = self.svc.now()
+            access = self._access(op, now)
+            refresh_ttl = timedelta(seconds=self.settings.refresh_token_ttl_s)
+            refresh = self.svc.tokens.issue(
+                REFRESH, op, now, refresh_ttl, self.svc.ids.hex_token(8)
+            )
+            self.svc.repos.put_auth(
+                dataclasses.replace(op, redeemed=True, refresh_valid_until=refresh.valid_until)
+            )
+            return access, refresh
+
+    def _access(self, op: AuthOperation, now: datetime) -> IssuedToken:
+        ttl = timedelta(seconds=self.settings.access_token_ttl_s)
+        return self.svc.tokens.issue(ACCESS, op, now, ttl, self.svc.ids.hex_token(8))
+
+    def refresh(self, principal: Principal) -> IssuedToken:
+        """``POST /auth/token/refresh``: a new access token.
+
+        Raises:
+            TokenNotUsable: the operation was revoked or is not successful.
+        """
+        with self.svc.store.transaction():
+            op = self._operation(principal.auth_reference)
+            if op.revoked or op.status_code != 200:
+                raise TokenNotUsable(
+                    f"Status uwierzytelniania ({op.status_code}) nie pozwala na odświeżenie "
+                    "tokenu dostępowego."
+                )
+            now = self.svc.now()
+            self.svc.repos.put_auth(dataclasses.replace(op, last_refresh=now))
+            return self._access(op, now)
+
+    # --- active sessions -------------------------------------------------------------
+    def list_sessions(
+        self, principal: Principal, page_size: int, continuation: str | None
+    ) -> SessionPage:
+        """``GET /auth/sessions``: active (redeemed, not revoked) operations of the context."""
+        offset = _decode_continuation(continuation) if continuation else 0
+        now = self.svc.now()
+        active = [
+            op
+            for op in self.svc.repos.auths_in_context(principal.context.key)
+            if op.redeemed
+            and not op.revoked
+            and (op.refresh_valid_until is None or op.refresh_valid_until > now)
+        ]
+        active.sort(key=lambda op: (op.start_date, op.reference), reverse=True)
+        page = active[offset : offset + page_size]
+        more = offset + page_size < len(active)
+        return SessionPage(
+            [(op, op.reference == principal.auth_reference) for op in page],
+            _encode_continuation(offset + page_size) if more else None,
+        )
+
+    def revoke(self, principal: Principal, reference: str | None = None) -> None:
+        """``DELETE /auth/sessions/current`` (``reference`` None) or ``/auth/sessions/{ref}``.
+
+        Marks the operation 425 so its refresh token stops working; access tokens already
+        issued stay valid until they expire.
+        """
+        with self.svc.store.transaction():
+            op = self._operation(reference or principal.auth_reference)
+            if op.context != principal.context:
+                raise _not_found(op.reference)
+            self.svc.repos.put_auth(
+                dataclasses.replace(
+                    op, revoked=True, status_code=425, status_details=(REVOKED_DETAIL,)
+                )
+            )
+
+
+def _not_found(reference: str) -> AuthNotFound:
+    return AuthNotFound(
+        f"Operacja uwierzytelniania o numerze referencyjnym {reference} nie została znaleziona."
+    )
+
+
+def _encode_continuation(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"auth-sessions:{offset}".encode()).decode()
+
+
+def _decode_continuation(token: str) -> int:
+    try:
+        prefix, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        if prefix != "auth-sessions" or not offset.isdigit():
+            raise ValueError(token)
+        return int(offset)
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise BadContinuationToken() from exc

@@ -1,0 +1,138 @@
+"""Authentication endpoints: challenge, KSeF-token and XAdES logins, status, tokens, sessions.
+
+Thin: parse the request, call :class:`~mock_ksef.domain.authentication.Authenticator`,
+dump the result. The login policy can be replaced per app with :func:`set_auth_policy`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from mock_ksef.domain.auth_policy import AuthPolicy, PermissivePolicy
+from mock_ksef.domain.authentication import Authenticator
+from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.http.auth_schemas import (
+    dump_challenge,
+    dump_init,
+    dump_list_item,
+    dump_status,
+    dump_token,
+    load_ksef_token_request,
+)
+from mock_ksef.http.context import services
+from mock_ksef.http.guard import require
+from mock_ksef.tokens import ACCESS, OPERATION, REFRESH
+
+bp = Blueprint("auth", __name__)
+POLICY_EXTENSION = "mock_ksef.auth_policy"
+_DEFAULT_POLICY = PermissivePolicy()
+
+
+def set_auth_policy(app: Flask, policy: AuthPolicy) -> None:
+    """Install the login policy of ``app`` (the scenario engine's hook)."""
+    app.extensions[POLICY_EXTENSION] = policy
+
+
+def _authenticator() -> Authenticator:
+    policy = current_app.extensions.get(POLICY_EXTENSION, _DEFAULT_POLICY)
+    return Authenticator(services(), policy)
+
+
+def _json(body: object, status: int = 200) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _bool_arg(name: str) -> bool:
+    raw = request.args.get(name)
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ValidationFailed(f"{name}: oczekiwano wartości true lub false, otrzymano '{raw}'.")
+    return value == "true"
+
+
+def _page_size() -> int:
+    raw = request.args.get("pageSize", "10")
+    try:
+        size = int(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"pageSize: '{raw}' nie jest liczbą całkowitą.") from exc
+    if not 10 <= size <= 100:
+        raise ValidationFailed(f"pageSize: wartość {size} spoza zakresu 10..100.")
+    return size
+
+
+@bp.post("/auth/challenge")
+def challenge() -> Response:
+    """A fresh, single-use challenge."""
+    created = _authenticator().new_challenge()
+    return _json(dump_challenge(created, request.remote_addr or "127.0.0.1"))
+
+
+@bp.post("/auth/ksef-token")
+def ksef_token() -> Response:
+    """Start a KSeF-token login."""
+    parsed = load_ksef_token_request(request.get_data(cache=False))
+    started = _authenticator().init_ksef_token(parsed)
+    return _json(dump_init(started.reference, started.token), 202)
+
+
+@bp.post("/auth/xades-signature")
+def xades_signature() -> Response:
+    """Start a login with a signed ``AuthTokenRequest``."""
+    verify_chain = _bool_arg("verifyCertificateChain")
+    started = _authenticator().init_xades(request.get_data(cache=False), verify_chain)
+    return _json(dump_init(started.reference, started.token), 202)
+
+
+@bp.get("/auth/<reference>")
+def status(reference: str) -> Response:
+    """The status of an authentication operation (operation token only)."""
+    principal = require(OPERATION)
+    return _json(dump_status(_authenticator().status(principal, reference)))
+
+
+@bp.post("/auth/token/redeem")
+def redeem() -> Response:
+    """Access and refresh tokens, once per operation."""
+    access, refresh_token = _authenticator().redeem(require(OPERATION))
+    return _json({"accessToken": dump_token(access), "refreshToken": dump_token(refresh_token)})
+
+
+@bp.post("/auth/token/refresh")
+def refresh() -> Response:
+    """A new access token for a refresh token."""
+    access = _authenticator().refresh(require(REFRESH))
+    return _json({"accessToken": dump_token(access)})
+
+
+@bp.get("/auth/sessions")
+def sessions() -> Response:
+    """Active authentication sessions of the caller's context."""
+    principal = require(ACCESS)
+    page = _authenticator().list_sessions(
+        principal, _page_size(), request.headers.get("x-continuation-token") or None
+    )
+    return _json(
+        {
+            "continuationToken": page.continuation_token,
+            "items": [dump_list_item(op, current) for op, current in page.items],
+        }
+    )
+
+
+@bp.delete("/auth/sessions/current")
+def revoke_current() -> Response:
+    """Revoke the caller's own authentication session."""
+    _authenticator().revoke(require(ACCESS, REFRESH))
+    return Response(status=204)
+
+
+@bp.delete("/auth/sessions/<reference>")
+def revoke(reference: str) -> Response:
+    """Revoke an authentication session of the caller's context."""
+    _authenticator().revoke(require(ACCESS), reference)
+    return Response(status=204)
