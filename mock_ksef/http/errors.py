@@ -46,6 +46,10 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     return response
 
 
+def _uuid_text(hex32: str) -> str:
+    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
+
+
 def render_ksef_error(error: KsefError) -> Response:
     """400 in the format the client asked for."""
     if wants_problem_details():
@@ -67,7 +71,8 @@ def render_ksef_error(error: KsefError) -> Response:
                     "details": error.details or None,
                 }
             ],
-            "referenceNumber": None,
+            # Opaque; the spec's example is a UUID (null violates the schema's allOf).
+            "referenceNumber": _uuid_text(svc.ids.hex_token(16)),
             "serviceCode": f"00-{svc.ids.hex_token(16)}-{svc.ids.hex_token(8)}-00",
             "serviceCtx": "srvMOCK",
             "serviceName": "mock-ksef",
