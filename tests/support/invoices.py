@@ -35,7 +35,7 @@ def _party(root: etree._Element, ns: str, tag: str, nip: str, name: str) -> etre
 def _invoice(
     ns: str, system_code: str, variant: str, nip: str, number: str, issue_date: str
 ) -> etree._Element:
-    root = etree.Element(f"{{{ns}}}Faktura", nsmap={None: ns})
+    root = etree.Element(f"{{{ns}}}Faktura", nsmap={None: ns})  # type: ignore[dict-item]
     header = _add(root, ns, "Naglowek")
     code = _add(header, ns, "KodFormularza", "FA")
     code.set("kodSystemowy", system_code)
