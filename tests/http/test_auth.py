@@ -21,7 +21,6 @@ from tests.support.auth import (
     ksef_token_public_key,
     login_with_ksef_token,
     sample_token,
-    start_ksef_token_auth,
 )
 
 NIP = "5265877635"
@@ -69,7 +68,8 @@ def test_challenge_is_a_cr_reference_with_timestamps(client, clock):
     response = client.post(f"{API}/auth/challenge")
     assert response.status_code == 200
     data = body(response)
-    assert REFERENCE_RE.match(data["challenge"]) and data["challenge"][9:11] == "CR"
+    assert REFERENCE_RE.match(data["challenge"])
+    assert data["challenge"][9:11] == "CR"
     assert has_valid_checksum(data["challenge"])
     assert data["timestampMs"] == int(clock.now().timestamp() * 1000)
     assert data["timestamp"] == "2026-11-24T09:00:00.000000+00:00"
@@ -118,7 +118,9 @@ def test_unknown_properties_and_no_public_key_id_are_accepted(client):
 def test_token_without_reference_gets_a_derived_ec_reference():
     first = ksef_token_reference("plain-secret")
     assert first == ksef_token_reference("plain-secret")
-    assert REFERENCE_RE.match(first) and first[9:11] == "EC" and has_valid_checksum(first)
+    assert REFERENCE_RE.match(first)
+    assert first[9:11] == "EC"
+    assert has_valid_checksum(first)
     assert ksef_token_reference(sample_token(NIP)) == SAMPLE_TOKEN_REFERENCE
 
 
@@ -147,7 +149,8 @@ def test_context_value_must_match_its_type(client, context_type, value):
         21405,
         "Błąd walidacji danych wejściowych.",
     )
-    assert entry["details"] and entry["details"][0].startswith("contextIdentifier.")
+    assert entry["details"]
+    assert entry["details"][0].startswith("contextIdentifier.")
 
 
 def test_missing_fields_are_21405_with_validator_messages(client):
