@@ -97,6 +97,8 @@ def read_auth_token_request(data: bytes, schemas: AuthSchemas) -> AuthTokenReque
         root = parse_xml(data)
     except etree.XMLSyntaxError as exc:
         raise UnreadableDocument(str(exc)) from exc
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise UnreadableDocument("Deklaracja DOCTYPE nie jest dozwolona.")
     qname = etree.QName(root)
     if qname.localname != "AuthTokenRequest" or qname.namespace not in AUTH_SCHEMA_FILES:
         raise SchemaViolation(

@@ -75,8 +75,11 @@ class AuthSchemas:
         schema = self.schema_for(etree.QName(root).namespace or "")
         if schema is None:
             return []
-        if schema.validate(etree.ElementTree(copy.deepcopy(root))):
-            return []
+        try:
+            if schema.validate(etree.ElementTree(copy.deepcopy(root))):
+                return []
+        except etree.XMLSchemaValidateError as exc:  # e.g. unexpanded entity references
+            return [str(exc)]
         return [f"{e.line}:{e.column}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
 
 

@@ -1,0 +1,61 @@
+"""The unmodified ``ksef-client`` SDK logs in to a live mock (KSeF token and XAdES)."""
+
+from __future__ import annotations
+
+import pytest
+from ksef_client import KsefClient, KsefClientOptions
+from ksef_client.services.workflows import AuthCoordinator
+
+from tests.support.auth import login_live, sample_token
+from tests.support.xades import key_pair
+
+NIP = "5265877635"
+
+
+@pytest.fixture
+def sdk(live):
+    with KsefClient(KsefClientOptions(base_url=live.url)) as client:
+        yield client
+
+
+def test_ksef_token_login_then_refresh(sdk):
+    pem = sdk.security.get_public_key_certificate_pem("KsefTokenEncryption")
+    result = AuthCoordinator(sdk.auth).authenticate_with_ksef_token(
+        token=sample_token(NIP),
+        public_certificate=pem,
+        context_identifier_type="Nip",
+        context_identifier_value=NIP,
+        poll_interval_seconds=0.01,
+    )
+    assert result.reference_number[9:11] == "AU"
+    refreshed = sdk.auth.refresh_access_token(result.refresh_token)
+    assert refreshed.access_token.token
+    sessions = sdk.auth.get_active_sessions(access_token=refreshed.access_token.token)
+    assert [s.reference_number for s in sessions.items] == [result.reference_number]
+    sdk.auth.revoke_current_session(result.access_token)
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        key_pair(serial_number=f"TINPL-{NIP}"),
+        key_pair(organization_identifier=f"VATPL-{NIP}"),
+    ],
+    ids=["person", "seal"],
+)
+def test_xades_login_with_self_signed_certificate(sdk, pair):
+    result = AuthCoordinator(sdk.auth).authenticate_with_xades_key_pair(
+        key_pair=pair,
+        context_identifier_type="Nip",
+        context_identifier_value=NIP,
+        subject_identifier_type="certificateSubject",
+        poll_interval_seconds=0.01,
+    )
+    assert result.access_token
+    status = sdk.auth.get_auth_status(result.reference_number, result.authentication_token)
+    assert status.status.code == 200
+
+
+def test_login_live_helper(live):
+    assert login_live(live.url, NIP).count(".") == 2
+    assert login_live(f"{live.url}/api/v2", NIP)
