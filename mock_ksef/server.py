@@ -8,9 +8,16 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+#: Seconds ``stop`` waits for the serving thread.
+STOP_TIMEOUT_S = 10.0
+
 
 class ThreadedServer:
-    """Serve ``app`` on ``host``:``port`` (0 = ephemeral) from a daemon thread."""
+    """Serve ``app`` on ``host``:``port`` (0 = ephemeral) from a daemon thread.
+
+    The socket is bound in the constructor, so :attr:`port` and :attr:`url` are known
+    (and connections are queued) before :meth:`start`.
+    """
 
     def __init__(self, app: Flask | Any, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
@@ -20,11 +27,16 @@ class ThreadedServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever, daemon=True, name=f"mock-ksef:{self.port}"
         )
+        self._closed = False
 
     @property
     def url(self) -> str:
-        """``http://host:port`` of the running server."""
+        """``http://host:port`` of the server."""
         return f"http://{self.host}:{self.port}"
+
+    def url_for(self, path: str) -> str:
+        """The absolute URL of ``path`` (with or without a leading slash)."""
+        return f"{self.url}/{path.lstrip('/')}"
 
     def start(self) -> ThreadedServer:
         """Start serving; returns ``self``."""
@@ -32,10 +44,18 @@ class ThreadedServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and wait for the thread."""
-        self._server.shutdown()
+        """Stop serving, close the socket and wait for the thread; safe to call twice.
+
+        A server that was never started is only closed: ``shutdown()`` would wait
+        forever for a serving loop that never ran.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=STOP_TIMEOUT_S)
         self._server.server_close()
-        self._thread.join(timeout=10)
 
     def __enter__(self) -> ThreadedServer:
         return self.start()
