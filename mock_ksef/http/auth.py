@@ -6,7 +6,10 @@ dump the result. The login policy can be replaced per app with :func:`set_auth_p
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 
 from mock_ksef.domain.auth_policy import AuthPolicy, PermissivePolicy
 from mock_ksef.domain.authentication import Authenticator
@@ -22,10 +25,17 @@ from mock_ksef.http.auth_schemas import (
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
 from mock_ksef.tokens import ACCESS, OPERATION, REFRESH
+from mock_ksef.xml.auth_schemas import auth_schemas
 
 bp = Blueprint("auth", __name__)
 POLICY_EXTENSION = "mock_ksef.auth_policy"
 _DEFAULT_POLICY = PermissivePolicy()
+
+
+@bp.record_once
+def _load_auth_schemas(state: BlueprintSetupState) -> None:
+    """At start-up: locate the auth XSDs (logs a warning once when none are configured)."""
+    auth_schemas(services(cast(Flask, state.app)).settings.auth_schema_dir)
 
 
 def set_auth_policy(app: Flask, policy: AuthPolicy) -> None:
