@@ -30,3 +30,29 @@ def parse_xml(data: bytes) -> etree._Element:
             the parser refuses).
     """
     return etree.fromstring(data, parser=safe_parser())
+
+
+class XmlRejected(ValueError):
+    """Untrusted XML was refused: not well-formed, or it carries a DOCTYPE/DTD."""
+
+
+def parse_document(data: bytes) -> etree._ElementTree:
+    """Parse untrusted ``data`` into a tree; refuse anything with a DOCTYPE.
+
+    Invoices and UPOs never carry a DTD, so a DOCTYPE is refused outright, even one whose
+    entities :func:`safe_parser` would leave unexpanded. Entity-expansion bombs fail inside
+    libxml2 already (amplification limit), in microseconds and without expanding anything.
+
+    Raises:
+        XmlRejected: the bytes are not well-formed XML, or declare a DOCTYPE. The message
+            says which, with libxml2's line and column.
+    """
+    try:
+        root = etree.fromstring(data, parser=safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise XmlRejected(f"Dokument XML jest niepoprawny składniowo: {exc}") from exc
+    tree = root.getroottree()
+    info = tree.docinfo
+    if info.internalDTD is not None or info.externalDTD is not None or info.system_url:
+        raise XmlRejected("Dokument XML zawiera deklarację DOCTYPE/DTD, która jest niedozwolona")
+    return tree

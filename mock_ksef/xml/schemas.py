@@ -91,8 +91,11 @@ class SchemaRegistry:
         schema = self.schema(system_code)
         if schema is None:
             return None
-        if schema.validate(document):
-            return []
+        try:
+            if schema.validate(document):
+                return []
+        except etree.XMLSchemaValidateError as exc:  # e.g. an unexpanded entity reference
+            return [str(exc)]
         return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
 
 
