@@ -403,3 +403,53 @@ class TestBusinessRules:
         assert nip_checksum_ok(NIP)
         assert nip_checksum_ok(OTHER_NIP)
         assert verify(fa3_invoice(NIP, "FV/1"), schemas, checksum=True).code == 200
+
+
+PEF_INVOICE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:ID>PEF/1/2026</cbc:ID>
+  <cbc:IssueDate>2026-11-20</cbc:IssueDate>
+  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+  <cac:AccountingSupplierParty><cac:Party><cac:PartyTaxScheme>
+    <cbc:CompanyID>PL5265877635</cbc:CompanyID>
+  </cac:PartyTaxScheme></cac:Party></cac:AccountingSupplierParty>
+</Invoice>"""
+
+
+class TestOtherForms:
+    def test_pef_facts_without_xsd(self, tmp_path: Path) -> None:
+        verdict = verify(PEF_INVOICE, SchemaRegistry(tmp_path), system_code="PEF (3)")
+        assert verdict == InvoiceVerdict(
+            200, (), InvoiceFacts("PEF/1/2026", NIP, "2026-11-20", "380", has_attachment=False)
+        )
+
+    def test_pef_is_checked_against_its_xsd(self, schemas: SchemaRegistry) -> None:
+        verdict = verify(PEF_INVOICE, schemas, system_code="PEF (3)")
+        assert verdict.code == 430
+        assert verdict.details
+        assert all(detail.startswith("line ") for detail in verdict.details)
+        assert verdict.facts.invoice_number == "PEF/1/2026"
+
+    def test_pef_credit_note_root_is_required(self, tmp_path: Path) -> None:
+        verdict = verify(PEF_INVOICE, SchemaRegistry(tmp_path), system_code="PEF_KOR (3)")
+        assert verdict.details == (
+            "Element główny {urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice nie "
+            "odpowiada formularzowi PEF_KOR (3); oczekiwano "
+            "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote",
+        )
+
+    def test_fa_rr_facts_and_form_check(self, schemas: SchemaRegistry) -> None:
+        ns = "http://crd.gov.pl/wzor/2026/03/06/14189/"
+        xml = (
+            f'<Faktura xmlns="{ns}"><Naglowek><KodFormularza kodSystemowy="FA_RR (1)" '
+            f'wersjaSchemy="1-1E">FA_RR</KodFormularza></Naglowek><Podmiot1>'
+            f"<DaneIdentyfikacyjne><NIP>{NIP}</NIP></DaneIdentyfikacyjne></Podmiot1><FakturaRR>"
+            "<P_4B>2026-11-20</P_4B><P_4C>RR/1</P_4C><RodzajFaktury>VAT_RR</RodzajFaktury>"
+            "</FakturaRR></Faktura>"
+        ).encode()
+        verdict = verify(xml, schemas, system_code="FA_RR (1)")
+        assert verdict.code == 430  # far from XSD-valid, but past the form check
+        assert verdict.details[0].startswith("line 1: Element ")
+        assert verdict.facts == InvoiceFacts("RR/1", NIP, "2026-11-20", "VAT_RR", False)
