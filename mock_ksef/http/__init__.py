@@ -7,8 +7,16 @@ from flask import Blueprint
 from mock_ksef.admin.blueprint import bp as admin_bp
 from mock_ksef.http.auth import bp as auth_bp
 from mock_ksef.http.security import bp as security_bp
+from mock_ksef.http.sessions_online import bp as sessions_online_bp
+from mock_ksef.http.sessions_status import bp as sessions_status_bp
+from mock_ksef.http.storage import bp as storage_bp
 
 #: Mounted under both ``/v2`` and ``/api/v2``.
-API_BLUEPRINTS: list[Blueprint] = [auth_bp, security_bp]
+API_BLUEPRINTS: list[Blueprint] = [
+    auth_bp,
+    security_bp,
+    sessions_online_bp,
+    sessions_status_bp,
+]
 #: Mounted at the root (control API, storage links).
-PUBLIC_BLUEPRINTS: list[Blueprint] = [admin_bp]
+PUBLIC_BLUEPRINTS: list[Blueprint] = [admin_bp, storage_bp]

@@ -22,6 +22,7 @@ from mock_ksef.http.auth_schemas import (
     dump_token,
     load_ksef_token_request,
 )
+from mock_ksef.http.bodies import page_size
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
 from mock_ksef.tokens import ACCESS, OPERATION, REFRESH
@@ -62,17 +63,6 @@ def _bool_arg(name: str) -> bool:
     if value not in ("true", "false"):
         raise ValidationFailed(f"{name}: oczekiwano wartości true lub false, otrzymano '{raw}'.")
     return value == "true"
-
-
-def _page_size() -> int:
-    raw = request.args.get("pageSize", "10")
-    try:
-        size = int(raw)
-    except ValueError as exc:
-        raise ValidationFailed(f"pageSize: '{raw}' nie jest liczbą całkowitą.") from exc
-    if not 10 <= size <= 100:
-        raise ValidationFailed(f"pageSize: wartość {size} spoza zakresu 10..100.")
-    return size
 
 
 @bp.post("/auth/challenge")
@@ -124,7 +114,7 @@ def sessions() -> Response:
     """Active authentication sessions of the caller's context."""
     principal = require(ACCESS)
     page = _authenticator().list_sessions(
-        principal, _page_size(), request.headers.get("x-continuation-token") or None
+        principal, page_size(10, 100), request.headers.get("x-continuation-token") or None
     )
     return _json(
         {

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import ValidationError, fields, post_load, validate
 
 from mock_ksef.domain.auth import AUTH_STATUS_TEXT, AuthOperation, Challenge, ContextId
 from mock_ksef.domain.authentication import CONTEXT_PATTERNS, KsefTokenRequest, check_context
-from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.http.bodies import TolerantSchema, load
 from mock_ksef.timefmt import iso, millis
 from mock_ksef.tokens import IssuedToken
 
@@ -17,9 +16,7 @@ _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _IP4 = rf"({_OCTET}\.){{3}}{_OCTET}"
 
 
-class _Tolerant(Schema):
-    class Meta:
-        unknown = EXCLUDE  # unknown request properties are tolerated (changelog 2.1.2)
+_Tolerant = TolerantSchema
 
 
 def _ip_list(pattern: str) -> fields.Field[Any]:
@@ -73,14 +70,6 @@ class InitTokenAuthenticationSchema(_Tolerant):
         )
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[str]:
-    if isinstance(messages, dict):
-        return [m for k, v in messages.items() for m in _flatten(v, f"{prefix}{k}.")]
-    if isinstance(messages, list):
-        return [m for item in messages for m in _flatten(item, prefix)]
-    return [f"{prefix.rstrip('.')}: {messages}" if prefix else str(messages)]
-
-
 def load_ksef_token_request(raw: bytes) -> KsefTokenRequest:
     """Parse the body of ``POST /auth/ksef-token``.
 
@@ -88,16 +77,7 @@ def load_ksef_token_request(raw: bytes) -> KsefTokenRequest:
         ValidationFailed: not JSON, not an object, or failing the schema (21405, with the
             validator's messages as details).
     """
-    try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(f"Nieprawidłowy JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise ValidationFailed("Treść żądania musi być obiektem JSON.")
-    try:
-        request: KsefTokenRequest = InitTokenAuthenticationSchema().load(document)
-    except ValidationError as exc:
-        raise ValidationFailed(*_flatten(exc.messages)) from exc
+    request: KsefTokenRequest = load(InitTokenAuthenticationSchema(), raw)
     return request
 
 

@@ -1,0 +1,294 @@
+"""Online (interactive) sessions: open, send invoices, close.
+
+Every check of BRIEF section 6.2 happens here, in that order; the invoice XML checks
+themselves live in :mod:`mock_ksef.xml.invoice`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mock_ksef.crypto.digest import b64, b64decode_strict, sha256_b64
+from mock_ksef.crypto.envelope import DecryptionError, aes_cbc_decrypt, unwrap_session_key
+from mock_ksef.domain import lifecycle
+from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.errors import (
+    EncryptedHashMismatch,
+    EncryptedSizeMismatch,
+    Forbidden,
+    InvalidSessionState,
+    InvoiceLimitExceeded,
+    UnknownPublicKey,
+    ValidationFailed,
+)
+from mock_ksef.domain.invoice import Invoice
+from mock_ksef.domain.session import FormCode, Session, SessionKind, StatusEvent
+from mock_ksef.domain.status import load_session, save_session
+from mock_ksef.ids import RefType
+from mock_ksef.services import Services
+from mock_ksef.timefmt import WARSAW
+from mock_ksef.xml.invoice import InvoiceLimits, duplicate_key, verify_invoice
+
+#: (systemCode, schemaVersion, value) accepted for online sessions.
+ONLINE_FORM_CODES = {
+    ("FA (2)", "1-0E", "FA"),
+    ("FA (3)", "1-0E", "FA"),
+    ("PEF (3)", "2-1", "PEF"),
+    ("PEF_KOR (3)", "2-1", "PEF"),
+    ("FA_RR (1)", "1-1E", "FA_RR"),
+}
+WRITE_PERMISSIONS = ("InvoiceWrite", "PefInvoiceWrite", "EnforcementOperations")
+
+
+@dataclass(frozen=True)
+class OpenOnline:
+    """``OpenOnlineSessionRequest``."""
+
+    form_code: FormCode
+    encrypted_symmetric_key: str
+    initialization_vector: str
+    public_key_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SendInvoice:
+    """``SendInvoiceRequest``."""
+
+    invoice_hash: str
+    invoice_size: int
+    encrypted_invoice_hash: str
+    encrypted_invoice_size: int
+    encrypted_invoice_content: str
+    offline_mode: bool = False
+    hash_of_corrected_invoice: str | None = None
+
+
+def require_write(principal: Principal) -> None:
+    """403 unless the caller may send invoices."""
+    if not set(principal.permissions) & set(WRITE_PERMISSIONS):
+        raise Forbidden(
+            "Brak uprawnień do wysyłki faktur.",
+            "missing-permissions",
+            {
+                "requiredAnyOfPermissions": WRITE_PERMISSIONS,
+                "presentPermissions": principal.permissions,
+            },
+        )
+
+
+def check_form_code(svc: Services, form: FormCode, allowed: set[tuple[str, str, str]]) -> None:
+    """21405 for a form code the session type or the configuration does not support."""
+    triple = (form.system_code, form.schema_version, form.value)
+    if triple not in allowed or form.system_code not in svc.settings.allowed_form_codes:
+        raise ValidationFailed("Wskazany kod formularza nie jest wspierany.")
+
+
+def unwrap_key(
+    svc: Services, wrapped_b64: str, iv_b64: str, public_key_id: str | None
+) -> tuple[str, str, str]:
+    """Unwrap a session key: ``(aes_key_b64, iv_b64, error)``; the error means 415 later.
+
+    Raises:
+        UnknownPublicKey: ``publicKeyId`` is not the SymmetricKeyEncryption key.
+        ValidationFailed: the fields are not Base64.
+    """
+    if public_key_id and public_key_id != svc.keys.symmetric_key.public_key_id:
+        raise UnknownPublicKey(f"Klucz o identyfikatorze {public_key_id} nie jest wspierany.")
+    try:
+        wrapped = b64decode_strict(wrapped_b64)
+        iv = b64decode_strict(iv_b64)
+    except ValueError as exc:
+        raise ValidationFailed(f"encryption: {exc}") from exc
+    try:
+        key = unwrap_session_key(svc.keys.symmetric_key.private_key, wrapped, iv)
+    except DecryptionError as exc:
+        return "", b64(iv), str(exc)
+    return b64(key), b64(iv), ""
+
+
+def open_online(svc: Services, principal: Principal, command: OpenOnline) -> Session:
+    """Open an online session (201); a bad key shows later as status 415."""
+    require_write(principal)
+    check_form_code(svc, command.form_code, ONLINE_FORM_CODES)
+    key, iv, error = unwrap_key(
+        svc, command.encrypted_symmetric_key, command.initialization_vector, command.public_key_id
+    )
+    now = svc.now()
+    with svc.store.transaction():
+        session = Session(
+            reference=svc.new_reference(RefType.ONLINE_SESSION, now),
+            kind=SessionKind.ONLINE,
+            context=principal.context,
+            auth_reference=principal.auth_reference,
+            form_code=command.form_code,
+            created=now,
+            updated=now,
+            valid_until=now + timedelta(seconds=svc.settings.session_ttl_s),
+            status_code=100,
+            aes_key=key,
+            iv=iv,
+            key_error=error,
+            history=(StatusEvent(100, now, "opened"),),
+        )
+        svc.repos.put_session(session)
+    return session
+
+
+def _decode_content(command: SendInvoice) -> bytes:
+    try:
+        encrypted = base64.b64decode(command.encrypted_invoice_content, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationFailed(f"encryptedInvoiceContent: invalid Base64: {exc}") from exc
+    if len(encrypted) != command.encrypted_invoice_size:
+        raise EncryptedSizeMismatch("Długość treści nie zgadza się z rozmiarem pliku.")
+    if sha256_b64(encrypted) != command.encrypted_invoice_hash:
+        raise EncryptedHashMismatch("Skrót treści nie zgadza się ze skrótem pliku.")
+    return encrypted
+
+
+def send_invoice(
+    svc: Services, principal: Principal, reference: str, command: SendInvoice
+) -> Invoice:
+    """Accept one encrypted invoice (202) and process it at once."""
+    require_write(principal)
+    encrypted = _decode_content(command)
+    with svc.store.transaction():
+        now = svc.now()
+        session = load_session(svc, principal, reference, SessionKind.ONLINE)
+        if session.status_code != 100:
+            raise InvalidSessionState(
+                f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur."
+            )
+        if session.invoice_count >= svc.settings.max_invoices_per_session:
+            raise InvoiceLimitExceeded(
+                f"Sesja o numerze referencyjnym {reference} osiągnęła dozwolony limit liczby "
+                f"faktur {svc.settings.max_invoices_per_session}."
+            )
+        invoice = Invoice(
+            reference=svc.new_reference(RefType.INVOICE, now),
+            session_reference=reference,
+            ordinal=session.invoice_count + 1,
+            invoice_hash=command.invoice_hash,
+            invoice_size=command.invoice_size,
+            invoicing_date=now,
+            status_code=100,
+            invoicing_mode="Offline" if command.offline_mode else "Online",
+        )
+        invoice = process_invoice(svc, session, invoice, encrypted, command, online=True)
+        svc.repos.put_invoice(invoice)
+        ok = invoice.succeeded
+        save_session(
+            svc,
+            dataclasses.replace(
+                session,
+                updated=now,
+                invoice_count=session.invoice_count + 1,
+                successful_count=session.successful_count + ok,
+                failed_count=session.failed_count + (not ok),
+            ),
+        )
+    return invoice
+
+
+def _fail(invoice: Invoice, code: int, *details: str, **extensions: str) -> Invoice:
+    return dataclasses.replace(
+        invoice, status_code=code, status_details=details, status_extensions=dict(extensions)
+    )
+
+
+def process_invoice(
+    svc: Services,
+    session: Session,
+    invoice: Invoice,
+    encrypted: bytes,
+    command: SendInvoice,
+    *,
+    online: bool,
+) -> Invoice:
+    """Decrypt and verify one invoice; assign its KSeF number when it passes."""
+    try:
+        plain = aes_cbc_decrypt(
+            base64.b64decode(session.aes_key), base64.b64decode(session.iv), encrypted
+        )
+    except DecryptionError as exc:
+        return _fail(invoice, 435, str(exc))
+    if len(plain) != command.invoice_size or sha256_b64(plain) != command.invoice_hash:
+        return _fail(
+            invoice,
+            430,
+            "Skrót lub rozmiar odszyfrowanej faktury nie zgadza się z invoiceHash/invoiceSize.",
+        )
+    verdict = verify_invoice(
+        plain,
+        system_code=session.form_code.system_code,
+        schemas=svc.schemas,
+        context_nip=session.context.value if session.context.type == "Nip" else None,
+        online=online,
+        invoicing_date=invoice.invoicing_date,
+        limits=InvoiceLimits(
+            svc.settings.max_invoice_bytes, svc.settings.max_invoice_with_attachment_bytes
+        ),
+    )
+    facts = verdict.facts
+    invoice = dataclasses.replace(
+        invoice,
+        invoice_number=facts.invoice_number,
+        seller_nip=facts.seller_nip,
+        issue_date=facts.issue_date,
+        invoice_kind=facts.invoice_kind,
+        invoicing_mode=_mode(invoice, facts.issue_date),
+    )
+    if verdict.code != 200:
+        return _fail(invoice, verdict.code, *verdict.details)
+    key = duplicate_key(facts)
+    original = svc.repos.find_duplicate(key) if key else None
+    if original:
+        return _fail(
+            invoice,
+            440,
+            f"Duplikat faktury. Faktura o numerze KSeF: {original['ksefNumber']} została już "
+            f"prawidłowo przesłana do systemu w sesji: {original['sessionReference']}",
+            originalSessionReferenceNumber=original["sessionReference"],
+            originalKsefNumber=original["ksefNumber"],
+        )
+    return _accept(svc, invoice, plain, key)
+
+
+def _mode(invoice: Invoice, issue_date: str | None) -> str:
+    """Offline when asked, or when P_1 is before the Polish date of invoicingDate."""
+    if invoice.invoicing_mode == "Offline" or not issue_date:
+        return invoice.invoicing_mode
+    received = invoice.invoicing_date.astimezone(WARSAW).date().isoformat()
+    return "Offline" if issue_date < received else "Online"
+
+
+def _accept(svc: Services, invoice: Invoice, plain: bytes, key: str | None) -> Invoice:
+    now: datetime = svc.now()
+    ksef_number = svc.new_ksef_number(invoice.seller_nip or "0000000000", now)
+    if key:
+        svc.repos.remember_acceptance(key, ksef_number, invoice.session_reference)
+    svc.store.put_blob(f"invoice-xml/{ksef_number}", plain)
+    return dataclasses.replace(
+        invoice,
+        status_code=200,
+        ksef_number=ksef_number,
+        acquisition_date=now,
+        permanent_storage_date=now,
+    )
+
+
+def close_online(svc: Services, principal: Principal, reference: str) -> Session:
+    """Close an online session (204); processing then finishes on the clock."""
+    require_write(principal)
+    with svc.store.transaction():
+        session = load_session(svc, principal, reference, SessionKind.ONLINE)
+        if session.status_code != 100:
+            raise InvalidSessionState(
+                f"Status sesji {session.status_code} uniemożliwia wykonanie operacji."
+            )
+        session = lifecycle.close(session, svc.now())
+        return save_session(svc, session)

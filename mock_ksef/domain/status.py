@@ -1,0 +1,287 @@
+"""Reading sessions and invoices: status, lists with continuation tokens, UPO documents."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+from mock_ksef.crypto.digest import sha256_b64
+from mock_ksef.domain import lifecycle
+from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.errors import (
+    BadContinuationToken,
+    SessionNotFound,
+    UpoNotFound,
+    ValidationFailed,
+)
+from mock_ksef.domain.invoice import Invoice
+from mock_ksef.domain.session import Session, SessionKind, UpoPage, common_status
+from mock_ksef.ids import RefType
+from mock_ksef.services import Services
+from mock_ksef.xml.upo import UpoEntry, UpoHeader, render_invoice_upo, render_session_upo_page
+
+T = TypeVar("T")
+
+
+def save_session(svc: Services, session: Session) -> Session:
+    """Advance ``session`` to now, give a finished one its UPO pages, and store it."""
+    session = lifecycle.advance(session, svc.now())
+    if session.status_code == 200 and not session.upo_pages:
+        session = dataclasses.replace(session, upo_pages=_plan_upo_pages(svc, session))
+    svc.repos.put_session(session)
+    return session
+
+
+def _plan_upo_pages(svc: Services, session: Session) -> tuple[UpoPage, ...]:
+    accepted = [i.ordinal for i in svc.repos.invoices_in_session(session.reference) if i.succeeded]
+    size = svc.settings.upo_page_size
+    chunks = [accepted[i : i + size] for i in range(0, len(accepted), size)]
+    when = session.updated
+    return tuple(
+        UpoPage(svc.new_reference(RefType.UPO, when), n, chunk[0], chunk[-1])
+        for n, chunk in enumerate(chunks, start=1)
+    )
+
+
+def load_session(
+    svc: Services, principal: Principal, reference: str, kind: SessionKind | None = None
+) -> Session:
+    """A session of the caller's context, advanced to now (21173 otherwise)."""
+    with svc.store.transaction():
+        session = svc.repos.get_session(reference)
+        if (
+            session is None
+            or session.context != principal.context
+            or (kind is not None and session.kind is not kind)
+        ):
+            raise SessionNotFound(
+                f"Sesja o numerze referencyjnym {reference} nie została znaleziona."
+            )
+        advanced = lifecycle.advance(session, svc.now())
+        if advanced != session or (advanced.status_code == 200 and not advanced.upo_pages):
+            advanced = save_session(svc, advanced)
+        return advanced
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing and the token of the next one."""
+
+    items: list[T]
+    continuation_token: str | None
+
+
+def paginate(items: Sequence[T], page_size: int, token: str | None) -> Page[T]:
+    """Cut ``items`` into pages; tokens are opaque Base64 offsets (bad -> 21418)."""
+    if not 10 <= page_size <= 1000:
+        raise ValidationFailed("pageSize musi mieścić się w zakresie 10..1000.")
+    offset = 0
+    if token:
+        try:
+            offset = int(json.loads(base64.urlsafe_b64decode(token.encode()))["offset"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadContinuationToken() from exc
+        if offset < 0:
+            raise BadContinuationToken()
+    end = offset + page_size
+    following = None
+    if end < len(items):
+        following = base64.urlsafe_b64encode(json.dumps({"offset": end}).encode()).decode()
+    return Page(list(items[offset:end]), following)
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    """Filters of ``GET /sessions``."""
+
+    kind: SessionKind
+    reference: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    closed_from: datetime | None = None
+    closed_to: datetime | None = None
+    modified_from: datetime | None = None
+    modified_to: datetime | None = None
+    statuses: tuple[str, ...] = ()
+
+    def accepts(self, s: Session) -> bool:
+        """Whether session ``s`` passes every filter."""
+        checks: list[Callable[[], bool]] = [
+            lambda: self.reference is None or s.reference == self.reference,
+            lambda: _within(s.created, self.created_from, self.created_to),
+            lambda: _within(s.updated, self.modified_from, self.modified_to),
+            lambda: (
+                (self.closed_from is None and self.closed_to is None)
+                or (
+                    s.closed_at is not None
+                    and _within(s.closed_at, self.closed_from, self.closed_to)
+                )
+            ),
+            lambda: not self.statuses or common_status(s.status_code) in self.statuses,
+        ]
+        return all(check() for check in checks)
+
+
+def _within(value: datetime, low: datetime | None, high: datetime | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def list_sessions(
+    svc: Services, principal: Principal, flt: SessionFilter, page_size: int, token: str | None
+) -> Page[Session]:
+    """Sessions of the caller's context, newest first."""
+    with svc.store.transaction():
+        sessions = [
+            save_session(svc, s) if lifecycle.advance(s, svc.now()) != s else s
+            for s in svc.repos.sessions_in_context(principal.context.key, flt.kind.value)
+        ]
+    chosen = sorted((s for s in sessions if flt.accepts(s)), key=lambda s: s.created, reverse=True)
+    return paginate(chosen, page_size, token)
+
+
+def list_invoices(
+    svc: Services,
+    principal: Principal,
+    reference: str,
+    page_size: int,
+    token: str | None,
+    *,
+    failed_only: bool = False,
+) -> Page[Invoice]:
+    """Invoices of a session in ordinal order (only failed ones if asked)."""
+    load_session(svc, principal, reference)
+    invoices = svc.repos.invoices_in_session(reference)
+    if failed_only:
+        invoices = [i for i in invoices if i.status_code not in (100, 150, 200)]
+    return paginate(invoices, page_size, token)
+
+
+def get_invoice(
+    svc: Services, principal: Principal, reference: str, invoice_reference: str
+) -> Invoice:
+    """One invoice of a session (21405 when there is none, as the spec documents)."""
+    load_session(svc, principal, reference)
+    invoice = svc.repos.get_invoice(invoice_reference)
+    if invoice is None or invoice.session_reference != reference:
+        raise ValidationFailed(
+            f"Faktura o numerze referencyjnym {invoice_reference} nie została znaleziona "
+            f"w sesji {reference}."
+        )
+    return invoice
+
+
+def _header(svc: Services, session: Session) -> UpoHeader:
+    auth = svc.repos.get_auth(session.auth_reference)
+    token_reference = auth.ksef_token_reference if auth else None
+    document_hash = auth.auth_document_hash if auth else None
+    if not token_reference and not document_hash:
+        # The UPO needs one of the two; an operation without either (e.g. state from an
+        # older version) is named by its own reference rather than failing the download.
+        token_reference = session.auth_reference
+    return UpoHeader(
+        entity_name=svc.settings.upo_entity_name,
+        session_reference=session.reference,
+        context=session.context,
+        ksef_token_reference=token_reference,
+        auth_document_hash=document_hash,
+        form_code=session.form_code,
+    )
+
+
+def _entry(invoice: Invoice) -> UpoEntry:
+    assert invoice.ksef_number
+    assert invoice.acquisition_date
+    return UpoEntry(
+        seller_nip=invoice.seller_nip or "",
+        ksef_number=invoice.ksef_number,
+        invoice_number=invoice.invoice_number or "",
+        issue_date=invoice.issue_date or "",
+        invoicing_date=invoice.invoicing_date,
+        acquisition_date=invoice.acquisition_date,
+        invoice_hash=invoice.invoice_hash,
+        mode=invoice.invoicing_mode,
+    )
+
+
+def _cached(svc: Services, key: str, render: Callable[[], bytes]) -> bytes:
+    with svc.store.transaction():
+        data = svc.store.get_blob(key)
+        if data is None:
+            data = render()
+            svc.store.put_blob(key, data)
+        return data
+
+
+def invoice_upo(svc: Services, session: Session, invoice: Invoice) -> bytes:
+    """The signed UPO of one accepted invoice (rendered once, then served as stored)."""
+    if not invoice.succeeded or invoice.session_reference != session.reference:
+        raise UpoNotFound(
+            f"UPO o numerze KSeF {invoice.ksef_number} i numerze referencyjnym sesji "
+            f"{session.reference} nie zostało znalezione."
+        )
+    return _cached(
+        svc,
+        f"upo/invoice/{invoice.ksef_number}",
+        lambda: render_invoice_upo(_header(svc, session), _entry(invoice), svc.keys.upo),
+    )
+
+
+def find_invoice_for_upo(
+    svc: Services, session: Session, *, reference: str | None = None, ksef_number: str | None = None
+) -> Invoice:
+    """The invoice a UPO request names (21178 when none)."""
+    invoice = (
+        svc.repos.get_invoice(reference)
+        if reference
+        else svc.repos.invoice_by_ksef_number(ksef_number or "")
+    )
+    if invoice is None or invoice.session_reference != session.reference:
+        raise UpoNotFound(
+            f"UPO o numerze KSeF {ksef_number or reference} i numerze referencyjnym sesji "
+            f"{session.reference} nie zostało znalezione."
+        )
+    return invoice
+
+
+def session_upo(svc: Services, session: Session, upo_reference: str) -> bytes:
+    """One signed page of a session UPO."""
+    page = next((p for p in session.upo_pages if p.reference == upo_reference), None)
+    if page is None:
+        raise UpoNotFound(f"UPO o numerze referencyjnym {upo_reference} nie zostało znalezione.")
+
+    def render() -> bytes:
+        accepted = [
+            i
+            for i in svc.repos.invoices_in_session(session.reference)
+            if i.succeeded and page.first_ordinal <= i.ordinal <= page.last_ordinal
+        ]
+        total = sum(len(range(p.first_ordinal, p.last_ordinal + 1)) for p in session.upo_pages)
+        total = session.successful_count or total
+        first = (page.number - 1) * svc.settings.upo_page_size + 1
+        return render_session_upo_page(
+            _header(svc, session),
+            [_entry(i) for i in accepted],
+            page=page.number,
+            page_count=len(session.upo_pages),
+            range_from=first,
+            range_to=first + len(accepted) - 1,
+            total=total,
+            signer=svc.keys.upo,
+        )
+
+    return _cached(svc, f"upo/session/{upo_reference}", render)
+
+
+def meta_hash(data: bytes) -> str:
+    """``x-ms-meta-hash``: Base64 SHA-256 of the served bytes."""
+    return sha256_b64(data)
+
+
+def link_expiry(svc: Services) -> datetime:
+    """When download links made now stop working."""
+    return svc.now() + timedelta(seconds=svc.settings.upo_link_ttl_s)

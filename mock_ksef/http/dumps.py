@@ -1,0 +1,134 @@
+"""Domain values -> the spec's JSON shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mock_ksef.crypto import presign
+from mock_ksef.domain.invoice import Invoice
+from mock_ksef.domain.session import Session
+from mock_ksef.domain.status import link_expiry
+from mock_ksef.http.context import services
+from mock_ksef.http.links import public_base
+from mock_ksef.timefmt import iso
+
+
+def status_info(
+    code: int,
+    description: str,
+    details: tuple[str, ...] = (),
+    extensions: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """``StatusInfo`` / ``InvoiceStatusInfo``."""
+    body: dict[str, Any] = {"code": code, "description": description}
+    if details:
+        body["details"] = list(details)
+    if extensions:
+        body["extensions"] = extensions
+    return body
+
+
+def storage_link(path: str) -> tuple[str, str]:
+    """An absolute presigned link to ``path`` and its expiry (ISO)."""
+    svc = services()
+    expires = link_expiry(svc)
+    return (
+        f"{public_base()}{path}?{presign.query(svc.tokens.secret, path, expires)}",
+        iso(expires),
+    )
+
+
+def session_upo_path(session: Session, upo_reference: str) -> str:
+    """Storage path of a session UPO page."""
+    return f"/storage/01/{session.reference.lower()}/session-upo/{upo_reference}.xml"
+
+
+def invoice_upo_path(invoice: Invoice) -> str:
+    """Storage path of an invoice UPO."""
+    return (
+        f"/storage/01/{invoice.session_reference.lower()}/invoice-upo/upo_{invoice.ksef_number}.xml"
+    )
+
+
+def _null_if_zero(value: int) -> int | None:
+    return value or None
+
+
+def session_status(session: Session) -> dict[str, Any]:
+    """``SessionStatusResponse``: counters are null until non-zero."""
+    upo = None
+    if session.upo_pages:
+        pages = []
+        for page in session.upo_pages:
+            url, expires = storage_link(session_upo_path(session, page.reference))
+            pages.append(
+                {
+                    "referenceNumber": page.reference,
+                    "downloadUrl": url,
+                    "downloadUrlExpirationDate": expires,
+                }
+            )
+        upo = {"pages": pages}
+    body: dict[str, Any] = {
+        "status": status_info(
+            session.status_code, session.status_description, session.status_details
+        ),
+        "dateCreated": iso(session.created),
+        "dateUpdated": iso(session.updated),
+        "validUntil": iso(session.valid_until),
+        "invoiceCount": _null_if_zero(session.invoice_count),
+        "successfulInvoiceCount": _null_if_zero(session.successful_count),
+        "failedInvoiceCount": _null_if_zero(session.failed_count),
+    }
+    # ``upo`` is ``allOf`` + ``nullable`` in the spec, which OpenAPI 3.0 validators read as
+    # not nullable; leaving it out is read as null by every client.
+    if upo is not None:
+        body["upo"] = upo
+    return body
+
+
+def session_item(session: Session) -> dict[str, Any]:
+    """``SessionsQueryResponseItem``: counters are integers."""
+    return {
+        "referenceNumber": session.reference,
+        "status": status_info(
+            session.status_code, session.status_description, session.status_details
+        ),
+        "dateCreated": iso(session.created),
+        "dateUpdated": iso(session.updated),
+        "validUntil": iso(session.valid_until),
+        "totalInvoiceCount": session.invoice_count,
+        "successfulInvoiceCount": session.successful_count,
+        "failedInvoiceCount": session.failed_count,
+    }
+
+
+def invoice_status(invoice: Invoice) -> dict[str, Any]:
+    """``SessionInvoiceStatusResponse``."""
+    body: dict[str, Any] = {
+        "ordinalNumber": invoice.ordinal,
+        "invoiceNumber": invoice.invoice_number,
+        "ksefNumber": invoice.ksef_number,
+        "referenceNumber": invoice.reference,
+        "invoiceHash": invoice.invoice_hash,
+        "invoiceFileName": invoice.file_name,
+        "acquisitionDate": iso(invoice.acquisition_date) if invoice.acquisition_date else None,
+        "invoicingDate": iso(invoice.invoicing_date),
+        "permanentStorageDate": (
+            iso(invoice.permanent_storage_date) if invoice.permanent_storage_date else None
+        ),
+        "upoDownloadUrl": None,
+        "upoDownloadUrlExpirationDate": None,
+        "invoicingMode": invoice.invoicing_mode,
+        "status": status_info(
+            invoice.status_code,
+            invoice.status_description,
+            invoice.status_details,
+            invoice.status_extensions or None,
+        ),
+    }
+    if invoice.succeeded:
+        body["upoDownloadUrl"], body["upoDownloadUrlExpirationDate"] = storage_link(
+            invoice_upo_path(invoice)
+        )
+    return {k: v for k, v in body.items() if v is not None}
