@@ -14,9 +14,11 @@ from click.testing import CliRunner
 
 from mock_ksef import __version__
 from mock_ksef.cli import main, resolve_settings
+from tests.support.auth import login_live
 from tests.support.process import ServerProcess, clean_env, console_script, get_json
 
 KEYS_PATH = "/v2/security/public-key-certificates"
+NIP = "5265877635"
 
 
 def _serve(*args: str) -> ServerProcess:
@@ -57,6 +59,38 @@ class TestServe:
         with _serve("--state-dir", str(state)) as second:
             second.wait_for_banner()
             assert _public_key_ids(second.url) == key_ids
+            assert second.stop() == 0, second.output()
+
+    def test_sessions_survive_a_restart(self, tmp_path: Path) -> None:
+        """A session opened by the SDK is still there, for the same token, after a restart."""
+        from ksef_client import KsefClient, KsefClientOptions
+        from ksef_client.models import FormCode
+        from ksef_client.services.workflows import OnlineSessionWorkflow
+
+        state = tmp_path / "state"
+        with _serve("--state-dir", str(state)) as first:
+            first.wait_for_banner()
+            token = login_live(first.url, NIP)
+            with KsefClient(KsefClientOptions(base_url=first.url)) as sdk:
+                pem = sdk.security.get_public_key_certificate_pem("SymmetricKeyEncryption")
+                ref = (
+                    OnlineSessionWorkflow(sdk.sessions)
+                    .open_session(
+                        form_code=FormCode(system_code="FA (3)", schema_version="1-0E", value="FA"),
+                        public_certificate=pem,
+                        access_token=token,
+                    )
+                    .reference_number
+                )
+            assert first.stop() == 0, first.output()
+
+        with _serve("--state-dir", str(state)) as second:
+            second.wait_for_banner()
+            status, body = get_json(
+                f"{second.url}/v2/sessions/{ref}", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert status == 200, body
+            assert body["status"]["code"] == 100
             assert second.stop() == 0, second.output()
 
     def test_sigint_also_stops_cleanly(self) -> None:

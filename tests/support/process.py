@@ -136,10 +136,14 @@ class ServerProcess:
         self.kill()
 
 
-def get_json(url: str, timeout: float = 10.0) -> tuple[int, Any]:
+def get_json(
+    url: str, timeout: float = 10.0, headers: Mapping[str, str] | None = None
+) -> tuple[int, Any]:
     """GET ``url``; the status and decoded JSON body (also for error statuses)."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")
+        with err:
+            return err.code, json.loads(err.read() or b"null")
