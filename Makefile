@@ -15,7 +15,7 @@ $(BIN)/mock-ksef: pyproject.toml
 install: $(BIN)/mock-ksef
 
 serve: install
-	$(BIN)/mock-ksef serve --state-dir .state
+	$(BIN)/mock-ksef serve
 
 lint: install
 	$(BIN)/ruff check .

@@ -50,6 +50,10 @@ def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+#: Where ``mock-ksef serve`` keeps keys and the SQLite file when no state folder is given.
+DEFAULT_STATE_DIR = ".mock-ksef"
+
+
 def resolve_settings(flags: dict[str, object], environ: dict[str, str] | None = None) -> Settings:
     """Defaults < ``MOCK_KSEF_*`` < flags; a state folder implies the SQLite store.
 
@@ -62,6 +66,9 @@ def resolve_settings(flags: dict[str, object], environ: dict[str, str] | None = 
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     store_chosen = flags.get("store") is not None or f"{ENV_PREFIX}STORE" in env
+    if not settings.state_dir and not store_chosen:
+        # ``serve`` keeps its state by default, so a restart loses nothing.
+        settings = settings.with_overrides(state_dir=DEFAULT_STATE_DIR)
     if settings.state_dir and not store_chosen:
         settings = settings.with_overrides(store="sqlite")
     return settings

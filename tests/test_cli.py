@@ -95,7 +95,7 @@ class TestServe:
 
     def test_sigint_also_stops_cleanly(self) -> None:
         """Ctrl-C (SIGINT) ends the server with exit code 0 and no traceback."""
-        with _serve() as server:
+        with _serve("--store", "memory") as server:
             server.wait_for_banner()
             assert "store        memory" in "".join(server.stdout)
             assert server.stop(signal.SIGINT) == 0, server.output()
@@ -108,7 +108,7 @@ class TestServe:
             taken.listen()
             port = taken.getsockname()[1]
             result = subprocess.run(
-                [console_script(), "serve", "--port", str(port)],
+                [console_script(), "serve", "--port", str(port), "--store", "memory"],
                 capture_output=True,
                 text=True,
                 timeout=60,
@@ -164,6 +164,12 @@ class TestSettingsResolution:
         assert resolve_settings({"state_dir": "/x", "store": "memory"}, {}).store == "memory"
         env = {"MOCK_KSEF_STATE_DIR": "/x", "MOCK_KSEF_STORE": "memory"}
         assert resolve_settings({}, env).store == "memory"
+
+    def test_serve_keeps_state_by_default(self) -> None:
+        """With no state folder and no store chosen, serve uses SQLite in ./.mock-ksef."""
+        settings = resolve_settings({}, {})
+        assert (settings.state_dir, settings.store) == (".mock-ksef", "sqlite")
+        assert resolve_settings({"store": "memory"}, {}).state_dir == ""
 
     def test_flags_beat_environment(self) -> None:
         """A flag wins over the variable of the same setting."""

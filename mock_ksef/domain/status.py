@@ -48,24 +48,38 @@ def _plan_upo_pages(svc: Services, session: Session) -> tuple[UpoPage, ...]:
     )
 
 
+def _visible(
+    svc: Services, principal: Principal, reference: str, kind: SessionKind | None
+) -> Session:
+    session = svc.repos.get_session(reference)
+    if (
+        session is None
+        or session.context != principal.context
+        or (kind is not None and session.kind is not kind)
+    ):
+        raise SessionNotFound(f"Sesja o numerze referencyjnym {reference} nie została znaleziona.")
+    return session
+
+
+def _stale(svc: Services, session: Session) -> bool:
+    advanced = lifecycle.advance(session, svc.now())
+    return advanced != session or (advanced.status_code == 200 and not advanced.upo_pages)
+
+
 def load_session(
     svc: Services, principal: Principal, reference: str, kind: SessionKind | None = None
 ) -> Session:
-    """A session of the caller's context, advanced to now (21173 otherwise)."""
+    """A session of the caller's context, advanced to now (21173 otherwise).
+
+    Reads take no lock; only a session with a transition due is re-read and saved
+    inside a transaction (so concurrent status polls do not serialise).
+    """
+    session = _visible(svc, principal, reference, kind)
+    if not _stale(svc, session):
+        return session
     with svc.store.transaction():
-        session = svc.repos.get_session(reference)
-        if (
-            session is None
-            or session.context != principal.context
-            or (kind is not None and session.kind is not kind)
-        ):
-            raise SessionNotFound(
-                f"Sesja o numerze referencyjnym {reference} nie została znaleziona."
-            )
-        advanced = lifecycle.advance(session, svc.now())
-        if advanced != session or (advanced.status_code == 200 and not advanced.upo_pages):
-            advanced = save_session(svc, advanced)
-        return advanced
+        session = _visible(svc, principal, reference, kind)
+        return save_session(svc, session) if _stale(svc, session) else session
 
 
 @dataclass(frozen=True)
@@ -135,11 +149,13 @@ def list_sessions(
     svc: Services, principal: Principal, flt: SessionFilter, page_size: int, token: str | None
 ) -> Page[Session]:
     """Sessions of the caller's context, newest first."""
-    with svc.store.transaction():
-        sessions = [
-            save_session(svc, s) if lifecycle.advance(s, svc.now()) != s else s
-            for s in svc.repos.sessions_in_context(principal.context.key, flt.kind.value)
-        ]
+    sessions = svc.repos.sessions_in_context(principal.context.key, flt.kind.value)
+    if any(_stale(svc, s) for s in sessions):
+        with svc.store.transaction():
+            sessions = [
+                save_session(svc, s) if _stale(svc, s) else s
+                for s in svc.repos.sessions_in_context(principal.context.key, flt.kind.value)
+            ]
     chosen = sorted((s for s in sessions if flt.accepts(s)), key=lambda s: s.created, reverse=True)
     return paginate(chosen, page_size, token)
 

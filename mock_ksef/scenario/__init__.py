@@ -1,0 +1,1 @@
+"""Scenarios: YAML files that script what the mock does (outcomes, delays, faults)."""

@@ -1,0 +1,161 @@
+"""The scenario language's intermediate representation: frozen, format-neutral values.
+
+A YAML file (``loader.py``) is validated against ``schema.json`` and turned into a
+:class:`Scenario`. Scenarios are data only: no expressions, no code. Every field has a
+default that means "behave like the real KSeF TEST environment".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Final session codes a scenario may force, per session type (the spec's
+#: ``SessionStatusResponse`` table).
+ONLINE_OUTCOMES = frozenset({200, 415, 440, 445})
+BATCH_OUTCOMES = frozenset({200, 405, 415, 420, 430, 435, 440, 445, 500})
+#: Invoice status codes a scenario may force (``InvoiceStatusInfo``).
+INVOICE_OUTCOMES = frozenset({200, 405, 410, 415, 430, 435, 440, 450, 500, 550})
+#: Authentication operation codes a scenario may force (``GET /auth/{ref}``).
+AUTH_OUTCOMES = frozenset({200, 415, 425, 450, 460, 470, 480, 500, 550})
+
+
+@dataclass(frozen=True)
+class Selector:
+    """When a scenario applies, besides an explicit ``X-Mock-Scenario`` header."""
+
+    #: Context identifier values (NIP, InternalId, ...) whose logins use the scenario.
+    contexts: tuple[str, ...] = ()
+    #: Exact KSeF tokens whose logins use the scenario.
+    tokens: tuple[str, ...] = ()
+    #: Whether this is the scenario used when nothing else matches.
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class Delay:
+    """How long an in-progress code (100 for auth, 170 online, 150 batch) is shown.
+
+    Both count: the state moves on once ``seconds`` have passed on the mock's clock **and**
+    ``polls`` status reads have answered with the in-progress code.
+    """
+
+    seconds: float = 0.0
+    polls: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A forced final status; ``details`` ``None`` means the spec's text for the code."""
+
+    code: int
+    details: tuple[str, ...] | None = None
+    #: For batch 500 "Nieznany błąd ({statusCode})": the number shown in the description.
+    status_code: int | None = None
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """Lifecycle of one session type under a scenario."""
+
+    processing: Delay = field(default_factory=Delay)
+    outcome: Outcome | None = None
+    #: Session validity (default: the setting, 12 h).
+    validity_seconds: int | None = None
+    #: Batch only: the part-upload window (default 20 min x number of parts).
+    upload_window_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceMatch:
+    """Which invoices a rule is about; every given field must match."""
+
+    #: 1-based ordinal number in the session.
+    position: int | None = None
+    #: ``fnmatch`` pattern on the invoice number (``P_2``), e.g. ``FV/*/2026``.
+    invoice_number: str | None = None
+    seller_nip: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceRule:
+    """Force the outcome of matching invoices (``duplicate`` is code 440)."""
+
+    match: InvoiceMatch
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class AuthPlan:
+    """Authentication under a scenario."""
+
+    delay: Delay = field(default_factory=Delay)
+    outcome: Outcome = field(default_factory=lambda: Outcome(200))
+    #: Permissions granted (``None``: the default set).
+    permissions: tuple[str, ...] | None = None
+    operation_token_seconds: int | None = None
+    access_token_seconds: int | None = None
+    refresh_token_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An HTTP-level fault on matching requests.
+
+    ``kind``: ``latency`` (answer late), ``status`` (answer ``status`` with ``body``
+    ``spec``/``html``/``empty``, and ``retry_after`` for 429), ``reset`` (close the
+    connection without an answer) or ``commit_then_fail`` (do the work, then answer
+    ``status``).
+    """
+
+    kind: str
+    #: ``METHOD /path/{template}`` as in the spec (``*`` for any method), or ``*``.
+    route: str = "*"
+    status: int = 503
+    body: str = "spec"
+    retry_after: int | None = None
+    latency_ms: int = 0
+    #: Skip this many matching requests first.
+    after: int = 0
+    #: Apply to at most this many matching requests (``None``: all).
+    times: int | None = None
+    #: Seeded chance that a matching request is hit.
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Per-group limits (requests per second, minute and hour)."""
+
+    per_second: int | None = None
+    per_minute: int | None = None
+    per_hour: int | None = None
+
+
+@dataclass(frozen=True)
+class RateLimitPlan:
+    """The counting limiter: off by default; on, it uses the spec's ``x-rate-limits``."""
+
+    enabled: bool = False
+    #: Overrides per group name (``onlineSession``, ``sessionMisc``, ...).
+    groups: dict[str, RateLimit] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario: a name, when it applies, and what the mock then does."""
+
+    name: str
+    description: str = ""
+    select: Selector = field(default_factory=Selector)
+    auth: AuthPlan = field(default_factory=AuthPlan)
+    online: SessionPlan = field(default_factory=SessionPlan)
+    batch: SessionPlan = field(default_factory=SessionPlan)
+    invoices: tuple[InvoiceRule, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    rate_limits: RateLimitPlan = field(default_factory=RateLimitPlan)
+    #: Where it was loaded from (a file path, or ``<api>``/``<builtin>``).
+    source: str = "<builtin>"
+
+
+#: The scenario in force when nothing selects another: behave like TEST.
+NATURAL = Scenario(name="natural", description="Behave like the real TEST environment.")
