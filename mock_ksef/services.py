@@ -15,6 +15,7 @@ from mock_ksef.clock import Clock, parse_clock
 from mock_ksef.crypto.keys import KeyRing, load_or_create
 from mock_ksef.domain.repos import Repos
 from mock_ksef.ids import IdFactory, RefType
+from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.settings import Settings
 from mock_ksef.store import Store, open_store
 from mock_ksef.tokens import TokenService
@@ -31,6 +32,7 @@ class Services:
     keys: KeyRing
     tokens: TokenService
     schemas: SchemaRegistry
+    scenarios: ScenarioRegistry
     rng: random.Random = field(init=False)
     faker: Faker = field(init=False)
     ids: IdFactory = field(init=False)
@@ -88,11 +90,13 @@ def build_services(
     """Assemble the services from settings; explicit arguments win (tests inject them)."""
     state = settings.state_path
     keys_dir = Path(settings.keys_dir) if settings.keys_dir else None
+    the_store = store or open_store(settings.store, state)
     return Services(
         settings=settings,
         clock=clock or parse_clock(settings.clock),
-        store=store or open_store(settings.store, state),
+        store=the_store,
         keys=keys or load_or_create(state / "keys" if state else None, keys_dir),
         tokens=TokenService(_jwt_secret(settings, state), settings.jwt_issuer),
         schemas=SchemaRegistry(Path(settings.schema_dir) if settings.schema_dir else None),
+        scenarios=ScenarioRegistry(the_store),
     )

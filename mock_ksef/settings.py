@@ -44,6 +44,8 @@ class Settings:
     #: (e.g. ``../shared/ksef/spec/auth``). Empty: XAdES requests are checked for structure
     #: only, without XSD validation (a warning is logged at start-up).
     auth_schema_dir: str = ""
+    #: A folder of scenario YAML files loaded at start-up (a broken file stops the start).
+    scenarios_dir: str = ""
     #: ``text`` or ``json``.
     log_format: str = "text"
     #: First element of UPO documents; TE appends " - środowisko testowe (TE)".

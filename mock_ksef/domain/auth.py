@@ -81,6 +81,8 @@ class AuthOperation:
     revoked: bool = False
     #: Polls of ``GET /auth/{ref}`` that still answer 100 (scenario knob).
     pending_polls: int = 0
+    #: The scenario selected at login; sessions opened with its tokens inherit it.
+    scenario: str = "natural"
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from mock_ksef.domain.auth import ContextId
+from mock_ksef.scenario.model import Outcome, SessionPlan
 
 
 class SessionKind(StrEnum):
@@ -83,6 +84,30 @@ class UpoPage:
 
 
 @dataclass(frozen=True)
+class BatchPart:
+    """One declared part of a batch package and what was uploaded for it."""
+
+    ordinal: int
+    size: int
+    hash: str
+    uploaded: bool = False
+    uploaded_size: int = 0
+    uploaded_hash: str = ""
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """The declared package of a batch session (``batchFile``)."""
+
+    file_size: int
+    file_hash: str
+    compression: str  # Zip | TarGz
+    parts: tuple[BatchPart, ...]
+    offline_mode: bool = False
+    upload_deadline: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Session:
     """An online or batch session."""
 
@@ -106,6 +131,16 @@ class Session:
     failed_count: int = 0
     upo_pages: tuple[UpoPage, ...] = ()
     history: tuple[StatusEvent, ...] = ()
+    #: The scenario the session runs under, and its plan for this session type (copied
+    #: at open, so a later change of the scenario does not change a running session).
+    scenario: str = "natural"
+    plan: SessionPlan = field(default_factory=SessionPlan)
+    #: Status reads answered while processing (170 online, 150 batch); drives
+    #: ``plan.processing.polls``.
+    polls_in_progress: int = 0
+    #: Batch: the outcome the real processing produced at close, revealed when due.
+    pending: Outcome | None = None
+    batch: BatchInfo | None = None
 
     @property
     def status_description(self) -> str:
