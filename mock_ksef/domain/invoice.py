@@ -43,10 +43,14 @@ class Invoice:
     permanent_storage_date: datetime | None = None
     invoicing_mode: str = "Online"
     file_name: str | None = None
+    #: A description replacing the spec's text (500 "Nieznany błąd (n)"); empty: the spec's.
+    status_text: str = ""
 
     @property
     def status_description(self) -> str:
         """The spec's description of the current code."""
+        if self.status_text:
+            return self.status_text
         return INVOICE_STATUS_TEXT.get(self.status_code, "Nieznany błąd ({statusCode})")
 
     @property

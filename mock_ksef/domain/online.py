@@ -10,7 +10,7 @@ import base64
 import binascii
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mock_ksef.crypto.digest import b64, b64decode_strict, sha256_b64
 from mock_ksef.crypto.envelope import DecryptionError, aes_cbc_decrypt, unwrap_session_key
@@ -26,7 +26,9 @@ from mock_ksef.domain.errors import (
     ValidationFailed,
 )
 from mock_ksef.domain.invoice import Invoice
+from mock_ksef.domain.invoice_rules import forced_invoice
 from mock_ksef.domain.session import FormCode, Session, SessionKind, StatusEvent
+from mock_ksef.domain.session_plan import apply_setup, session_setup
 from mock_ksef.domain.status import load_session, save_session
 from mock_ksef.ids import RefType
 from mock_ksef.services import Services
@@ -110,14 +112,21 @@ def unwrap_key(
     return b64(key), b64(iv), ""
 
 
-def open_online(svc: Services, principal: Principal, command: OpenOnline) -> Session:
-    """Open an online session (201); a bad key shows later as status 415."""
+def open_online(
+    svc: Services, principal: Principal, command: OpenOnline, scenario: str | None = None
+) -> Session:
+    """Open an online session (201); a bad key shows later as status 415.
+
+    The session runs under the login's scenario, or the one named by ``scenario`` (the
+    ``X-Mock-Scenario`` header of the open request).
+    """
     require_write(principal)
     check_form_code(svc, command.form_code, ONLINE_FORM_CODES)
     key, iv, error = unwrap_key(
         svc, command.encrypted_symmetric_key, command.initialization_vector, command.public_key_id
     )
     now = svc.now()
+    setup = session_setup(svc, principal, SessionKind.ONLINE, scenario, now)
     with svc.store.transaction():
         session = Session(
             reference=svc.new_reference(RefType.ONLINE_SESSION, now),
@@ -127,13 +136,14 @@ def open_online(svc: Services, principal: Principal, command: OpenOnline) -> Ses
             form_code=command.form_code,
             created=now,
             updated=now,
-            valid_until=now + timedelta(seconds=svc.settings.session_ttl_s),
+            valid_until=setup.valid_until,
             status_code=100,
             aes_key=key,
             iv=iv,
             key_error=error,
-            history=(StatusEvent(100, now, "opened"),),
+            history=(StatusEvent(100, now, f"opened under scenario {setup.scenario}"),),
         )
+        session = apply_setup(session, setup)
         svc.repos.put_session(session)
     return session
 
@@ -222,6 +232,16 @@ def process_invoice(
             430,
             "Skrót lub rozmiar odszyfrowanej faktury nie zgadza się z invoiceHash/invoiceSize.",
         )
+    return verify_plain_invoice(svc, session, invoice, plain, online=online)
+
+
+def verify_plain_invoice(
+    svc: Services, session: Session, invoice: Invoice, plain: bytes, *, online: bool
+) -> Invoice:
+    """Verify a decrypted invoice (XML checks, duplicates); number it when it passes.
+
+    Shared by online sends and batch processing (which calls it once per archive entry).
+    """
     verdict = verify_invoice(
         plain,
         system_code=session.form_code.system_code,
@@ -255,6 +275,9 @@ def process_invoice(
             originalSessionReferenceNumber=original["sessionReference"],
             originalKsefNumber=original["ksefNumber"],
         )
+    forced = forced_invoice(svc, session, invoice)
+    if forced is not None:
+        return forced
     return _accept(svc, invoice, plain, key)
 
 

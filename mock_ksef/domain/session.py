@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from mock_ksef.domain.auth import ContextId
-from mock_ksef.scenario.model import Outcome, SessionPlan
+from mock_ksef.scenario.model import InvoiceRule, Outcome, SessionPlan
 
 
 class SessionKind(StrEnum):
@@ -141,9 +141,17 @@ class Session:
     #: Batch: the outcome the real processing produced at close, revealed when due.
     pending: Outcome | None = None
     batch: BatchInfo | None = None
+    #: When the last counted status read happened (the poll rule's due time).
+    last_poll_at: datetime | None = None
+    #: The scenario's invoice rules, copied at open like ``plan``.
+    invoice_rules: tuple[InvoiceRule, ...] = ()
+    #: A description replacing the spec's text (500 "Nieznany błąd (n)"); empty: the spec's.
+    status_text: str = ""
 
     @property
     def status_description(self) -> str:
         """The spec's description of the current code."""
+        if self.status_text:
+            return self.status_text
         texts = ONLINE_STATUS_TEXT if self.kind is SessionKind.ONLINE else BATCH_STATUS_TEXT
         return texts.get(self.status_code, "Nieznany błąd ({statusCode})")

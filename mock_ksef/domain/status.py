@@ -31,7 +31,7 @@ T = TypeVar("T")
 def save_session(svc: Services, session: Session) -> Session:
     """Advance ``session`` to now, give a finished one its UPO pages, and store it."""
     session = lifecycle.advance(session, svc.now())
-    if session.status_code == 200 and not session.upo_pages:
+    if _needs_upo(session):
         session = dataclasses.replace(session, upo_pages=_plan_upo_pages(svc, session))
     svc.repos.put_session(session)
     return session
@@ -63,7 +63,12 @@ def _visible(
 
 def _stale(svc: Services, session: Session) -> bool:
     advanced = lifecycle.advance(session, svc.now())
-    return advanced != session or (advanced.status_code == 200 and not advanced.upo_pages)
+    return advanced != session or _needs_upo(advanced)
+
+
+def _needs_upo(session: Session) -> bool:
+    """A finished session with accepted invoices but no UPO pages planned yet."""
+    return session.status_code == 200 and not session.upo_pages and session.successful_count > 0
 
 
 def load_session(
@@ -79,6 +84,36 @@ def load_session(
         return session
     with svc.store.transaction():
         session = _visible(svc, principal, reference, kind)
+        return save_session(svc, session) if _stale(svc, session) else session
+
+
+def read_status(svc: Services, principal: Principal, reference: str) -> Session:
+    """``GET /sessions/{ref}``: the session advanced to now; a read answering 170/150 counts.
+
+    The count is saved without advancing, so the read that completes
+    ``plan.processing.polls`` still answers 170/150 and the next one shows the outcome.
+    """
+    session = load_session(svc, principal, reference)
+    if session.status_code != lifecycle.PROCESSING_CODE[session.kind]:
+        return session
+    with svc.store.transaction():
+        session = _visible(svc, principal, reference, None)
+        if _stale(svc, session):
+            session = save_session(svc, session)
+        if session.status_code == lifecycle.PROCESSING_CODE[session.kind]:
+            session = lifecycle.count_poll(session, svc.now())
+            svc.repos.put_session(session)
+        return session
+
+
+def load_any(svc: Services, reference: str) -> Session:
+    """Any session by reference, advanced to now (control API; 21173 when unknown)."""
+    with svc.store.transaction():
+        session = svc.repos.get_session(reference)
+        if session is None:
+            raise SessionNotFound(
+                f"Sesja o numerze referencyjnym {reference} nie została znaleziona."
+            )
         return save_session(svc, session) if _stale(svc, session) else session
 
 

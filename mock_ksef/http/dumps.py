@@ -6,7 +6,7 @@ from typing import Any
 
 from mock_ksef.crypto import presign
 from mock_ksef.domain.invoice import Invoice
-from mock_ksef.domain.session import Session
+from mock_ksef.domain.session import Session, SessionKind
 from mock_ksef.domain.status import link_expiry
 from mock_ksef.http.context import services
 from mock_ksef.http.links import public_base
@@ -54,10 +54,27 @@ def _null_if_zero(value: int) -> int | None:
     return value or None
 
 
+#: Codes whose status shows the counters as processed so far (or final, for 200).
+_COUNTED = {SessionKind.ONLINE: frozenset({100, 170, 200}), SessionKind.BATCH: frozenset({200})}
+
+
+def session_counters(session: Session) -> tuple[int, int, int]:
+    """``(invoiceCount, successful, failed)`` as the status shows them (BRIEF 2.3).
+
+    Online 100/170 and 200 (both kinds): as processed. 445: every invoice counted failed.
+    Every other state (440, 415, batch 100/150 and the batch package errors): zero.
+    """
+    if session.status_code == 445:
+        return session.invoice_count, 0, session.invoice_count
+    if session.status_code in _COUNTED[session.kind]:
+        return session.invoice_count, session.successful_count, session.failed_count
+    return 0, 0, 0
+
+
 def session_status(session: Session) -> dict[str, Any]:
-    """``SessionStatusResponse``: counters are null until non-zero."""
+    """``SessionStatusResponse``: counters are null until non-zero; ``upo`` only in 200."""
     upo = None
-    if session.upo_pages:
+    if session.upo_pages and session.status_code == 200:
         pages = []
         for page in session.upo_pages:
             url, expires = storage_link(session_upo_path(session, page.reference))
@@ -69,6 +86,7 @@ def session_status(session: Session) -> dict[str, Any]:
                 }
             )
         upo = {"pages": pages}
+    total, successful, failed = session_counters(session)
     body: dict[str, Any] = {
         "status": status_info(
             session.status_code, session.status_description, session.status_details
@@ -76,9 +94,9 @@ def session_status(session: Session) -> dict[str, Any]:
         "dateCreated": iso(session.created),
         "dateUpdated": iso(session.updated),
         "validUntil": iso(session.valid_until),
-        "invoiceCount": _null_if_zero(session.invoice_count),
-        "successfulInvoiceCount": _null_if_zero(session.successful_count),
-        "failedInvoiceCount": _null_if_zero(session.failed_count),
+        "invoiceCount": _null_if_zero(total),
+        "successfulInvoiceCount": _null_if_zero(successful),
+        "failedInvoiceCount": _null_if_zero(failed),
     }
     # ``upo`` is ``allOf`` + ``nullable`` in the spec, which OpenAPI 3.0 validators read as
     # not nullable; leaving it out is read as null by every client.
@@ -88,7 +106,8 @@ def session_status(session: Session) -> dict[str, Any]:
 
 
 def session_item(session: Session) -> dict[str, Any]:
-    """``SessionsQueryResponseItem``: counters are integers."""
+    """``SessionsQueryResponseItem``: counters are integers (as the status shows them)."""
+    total, successful, failed = session_counters(session)
     return {
         "referenceNumber": session.reference,
         "status": status_info(
@@ -97,9 +116,9 @@ def session_item(session: Session) -> dict[str, Any]:
         "dateCreated": iso(session.created),
         "dateUpdated": iso(session.updated),
         "validUntil": iso(session.valid_until),
-        "totalInvoiceCount": session.invoice_count,
-        "successfulInvoiceCount": session.successful_count,
-        "failedInvoiceCount": session.failed_count,
+        "totalInvoiceCount": total,
+        "successfulInvoiceCount": successful,
+        "failedInvoiceCount": failed,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef.domain import online
 from mock_ksef.http.bodies import load_request
@@ -21,7 +21,9 @@ def open_session() -> tuple[Response, int]:
     """Open an online session (201)."""
     principal = require()
     command = load_request(_open_schema)
-    session = online.open_online(services(), principal, command)
+    session = online.open_online(
+        services(), principal, command, request.headers.get("X-Mock-Scenario")
+    )
     return jsonify(
         {"referenceNumber": session.reference, "validUntil": iso(session.valid_until)}
     ), 201

@@ -77,7 +77,7 @@ def list_sessions() -> Response:
 @bp.get("/sessions/<reference>")
 def get_session(reference: str) -> Response:
     """``SessionStatusResponse``."""
-    return jsonify(session_status(status.load_session(services(), require(), reference)))
+    return jsonify(session_status(status.read_status(services(), require(), reference)))
 
 
 def _invoices(reference: str, *, failed_only: bool) -> Response:
