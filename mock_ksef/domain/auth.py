@@ -83,6 +83,11 @@ class AuthOperation:
     pending_polls: int = 0
     #: The scenario selected at login; sessions opened with its tokens inherit it.
     scenario: str = "natural"
+    #: ``GET /auth/{ref}`` answers 100 until then as well (scenario ``delay.seconds``).
+    pending_until: datetime | None = None
+    #: Token lifetimes the scenario sets (``None``: the settings).
+    access_token_seconds: int | None = None
+    refresh_token_seconds: int | None = None
 
 
 @dataclass(frozen=True)

@@ -169,11 +169,21 @@ class Authenticator:
             status_details=details,
             permissions=verdict.permissions,
             pending_polls=verdict.pending_polls,
+            scenario=verdict.scenario,
+            pending_until=(
+                now + timedelta(seconds=verdict.pending_seconds)
+                if verdict.pending_seconds
+                else None
+            ),
+            access_token_seconds=verdict.access_token_seconds,
+            refresh_token_seconds=verdict.refresh_token_seconds,
             **extra,  # type: ignore[arg-type]
         )
         self.svc.repos.put_challenge(dataclasses.replace(challenge, used=True))
         self.svc.repos.put_auth(op)
-        ttl = timedelta(seconds=self.settings.operation_token_ttl_s)
+        ttl = timedelta(
+            seconds=_or(verdict.operation_token_seconds, self.settings.operation_token_ttl_s)
+        )
         token = self.svc.tokens.issue(OPERATION, op, now, ttl, self.svc.ids.hex_token(8))
         return Initiated(op.reference, token)
 
@@ -295,8 +305,9 @@ class Authenticator:
             retention = timedelta(seconds=self.settings.auth_status_retention_s)
             if self.svc.now() >= op.start_date + retention:
                 raise Gone("Operacja wygasła i nie jest już dostępna.")
-            if op.pending_polls > 0:
-                self.svc.repos.put_auth(dataclasses.replace(op, pending_polls=op.pending_polls - 1))
+            if _pending(op, self.svc.now()):
+                polls = max(op.pending_polls - 1, 0)
+                self.svc.repos.put_auth(dataclasses.replace(op, pending_polls=polls))
                 return dataclasses.replace(op, status_code=100, status_details=())
             return op
 
@@ -313,14 +324,16 @@ class Authenticator:
                 raise TokenNotUsable(
                     f"Tokeny dla operacji uwierzytelniania {op.reference} zostały już pobrane."
                 )
-            code = 100 if op.pending_polls > 0 else op.status_code
+            code = 100 if _pending(op, self.svc.now()) else op.status_code
             if code != 200 or op.revoked:
                 raise TokenNotUsable(
                     f"Status uwierzytelniania ({code}) nie pozwala na pobranie tokenów."
                 )
             now = self.svc.now()
             access = self._access(op, now)
-            refresh_ttl = timedelta(seconds=self.settings.refresh_token_ttl_s)
+            refresh_ttl = timedelta(
+                seconds=_or(op.refresh_token_seconds, self.settings.refresh_token_ttl_s)
+            )
             refresh = self.svc.tokens.issue(
                 REFRESH, op, now, refresh_ttl, self.svc.ids.hex_token(8)
             )
@@ -330,7 +343,7 @@ class Authenticator:
             return access, refresh
 
     def _access(self, op: AuthOperation, now: datetime) -> IssuedToken:
-        ttl = timedelta(seconds=self.settings.access_token_ttl_s)
+        ttl = timedelta(seconds=_or(op.access_token_seconds, self.settings.access_token_ttl_s))
         return self.svc.tokens.issue(ACCESS, op, now, ttl, self.svc.ids.hex_token(8))
 
     def refresh(self, principal: Principal) -> IssuedToken:
@@ -387,6 +400,15 @@ class Authenticator:
                     op, revoked=True, status_code=425, status_details=(REVOKED_DETAIL,)
                 )
             )
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+def _pending(op: AuthOperation, now: datetime) -> bool:
+    """Whether ``GET /auth/{ref}`` still answers 100 (scenario polls and seconds)."""
+    return op.pending_polls > 0 or (op.pending_until is not None and now < op.pending_until)
 
 
 def _not_found(reference: str) -> AuthNotFound:

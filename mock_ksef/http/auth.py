@@ -11,7 +11,7 @@ from typing import cast
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
-from mock_ksef.domain.auth_policy import AuthPolicy, PermissivePolicy
+from mock_ksef.domain.auth_policy import AuthPolicy, ScenarioAuthPolicy
 from mock_ksef.domain.authentication import Authenticator
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.http.auth_schemas import (
@@ -30,7 +30,6 @@ from mock_ksef.xml.auth_schemas import auth_schemas
 
 bp = Blueprint("auth", __name__)
 POLICY_EXTENSION = "mock_ksef.auth_policy"
-_DEFAULT_POLICY = PermissivePolicy()
 
 
 @bp.record_once
@@ -45,8 +44,11 @@ def set_auth_policy(app: Flask, policy: AuthPolicy) -> None:
 
 
 def _authenticator() -> Authenticator:
-    policy = current_app.extensions.get(POLICY_EXTENSION, _DEFAULT_POLICY)
-    return Authenticator(services(), policy)
+    svc = services()
+    policy = current_app.extensions.get(POLICY_EXTENSION) or ScenarioAuthPolicy(
+        svc.scenarios, request.headers.get("X-Mock-Scenario")
+    )
+    return Authenticator(svc, policy)
 
 
 def _json(body: object, status: int = 200) -> Response:
