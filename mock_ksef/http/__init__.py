@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from mock_ksef.admin.blueprint import bp as admin_bp
+from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.http.auth import bp as auth_bp
 from mock_ksef.http.security import bp as security_bp
 from mock_ksef.http.sessions_online import bp as sessions_online_bp
@@ -19,4 +20,4 @@ API_BLUEPRINTS: list[Blueprint] = [
     sessions_status_bp,
 ]
 #: Mounted at the root (control API, storage links).
-PUBLIC_BLUEPRINTS: list[Blueprint] = [admin_bp, storage_bp]
+PUBLIC_BLUEPRINTS: list[Blueprint] = [admin_bp, admin_sessions_bp, storage_bp]
