@@ -7,7 +7,9 @@ from flask import Blueprint
 from mock_ksef.admin.blueprint import bp as admin_bp
 from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.http.auth import bp as auth_bp
+from mock_ksef.http.part_upload import bp as part_upload_bp
 from mock_ksef.http.security import bp as security_bp
+from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
 from mock_ksef.http.sessions_online import bp as sessions_online_bp
 from mock_ksef.http.sessions_status import bp as sessions_status_bp
 from mock_ksef.http.storage import bp as storage_bp
@@ -17,7 +19,8 @@ API_BLUEPRINTS: list[Blueprint] = [
     auth_bp,
     security_bp,
     sessions_online_bp,
+    sessions_batch_bp,
     sessions_status_bp,
 ]
 #: Mounted at the root (control API, storage links).
-PUBLIC_BLUEPRINTS: list[Blueprint] = [admin_bp, admin_sessions_bp, storage_bp]
+PUBLIC_BLUEPRINTS: list[Blueprint] = [admin_bp, admin_sessions_bp, storage_bp, part_upload_bp]

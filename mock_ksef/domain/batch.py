@@ -1,0 +1,343 @@
+"""Batch sessions: open (declare the package), receive parts, close (and process).
+
+The package's encrypted parts are uploaded to presigned links (``http/part_upload.py``)
+and kept on disk, one folder per session under :func:`batch_root`. Closing checks that
+every declared part arrived with its declared size, then runs the real processing
+(:mod:`mock_ksef.domain.batch_processing`) synchronously and keeps its outcome in
+``session.pending``; the lifecycle reveals it when the scenario's processing delay is due.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from mock_ksef.crypto.digest import b64
+from mock_ksef.domain import lifecycle
+from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.batch_processing import process_package
+from mock_ksef.domain.errors import Forbidden, InvalidSessionState, KsefError, ValidationFailed
+from mock_ksef.domain.online import check_form_code, unwrap_key
+from mock_ksef.domain.session import (
+    SEND_TIME_EXCEEDED,
+    BatchInfo,
+    BatchPart,
+    FormCode,
+    Session,
+    SessionKind,
+    StatusEvent,
+)
+from mock_ksef.domain.session_plan import apply_setup, session_setup
+from mock_ksef.domain.status import load_session, save_session
+from mock_ksef.ids import RefType
+from mock_ksef.services import Services
+
+#: (systemCode, schemaVersion, value) accepted for batch sessions: no PEF.
+BATCH_FORM_CODES = {
+    ("FA (2)", "1-0E", "FA"),
+    ("FA (3)", "1-0E", "FA"),
+    ("FA_RR (1)", "1-1E", "FA_RR"),
+}
+BATCH_PERMISSIONS = ("InvoiceWrite", "EnforcementOperations")
+MAX_PARTS = 50
+#: 100 MB before encryption, plus at most one block of PKCS#7 padding.
+MAX_PART_BYTES = 100_000_016
+PART_WINDOW_SECONDS = 20 * 60
+CHUNK = 1024 * 1024
+#: Store kind of the marker that a close is processing a session.
+CLOSING = "batch-closing"
+
+
+class PartSizeInvalid(KsefError):
+    code = 21157
+    description = "Nieprawidłowy rozmiar części pakietu."
+
+
+class TooManyParts(KsefError):
+    code = 21161
+    description = "Przekroczono dozwoloną liczbę części pakietu."
+
+
+class PartMissing(KsefError):
+    code = 21205
+    description = "Pakiet nie może być pusty."
+
+
+class SendTimeExceeded(KsefError):
+    code = 21208
+    description = "Czas oczekiwania na requesty upload lub finish został przekroczony."
+
+
+class PartRejected(Exception):
+    """A part upload refused with 400 (the spec gives part uploads no error codes)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {detail}")
+
+
+@dataclass(frozen=True)
+class PartDeclaration:
+    """``BatchFilePartInfo``."""
+
+    ordinal: int
+    size: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class OpenBatch:
+    """``OpenBatchSessionRequest``."""
+
+    form_code: FormCode
+    encrypted_symmetric_key: str
+    initialization_vector: str
+    public_key_id: str | None
+    file_size: int
+    file_hash: str
+    compression: str
+    parts: tuple[PartDeclaration, ...]
+    offline_mode: bool = False
+
+
+def require_batch_write(principal: Principal) -> None:
+    """403 unless the caller may send batch packages (no PEF right: no PEF forms)."""
+    if not set(principal.permissions) & set(BATCH_PERMISSIONS):
+        raise Forbidden(
+            "Brak uprawnień do wysyłki faktur.",
+            "missing-permissions",
+            {
+                "requiredAnyOfPermissions": BATCH_PERMISSIONS,
+                "presentPermissions": principal.permissions,
+            },
+        )
+
+
+def _check_parts(parts: tuple[PartDeclaration, ...]) -> None:
+    if len(parts) > MAX_PARTS:
+        raise TooManyParts(f"Zadeklarowano {len(parts)} części; dozwolone: {MAX_PARTS}.")
+    ordinals = sorted(p.ordinal for p in parts)
+    if ordinals != list(range(1, len(parts) + 1)):
+        raise ValidationFailed(
+            "batchFile.fileParts: numery ordinalNumber muszą być unikalne i kolejne od 1 "
+            f"(otrzymano {ordinals})."
+        )
+    for part in parts:
+        if part.size > MAX_PART_BYTES:
+            raise PartSizeInvalid(
+                f"Rozmiar części {part.ordinal} przekroczył dozwolony rozmiar 100MB."
+            )
+
+
+def upload_window(session_parts: int, plan_seconds: int | None) -> timedelta:
+    """The part-upload window: the scenario's, else 20 minutes per declared part."""
+    seconds = plan_seconds if plan_seconds is not None else PART_WINDOW_SECONDS * session_parts
+    return timedelta(seconds=seconds)
+
+
+def open_batch(
+    svc: Services, principal: Principal, command: OpenBatch, scenario: str | None = None
+) -> Session:
+    """Open a batch session (201); a key the mock cannot unwrap shows as 415 after close.
+
+    Args:
+        svc: the app's services.
+        principal: the caller.
+        command: the request.
+        scenario: the ``X-Mock-Scenario`` header of the request, if any.
+    """
+    require_batch_write(principal)
+    check_form_code(svc, command.form_code, BATCH_FORM_CODES)
+    _check_parts(command.parts)
+    key, iv, error = unwrap_key(
+        svc, command.encrypted_symmetric_key, command.initialization_vector, command.public_key_id
+    )
+    now = svc.now()
+    setup = session_setup(svc, principal, SessionKind.BATCH, scenario, now)
+    parts = tuple(
+        BatchPart(p.ordinal, p.size, p.hash) for p in sorted(command.parts, key=lambda p: p.ordinal)
+    )
+    info = BatchInfo(
+        file_size=command.file_size,
+        file_hash=command.file_hash,
+        compression=command.compression,
+        parts=parts,
+        offline_mode=command.offline_mode,
+        upload_deadline=now + upload_window(len(parts), setup.plan.upload_window_seconds),
+    )
+    with svc.store.transaction():
+        session = Session(
+            reference=svc.new_reference(RefType.BATCH_SESSION, now),
+            kind=SessionKind.BATCH,
+            context=principal.context,
+            auth_reference=principal.auth_reference,
+            form_code=command.form_code,
+            created=now,
+            updated=now,
+            valid_until=setup.valid_until,
+            status_code=100,
+            aes_key=key,
+            iv=iv,
+            key_error=error,
+            history=(StatusEvent(100, now, f"opened under scenario {setup.scenario}"),),
+            batch=info,
+        )
+        session = apply_setup(session, setup)
+        svc.repos.put_session(session)
+    return session
+
+
+def batch_root(svc: Services) -> Path:
+    """Where uploaded parts live: ``batch_dir``, ``<state_dir>/batch`` or a temp folder."""
+    if svc.settings.batch_dir:
+        return Path(svc.settings.batch_dir)
+    if svc.settings.state_path is not None:
+        return svc.settings.state_path / "batch"
+    return Path(tempfile.gettempdir()) / f"mock-ksef-batch-{id(svc):x}"
+
+
+def session_dir(svc: Services, reference: str) -> Path:
+    """The folder of one session's parts."""
+    return batch_root(svc) / reference
+
+
+def part_path(svc: Services, reference: str, ordinal: int) -> Path:
+    """Where part ``ordinal`` of a session is kept once uploaded."""
+    return session_dir(svc, reference) / f"part-{ordinal:02d}.bin"
+
+
+def _uploadable(svc: Services, reference: str, ordinal: int) -> tuple[Session, BatchPart]:
+    session = svc.repos.get_session(reference)
+    if session is None or session.batch is None:
+        raise Forbidden("Nie ma takiej sesji wsadowej.", "insufficient-resource-access")
+    session = lifecycle.advance(session, svc.now())
+    info = session.batch
+    if info is None or session.status_code != 100 or svc.store.get(CLOSING, reference) is not None:
+        raise Forbidden(
+            f"Sesja {reference} nie przyjmuje części (status {session.status_code}).",
+            "insufficient-resource-access",
+        )
+    part = next((p for p in info.parts if p.ordinal == ordinal), None)
+    if part is None:
+        raise PartRejected("UnknownPart", f"Sesja {reference} nie deklaruje części {ordinal}.")
+    return session, part
+
+
+def receive_part(
+    svc: Services, reference: str, ordinal: int, body: IO[bytes], length: int | None
+) -> BatchPart:
+    """Store one uploaded part, streamed in chunks and hashed on the way (201).
+
+    A body longer than the declared size is refused at once (400) and nothing is kept; a
+    shorter one, or one with another hash, is kept: close answers 21157 for the size and
+    processing ends in 405 for the hash, as KSeF does. A new upload replaces the old one.
+
+    Raises:
+        Forbidden: no such batch session, or it no longer accepts parts (403).
+        PartRejected: unknown part, or a body longer than declared (400).
+    """
+    _, declared = _uploadable(svc, reference, ordinal)
+    if length is not None and length > declared.size:
+        raise PartRejected(
+            "PartTooLarge",
+            f"Część {ordinal} ma {length} B, a zadeklarowano {declared.size} B.",
+        )
+    folder = session_dir(svc, reference)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = part_path(svc, reference, ordinal)
+    temp = final.with_suffix(f".{svc.ids.hex_token(8)}.tmp")
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with temp.open("wb") as out:
+            for _ in range(declared.size // CHUNK + 2):
+                chunk = body.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > declared.size:
+                    raise PartRejected(
+                        "PartTooLarge",
+                        f"Część {ordinal} jest dłuższa niż zadeklarowane {declared.size} B.",
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        temp.replace(final)
+    finally:
+        temp.unlink(missing_ok=True)
+    uploaded = dataclasses.replace(
+        declared, uploaded=True, uploaded_size=size, uploaded_hash=b64(digest.digest())
+    )
+    with svc.store.transaction():
+        session, _ = _uploadable(svc, reference, ordinal)
+        assert session.batch is not None
+        parts = tuple(uploaded if p.ordinal == ordinal else p for p in session.batch.parts)
+        svc.repos.put_session(
+            dataclasses.replace(
+                session,
+                updated=svc.now(),
+                batch=dataclasses.replace(session.batch, parts=parts),
+            )
+        )
+    return uploaded
+
+
+def _check_closable(session: Session) -> BatchInfo:
+    if session.status_code == 440 and SEND_TIME_EXCEEDED in session.status_details:
+        raise SendTimeExceeded("Sesja anulowana, przekroczony czas wysyłki.")
+    if session.status_code != 100 or session.batch is None:
+        raise InvalidSessionState(
+            f"Status sesji {session.status_code} uniemożliwia jej zamknięcie."
+        )
+    for part in session.batch.parts:
+        if not part.uploaded:
+            raise PartMissing(f"Nie przesłano zadeklarowanej '{part.ordinal}' części pliku.")
+    for part in session.batch.parts:
+        if part.uploaded_size != part.size:
+            raise PartSizeInvalid(
+                f"Zadeklarowany rozmiar części '{part.ordinal}' nie zgadza się z rzeczywistym."
+            )
+    return session.batch
+
+
+def close_batch(svc: Services, principal: Principal, reference: str) -> Session:
+    """Close a batch session (204): check the parts, process the package, move to 150.
+
+    Processing runs here, outside the store's lock; a marker keeps a second close and
+    late part uploads out meanwhile.
+    """
+    require_batch_write(principal)
+    with svc.store.transaction():
+        session = load_session(svc, principal, reference, SessionKind.BATCH)
+        if svc.store.get(CLOSING, reference) is not None:
+            raise InvalidSessionState(f"Sesja {reference} jest już zamykana.")
+        info = _check_closable(session)
+        closed_at: datetime = svc.now()
+        svc.store.put(CLOSING, reference, {"reference": reference})
+    try:
+        work = session_dir(svc, reference)
+        paths = [part_path(svc, reference, p.ordinal) for p in info.parts]
+        result = process_package(svc, session, paths, work)
+        with svc.store.transaction():
+            for invoice in result.invoices:
+                svc.repos.put_invoice(invoice)
+            current = svc.repos.get_session(reference) or session
+            ok = sum(i.succeeded for i in result.invoices)
+            current = dataclasses.replace(
+                current,
+                pending=result.outcome,
+                invoice_count=len(result.invoices),
+                successful_count=ok,
+                failed_count=len(result.invoices) - ok,
+            )
+            return save_session(svc, lifecycle.close(current, closed_at))
+    finally:
+        shutil.rmtree(session_dir(svc, reference), ignore_errors=True)
+        svc.store.delete(CLOSING, reference)

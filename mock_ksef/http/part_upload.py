@@ -1,0 +1,68 @@
+"""Batch part uploads: ``PUT`` on the presigned links of ``partUploadRequests``.
+
+No bearer token; the link's HMAC signature and expiry are the authorisation (403
+problem+json otherwise). The body is streamed to disk in chunks, never held in memory.
+The spec gives part uploads HTTP codes only, so a refused body (400) is explained in a
+problem+json body with a ``code`` such as ``PartTooLarge``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from mock_ksef.crypto import presign
+from mock_ksef.domain import batch
+from mock_ksef.domain.errors import Forbidden
+from mock_ksef.http.context import services
+from mock_ksef.timefmt import iso
+
+bp = Blueprint("part_upload", __name__)
+#: Headroom over the largest encrypted part for the request body limit of this route.
+_BODY_LIMIT = batch.MAX_PART_BYTES + 1024
+
+
+def _check_link() -> None:
+    svc = services()
+    reason = presign.verify(
+        svc.tokens.secret,
+        request.path,
+        request.args.get("se", ""),
+        request.args.get("sig", ""),
+        svc.now(),
+    )
+    if reason is None and request.args.get("sp") != "w":
+        reason = "no write permission (sp)"
+    if reason:
+        raise Forbidden(f"Link odrzucony: {reason}.", "insufficient-resource-access")
+
+
+def _bad_request(error: batch.PartRejected) -> Response:
+    svc = services()
+    response = jsonify(
+        {
+            "title": "Bad Request",
+            "status": 400,
+            "code": error.code,
+            "detail": error.detail,
+            "instance": request.path,
+            "traceId": svc.ids.hex_token(16),
+            "timestamp": iso(svc.now()),
+        }
+    )
+    response.status_code = 400
+    response.mimetype = "application/problem+json"
+    return response
+
+
+@bp.put("/storage/00/<session_ref>/batch-parts/<int:ordinal>")
+def upload_part(session_ref: str, ordinal: int) -> Response | tuple[str, int]:
+    """Receive one encrypted part (201); re-uploading replaces it."""
+    _check_link()  # expiry is checked when the request starts: a long upload finishes
+    request.max_content_length = _BODY_LIMIT
+    try:
+        batch.receive_part(
+            services(), session_ref.upper(), ordinal, request.stream, request.content_length
+        )
+    except batch.PartRejected as error:
+        return _bad_request(error)
+    return "", 201
