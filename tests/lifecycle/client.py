@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from mock_ksef.http.context import services
 from mock_ksef.scenario.model import Scenario, Selector
-from tests.support.auth import login_with_ksef_token
+from tests.support.auth import body, login_with_ksef_token
 from tests.support.client_crypto import FA3, SessionKey
 from tests.support.invoices import fa3_invoice
 
@@ -36,13 +37,14 @@ class Caller:
     def open(self, headers: dict[str, str] | None = None) -> str:
         """Open an FA (3) online session; its reference."""
         public = services(self.app).keys.symmetric_key.certificate.public_key()
+        assert isinstance(public, rsa.RSAPublicKey)
         response = self.client.post(
             "/v2/sessions/online",
             json={"formCode": FA3, "encryption": self.key.encryption(public)},
             headers={**self.headers, **(headers or {})},
         )
         assert response.status_code == 201, response.json
-        return str(response.json["referenceNumber"])
+        return str(body(response)["referenceNumber"])
 
     def send(self, ref: str, number: str, xml: bytes | None = None) -> Any:
         """Send one invoice; the response."""

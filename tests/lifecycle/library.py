@@ -6,6 +6,7 @@ lands, a stand-in with the same intent is built here (removed once the files exi
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from flask import Flask
@@ -64,9 +65,9 @@ def bundled(name: str) -> Scenario:
     """The library's scenario ``name``."""
     path = ROOT / f"{name}.yaml"
     if path.is_file():
-        from mock_ksef.scenario.loader import load_scenario_file
-
-        return load_scenario_file(path)
+        loader = importlib.import_module("mock_ksef.scenario.loader")
+        loaded: Scenario = loader.load_scenario_file(path)
+        return loaded
     return _stand_in(name)
 
 
