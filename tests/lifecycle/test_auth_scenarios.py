@@ -23,7 +23,7 @@ from tests.support.auth import (
     start_ksef_token_auth,
 )
 
-NIP = "1111111234"
+NIP = "1111111269"
 
 #: Each forced failure code, with the description and default details the SDK must see.
 FAILURES = [
