@@ -112,7 +112,8 @@ def test_force_state_validates_the_code(app, client):
     """A code the session's kind cannot end in, or a bad body, is a 400 JSON error."""
     caller = Caller(app, client, NIP)
     ref = caller.open()
-    for body in ({"code": 405}, {"code": "445"}, {"code": 500, "statusCode": "x"}, []):
+    bodies: list[object] = [{"code": 405}, {"code": "445"}, {"code": 500, "statusCode": "x"}, []]
+    for body in bodies:
         response = client.post(f"/_mock/sessions/{ref}/state", json=body)
         assert response.status_code == 400, body
         assert response.json["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21405
