@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, flow
+from benchmarks import batch, cold_start, flow
 from benchmarks.load import LoadResult, run_load
 from tests.support.process import ServerProcess, clean_env
 
@@ -25,7 +25,8 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--parts", default="cold,load,flow", help="comma-separated subset")
+    parser.add_argument("--parts", default="cold,load,flow,batch", help="comma-separated subset")
+    parser.add_argument("--batch-mb", type=int, default=1024, help="batch package size (MB)")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold starts per variant")
     parser.add_argument("--concurrency", default="1,8,64", help="load levels")
     parser.add_argument("--requests", type=int, default=3000, help="requests per level, at most")
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             for child in (mock, bare):
                 child.stop()
+    if "batch" in parts:
+        report["batch"] = _guard(lambda: batch.measure(args.batch_mb))
     return report
 
 
@@ -138,6 +141,9 @@ def render(report: dict[str, Any]) -> str:
         else:
             steps = report["flow"]["median_s"]
             out.append("    " + "  ".join(f"{k} {v * 1000:.1f} ms" for k, v in steps.items()))
+    if "batch" in report:
+        out += ["", "(d) batch session: package through upload and close"]
+        out.append(batch.render(report["batch"]))
     return "\n".join(out)
 
 
