@@ -95,6 +95,7 @@ def test_several_parts_through_the_sdk_building_blocks(sdk):
         archive, encryption.key, encryption.iv, max_part_size=-(-len(archive) // 4)
     )
     assert len(parts) == 4
+    assert encryption.encryption_info is not None
     opened = sdk.sessions.open_batch_session(
         OpenBatchSessionRequest(
             form_code=FA3, batch_file=batch_file, encryption=encryption.encryption_info
