@@ -241,3 +241,25 @@ class TestClose:
         }
         code, details = exception(batch.close(reference))
         assert (code, details) == (21208, ["Sesja anulowana, przekroczony czas wysyłki."])
+
+
+class TestGarbage:
+    @pytest.mark.parametrize("body", [b"", b"{", b"[]", b'{"formCode": 1}'])
+    def test_garbage_open_bodies_are_21405(self, batch, body):
+        """Empty, malformed, non-object or ill-typed bodies: 21405, never a 500."""
+        response = batch.client.post(
+            "/v2/sessions/batch",
+            data=body,
+            headers={**batch.auth, "Content-Type": "application/json"},
+        )
+        assert exception(response)[0] == 21405
+
+    @pytest.mark.parametrize(
+        "query", ["", "?se=abc&sp=w&sig=00", "?se=1&sp=w", "?se=99999999999999999999&sig=x"]
+    )
+    def test_unsigned_or_malformed_links_are_403(self, batch, query):
+        """No signature, a non-numeric or absurd expiry: 403, never a 500."""
+        response = batch.client.put(
+            "/storage/00/20261124-sb-0000000000-0000000000-00/batch-parts/1" + query, data=b"x"
+        )
+        assert response.status_code == 403
