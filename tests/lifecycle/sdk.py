@@ -47,6 +47,15 @@ def raw_status(live: ThreadedServer, ref: str, token: str) -> Any:
     return response.json()
 
 
+def final_status(
+    live: ThreadedServer, ref: str, token: str, polls: int, processing_code: int
+) -> Any:
+    """Read through ``polls`` answers of ``processing_code``; the next status read."""
+    for _ in range(polls):
+        assert raw_status(live, ref, token)["status"]["code"] == processing_code
+    return raw_status(live, ref, token)
+
+
 def timeline(live: ThreadedServer, ref: str) -> Any:
     """The control API's view of a session."""
     response = httpx.get(f"{live.url}/_mock/sessions/{ref}")

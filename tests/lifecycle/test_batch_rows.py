@@ -20,7 +20,7 @@ from mock_ksef.timefmt import iso
 from tests.batch.support import Package, zip_bytes
 from tests.conftest import START
 from tests.lifecycle.library import install
-from tests.lifecycle.sdk import login, raw_status, status_payload
+from tests.lifecycle.sdk import final_status, login, raw_status, status_payload
 from tests.support.invoices import fa3_invoice
 
 TEXT = {
@@ -133,7 +133,7 @@ def test_row_batch_150_processing(app, live):
 def test_row_batch_200_success(app, live):
     """A processed package: 200, final counters, a UPO page."""
     scenario, caller, ref = _row(app, live, "batch-200-success")
-    body = raw_status(live, ref, caller.token)
+    body = final_status(live, ref, caller.token, scenario.batch.processing.polls, 150)
     [page] = body.pop("upo")["pages"]
     assert body == _expected(scenario, 200, counts=(1, 1, None))
     assert REFERENCE_RE.match(page["referenceNumber"])
@@ -157,7 +157,9 @@ def test_row_batch_200_success(app, live):
 def test_row_batch_package_errors(app, live, name, code):
     """Package-level failures: the code, null counters, no UPO."""
     scenario, caller, ref = _row(app, live, name)
-    assert raw_status(live, ref, caller.token) == _expected(scenario, code)
+    assert final_status(live, ref, caller.token, scenario.batch.processing.polls, 150) == _expected(
+        scenario, code
+    )
 
 
 def test_row_batch_440_no_invoices(app, live):
@@ -166,7 +168,7 @@ def test_row_batch_440_no_invoices(app, live):
     scenario, nip = install(app, name)
     caller = LiveBatch(app, live, nip)
     ref = caller.run(Package.of(zip_bytes({"readme.txt": b"no invoices here"})))
-    assert raw_status(live, ref, caller.token) == _expected(
+    assert final_status(live, ref, caller.token, scenario.batch.processing.polls, 150) == _expected(
         scenario, 440, details=["Nie przesłano faktur"]
     )
 
@@ -177,7 +179,9 @@ def test_row_batch_445_no_valid_invoices(app, live):
     scenario, nip = install(app, name)
     caller = LiveBatch(app, live, nip)
     ref = caller.run(Package.of(zip_bytes({"a.xml": b"<not-an-invoice/>", "b.xml": b"<x/>"})))
-    assert raw_status(live, ref, caller.token) == _expected(scenario, 445, counts=(2, None, 2))
+    assert final_status(live, ref, caller.token, scenario.batch.processing.polls, 150) == _expected(
+        scenario, 445, counts=(2, None, 2)
+    )
 
 
 def test_row_batch_440_send_time_exceeded_after_12_hours(app, live, clock):

@@ -16,7 +16,14 @@ from ksef_client import KsefClient, KsefClientOptions
 from mock_ksef.ids import REFERENCE_RE
 from tests.conftest import START
 from tests.lifecycle.library import install
-from tests.lifecycle.sdk import login, open_fa3, raw_status, status_payload, timeline
+from tests.lifecycle.sdk import (
+    final_status,
+    login,
+    open_fa3,
+    raw_status,
+    status_payload,
+    timeline,
+)
 from tests.support.invoices import fa3_invoice
 
 NO_INVOICES = ["Nie przesłano faktur"]
@@ -78,7 +85,7 @@ def test_row_online_170_closed(app, live, sdk):
 def test_row_online_200_success(app, live, sdk):
     """A processed session: 200, final counters, one UPO page behind a presigned link."""
     scenario, ref, token = _run(app, sdk, "online-200-success", invoices=1, close=True)
-    body = raw_status(live, ref, token)
+    body = final_status(live, ref, token, scenario.online.processing.polls, 170)
     upo = body.pop("upo")
     assert body == status_payload(
         200,
@@ -111,7 +118,7 @@ def test_row_online_415_key_error(app, live, sdk):
 def test_row_online_440_no_invoices(app, live, sdk):
     """A session closed without invoices: 440 "Nie przesłano faktur", null counters."""
     scenario, ref, token = _run(app, sdk, "online-440-no-invoices", close=True)
-    assert raw_status(live, ref, token) == status_payload(
+    assert final_status(live, ref, token, scenario.online.processing.polls, 170) == status_payload(
         440,
         "Sesja anulowana",
         details=NO_INVOICES,
@@ -123,7 +130,7 @@ def test_row_online_440_no_invoices(app, live, sdk):
 def test_row_online_445_no_valid_invoices(app, live, sdk):
     """A session whose every invoice failed: 445, failedInvoiceCount = total, no UPO."""
     scenario, ref, token = _run(app, sdk, "online-445-no-valid-invoices", invoices=2, close=True)
-    assert raw_status(live, ref, token) == status_payload(
+    assert final_status(live, ref, token, scenario.online.processing.polls, 170) == status_payload(
         445,
         "Błąd weryfikacji, brak poprawnych faktur",
         created=START,
