@@ -12,6 +12,7 @@ from mock_ksef.crypto.keys import KeyRing
 from mock_ksef.http import API_BLUEPRINTS, PUBLIC_BLUEPRINTS
 from mock_ksef.http.context import install, services
 from mock_ksef.http.errors import register_error_handlers
+from mock_ksef.scenario.loader import configured_scenarios
 from mock_ksef.services import Services, build_services
 from mock_ksef.settings import Settings
 from mock_ksef.store import Store
@@ -39,7 +40,11 @@ def create_app(
         overrides: setting overrides applied on top of ``settings``.
     """
     settings = (settings or Settings.from_env()).with_overrides(**overrides)
+    # Before anything is opened: a broken scenario file stops the start (ScenarioError).
+    scenarios = configured_scenarios(settings.scenarios_dir)
     svc = build_services(settings, clock=clock, store=store, keys=keys)
+    for scenario in scenarios:
+        svc.scenarios.add(scenario)
     return create_app_from_services(svc)
 
 

@@ -18,7 +18,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from mock_ksef import __version__
 from mock_ksef.app import create_app
+from mock_ksef.cli_scenarios import scenarios
 from mock_ksef.http.context import services
+from mock_ksef.scenario.loader import ScenarioError
 from mock_ksef.settings import ENV_PREFIX, Settings
 from mock_ksef.store import SqliteStore, Store
 
@@ -41,6 +43,7 @@ def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--state-dir", help="Folder for keys, the JWT secret and the SQLite file."),
         click.option("--keys-dir", help="Folder of user-supplied key PEM files."),
         click.option("--schema-dir", help="Folder of official invoice XSDs."),
+        click.option("--scenarios-dir", help="Folder of scenario YAML files [bundled library]."),
         click.option("--seed", type=int, help="Seed of the random generator and Faker [0]."),
         click.option("--clock", help="system | frozen[:ISO] | offset[:SECONDS] [system]."),
         click.option("--log-format", type=click.Choice(["text", "json"]), help="Log lines."),
@@ -82,6 +85,8 @@ def serve(**flags: object) -> None:
     _configure_logging(settings.log_format)
     try:
         app = create_app(settings)
+    except ScenarioError as exc:
+        raise click.ClickException(f"cannot start: the scenario files have errors:\n{exc}") from exc
     except (ValueError, OSError) as exc:
         raise click.ClickException(f"cannot start: {exc}") from exc
     store = services(app).store
@@ -99,6 +104,9 @@ def serve(**flags: object) -> None:
     server.server_close()
     store.close()
     click.echo("mock-ksef stopped")
+
+
+main.add_command(scenarios)
 
 
 @main.group()

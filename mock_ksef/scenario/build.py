@@ -1,0 +1,129 @@
+"""Schema-valid scenario data (plain dicts and lists) → the frozen IR.
+
+Only called after ``schema.json`` accepted the data, so every key is known and every
+value has the right type; absent keys take the IR's defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mock_ksef.scenario.model import (
+    AuthPlan,
+    Delay,
+    Fault,
+    InvoiceMatch,
+    InvoiceRule,
+    Outcome,
+    RateLimit,
+    RateLimitPlan,
+    Scenario,
+    Selector,
+    SessionPlan,
+)
+
+Data = dict[str, Any]
+
+
+def build_scenario(data: Data, source: str, *, default_name: str) -> Scenario:
+    """The :class:`Scenario` described by schema-valid ``data`` read from ``source``."""
+    return Scenario(
+        name=data.get("name", default_name),
+        description=str(data.get("description", "")).strip(),
+        select=_selector(data.get("select", {})),
+        auth=_auth(data.get("auth", {})),
+        online=_session(data.get("online", {})),
+        batch=_session(data.get("batch", {})),
+        invoices=tuple(_rule(rule) for rule in data.get("invoices", [])),
+        faults=tuple(_fault(fault) for fault in data.get("faults", [])),
+        rate_limits=_rate_limits(data.get("rate_limits", {})),
+        source=source,
+    )
+
+
+def _selector(data: Data) -> Selector:
+    return Selector(
+        contexts=tuple(data.get("contexts", ())),
+        tokens=tuple(data.get("tokens", ())),
+        default=bool(data.get("default", False)),
+    )
+
+
+def _delay(data: Data) -> Delay:
+    return Delay(seconds=float(data.get("seconds", 0)), polls=int(data.get("polls", 0)))
+
+
+def _outcome(data: Data) -> Outcome:
+    details = data.get("details")
+    status_code = data.get("status_code")
+    return Outcome(
+        code=int(data["code"]),
+        details=None if details is None else tuple(str(line) for line in details),
+        status_code=None if status_code is None else int(status_code),
+    )
+
+
+def _optional_int(data: Data, key: str) -> int | None:
+    value = data.get(key)
+    return None if value is None else int(value)
+
+
+def _auth(data: Data) -> AuthPlan:
+    permissions = data.get("permissions")
+    outcome = data.get("outcome")
+    return AuthPlan(
+        delay=_delay(data.get("delay", {})),
+        outcome=Outcome(200) if outcome is None else _outcome(outcome),
+        permissions=None if permissions is None else tuple(permissions),
+        operation_token_seconds=_optional_int(data, "operation_token_seconds"),
+        access_token_seconds=_optional_int(data, "access_token_seconds"),
+        refresh_token_seconds=_optional_int(data, "refresh_token_seconds"),
+    )
+
+
+def _session(data: Data) -> SessionPlan:
+    outcome = data.get("outcome")
+    return SessionPlan(
+        processing=_delay(data.get("processing", {})),
+        outcome=None if outcome is None else _outcome(outcome),
+        validity_seconds=_optional_int(data, "validity_seconds"),
+        upload_window_seconds=_optional_int(data, "upload_window_seconds"),
+    )
+
+
+def _rule(data: Data) -> InvoiceRule:
+    match = data["match"]
+    return InvoiceRule(
+        match=InvoiceMatch(
+            position=_optional_int(match, "position"),
+            invoice_number=match.get("invoice_number"),
+            seller_nip=match.get("seller_nip"),
+        ),
+        outcome=_outcome(data["outcome"]),
+    )
+
+
+def _fault(data: Data) -> Fault:
+    return Fault(
+        kind=data["kind"],
+        route=data.get("route", "*"),
+        status=int(data.get("status", 503)),
+        body=data.get("body", "spec"),
+        retry_after=_optional_int(data, "retry_after"),
+        latency_ms=int(data.get("latency_ms", 0)),
+        after=int(data.get("after", 0)),
+        times=_optional_int(data, "times"),
+        probability=float(data.get("probability", 1.0)),
+    )
+
+
+def _rate_limits(data: Data) -> RateLimitPlan:
+    groups = {
+        name: RateLimit(
+            per_second=_optional_int(limits, "per_second"),
+            per_minute=_optional_int(limits, "per_minute"),
+            per_hour=_optional_int(limits, "per_hour"),
+        )
+        for name, limits in data.get("groups", {}).items()
+    }
+    return RateLimitPlan(enabled=bool(data.get("enabled", False)), groups=groups)
