@@ -11,8 +11,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # A regular (not editable) install; the sources do not stay in the image.
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY mock_ksef ./mock_ksef
+# The bundled scenario library; setup.py installs it as mock_ksef/bundled_scenarios.
+COPY scenarios ./scenarios
 RUN pip install . && rm -rf /src
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin ksef \

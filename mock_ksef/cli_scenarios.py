@@ -73,7 +73,7 @@ def list_scenarios(folder: Path | None) -> None:
     selector_width = max((len(row[1]) for row in rows), default=8)
     click.echo(f"{'NAME':<{name_width}}  {'SELECTOR':<{selector_width}}  DESCRIPTION")
     for name, selector, description in rows:
-        click.echo(f"{name:<{name_width}}  {selector:<{selector_width}}  {description}")
+        click.echo(f"{name:<{name_width}}  {selector:<{selector_width}}  {description}".rstrip())
 
 
 def selector_text(scenario: Scenario) -> str:
