@@ -25,11 +25,11 @@ from mock_ksef.scenario.yaml_nodes import (
     TRAP_HINT,
     YAML11_BOOLEANS,
     Document,
+    JsonPath,
     Mark,
     compose,
     format_path,
 )
-from mock_ksef.scenario.yaml_nodes import Path as JsonPath
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 SUFFIXES = (".yaml", ".yml")

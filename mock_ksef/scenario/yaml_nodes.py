@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 #: JSON path of a value: mapping keys and list indexes from the document root.
-Path = tuple[str | int, ...]
+JsonPath = tuple[str | int, ...]
 
 #: Words YAML 1.1 (and so most YAML tools) read as booleans; here they are strings.
 YAML11_BOOLEANS = frozenset(
@@ -62,7 +62,7 @@ class NodeProblem:
     """A structural problem found while reading the nodes."""
 
     mark: Mark
-    path: Path
+    path: JsonPath
     message: str
 
 
@@ -71,11 +71,11 @@ class Document:
     """Plain data plus where each value and each mapping key starts."""
 
     data: Any
-    values: dict[Path, Mark] = field(default_factory=dict)
-    keys: dict[Path, Mark] = field(default_factory=dict)
+    values: dict[JsonPath, Mark] = field(default_factory=dict)
+    keys: dict[JsonPath, Mark] = field(default_factory=dict)
     problems: list[NodeProblem] = field(default_factory=list)
 
-    def mark(self, path: Path, *, key: bool = False) -> Mark:
+    def mark(self, path: JsonPath, *, key: bool = False) -> Mark:
         """Where the value (or, with ``key``, the key) at ``path`` or its nearest parent is."""
         table = self.keys if key else self.values
         for end in range(len(path), -1, -1):
@@ -106,7 +106,9 @@ def compose(text: str) -> Document | None:
 _MAX_DEPTH = 64
 
 
-def _convert(loader: StrictLoader, node: yaml.Node, path: Path, doc: Document, depth: int) -> Any:
+def _convert(
+    loader: StrictLoader, node: yaml.Node, path: JsonPath, doc: Document, depth: int
+) -> Any:
     doc.values[path] = Mark.of(node.start_mark)
     if depth > _MAX_DEPTH:
         doc.problems.append(NodeProblem(Mark.of(node.start_mark), path, "nested too deeply"))
@@ -147,7 +149,7 @@ def _bad_key(key: object) -> str:
     return f"key {key!r} is a {type(key).__name__}; keys must be strings"
 
 
-def format_path(path: Path) -> str:
+def format_path(path: JsonPath) -> str:
     """``online.outcome.code``, ``invoices[2].match``, or ``(root)`` for the document."""
     text = ""
     for part in path:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from mock_ksef.scenario import model
@@ -369,3 +370,9 @@ def test_schema_forbids_unknown_keys_everywhere() -> None:
     for node in objects(schema):
         assert node.get("additionalProperties") is not None, node.get("description")
         assert node["additionalProperties"] is False or "propertyNames" in node
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(
+        json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    )
