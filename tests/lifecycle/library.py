@@ -1,18 +1,18 @@
 """The bundled scenario library (top-level ``scenarios/``), as the lifecycle tests use it.
 
-:func:`bundled` loads ``scenarios/<name>.yaml`` with the scenario loader. Until the library
-lands, a stand-in with the same intent is built here (removed once the files exist).
+:func:`bundled` loads ``scenarios/<name>.yaml`` with the scenario loader; :func:`install`
+checks that the app under test serves exactly that file (the app loads the library itself).
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from flask import Flask
 
 from mock_ksef.http.context import services
-from mock_ksef.scenario.model import Delay, Outcome, Scenario, Selector, SessionPlan
+from mock_ksef.scenario.loader import load_scenario_file
+from mock_ksef.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -40,39 +40,13 @@ BATCH_ROWS = (
 )
 
 
-def _stand_in(name: str) -> Scenario:
-    """A scenario with the intent the library file of ``name`` has (until it lands)."""
-    rows = ONLINE_ROWS + BATCH_ROWS
-    nip = ["1111111016", "1111111022", "1111111039", "1111111045", "1111111051",
-           "1111111068", "1111111074", "1111111080", "1111111097", "1111111105",
-           "1111111111", "1111111128", "1111111134", "1111111140", "1111111157",
-           "1111111163", "1111111186", "1111111192"][rows.index(name)]  # fmt: skip
-    code = int(name.split("-")[1])
-    plan = SessionPlan()
-    if code in (150, 170):
-        plan = SessionPlan(processing=Delay(seconds=3600))
-    elif code in (405, 415, 420, 430, 435, 445, 500):
-        plan = SessionPlan(outcome=Outcome(code, status_code=503 if code == 500 else None))
-    kind = {"online": "online", "batch": "batch"}[name.split("-")[0]]
-    return Scenario(
-        name=name,
-        select=Selector(contexts=(nip,)),
-        **{kind: plan},  # type: ignore[arg-type]
-    )
-
-
 def bundled(name: str) -> Scenario:
-    """The library's scenario ``name``."""
-    path = ROOT / f"{name}.yaml"
-    if path.is_file():
-        loader = importlib.import_module("mock_ksef.scenario.loader")
-        loaded: Scenario = loader.load_scenario_file(path)
-        return loaded
-    return _stand_in(name)
+    """The library's scenario ``name``, read from ``scenarios/<name>.yaml``."""
+    return load_scenario_file(ROOT / f"{name}.yaml")
 
 
 def install(app: Flask, name: str) -> tuple[Scenario, str]:
-    """Make sure ``app`` knows scenario ``name``; returns it and the NIP that selects it."""
-    scenario = bundled(name)
-    services(app).scenarios.add(scenario)
+    """Scenario ``name`` as ``app`` loaded it from the bundled library, and its NIP."""
+    scenario = services(app).scenarios.get(name)
+    assert scenario == bundled(name), "the app must serve the bundled file as it is"
     return scenario, scenario.select.contexts[0]
