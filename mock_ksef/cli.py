@@ -97,9 +97,10 @@ def serve(**flags: object) -> None:
         raise click.ClickException(
             f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
         ) from exc
-    click.echo(banner(settings, server.port, store))
-    sys.stdout.flush()
     with _stop_on_signals(server):
+        # The banner is the "ready" signal: print it only once a signal stops us cleanly.
+        click.echo(banner(settings, server.port, store))
+        sys.stdout.flush()
         server.serve_forever()
     server.server_close()
     store.close()
