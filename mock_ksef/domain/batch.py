@@ -21,7 +21,7 @@ from typing import IO
 from mock_ksef.crypto.digest import b64
 from mock_ksef.domain import lifecycle
 from mock_ksef.domain.auth import Principal
-from mock_ksef.domain.batch_processing import process_package
+from mock_ksef.domain.batch_processing import BatchResult, process_package
 from mock_ksef.domain.errors import Forbidden, InvalidSessionState, KsefError, ValidationFailed
 from mock_ksef.domain.online import check_form_code, unwrap_key
 from mock_ksef.domain.session import (
@@ -324,7 +324,13 @@ def close_batch(svc: Services, principal: Principal, reference: str) -> Session:
     try:
         work = session_dir(svc, reference)
         paths = [part_path(svc, reference, p.ordinal) for p in info.parts]
-        result = process_package(svc, session, paths, work)
+        forced = session.plan.outcome
+        if forced is not None and forced.code not in (200, 445):
+            # A session-level failure forced by the scenario: as in a real 405/415/420/
+            # 430/435/440/500 the invoices are never reached, so none gets a KSeF number.
+            result = BatchResult(forced)
+        else:
+            result = process_package(svc, session, paths, work)
         with svc.store.transaction():
             for invoice in result.invoices:
                 svc.repos.put_invoice(invoice)

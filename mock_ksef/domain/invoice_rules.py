@@ -15,7 +15,7 @@ from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.lifecycle import UNKNOWN_ERROR
 from mock_ksef.domain.session import Session, SessionKind
 from mock_ksef.ids import RefType
-from mock_ksef.scenario.model import InvoiceRule
+from mock_ksef.scenario.model import InvoiceMatch, InvoiceRule, Outcome
 from mock_ksef.services import Services
 
 #: Details the spec gives a code when a rule names none.
@@ -48,6 +48,13 @@ def matching_rule(rules: tuple[InvoiceRule, ...], invoice: Invoice) -> InvoiceRu
     return None
 
 
+FORCED_445_DETAIL = "Faktura odrzucona: scenariusz wymusza status sesji 445."
+
+
+def _session_forced_445(session: Session) -> bool:
+    return session.plan.outcome is not None and session.plan.outcome.code == 445
+
+
 def forced_invoice(svc: Services, session: Session, invoice: Invoice) -> Invoice | None:
     """``invoice`` with the outcome a rule forces, or ``None`` to accept it naturally.
 
@@ -57,6 +64,10 @@ def forced_invoice(svc: Services, session: Session, invoice: Invoice) -> Invoice
     of the same kind as ``session``.
     """
     rule = matching_rule(session.invoice_rules, invoice)
+    if rule is None and _session_forced_445(session):
+        # A session forced to end 445 ("no valid invoices") shows what a real one does:
+        # every invoice failed, none got a KSeF number.
+        rule = InvoiceRule(InvoiceMatch(), Outcome(450, (FORCED_445_DETAIL,)))
     if rule is None or rule.outcome.code == 200:
         return None
     outcome = rule.outcome

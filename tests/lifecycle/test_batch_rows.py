@@ -208,3 +208,32 @@ def test_empty_batch_session_times_out_too(app, live, clock):
         "details": ["Przekroczono czas wysyłki"],
     }
     assert body["dateUpdated"] == iso(START + timedelta(hours=12))
+
+
+def _invoices(live, ref: str, token: str) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{live.url}/v2/sessions/{ref}/invoices", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    invoices: list[dict[str, Any]] = response.json()["invoices"]
+    return invoices
+
+
+def test_forced_package_failure_numbers_no_invoice(app, live):
+    """A forced 405 on a valid package: no invoice row, no KSeF number, as in reality."""
+    scenario, caller, ref = _row(app, live, "batch-405-package-verification", package=None)
+    final_status(live, ref, caller.token, scenario.batch.processing.polls, 150)
+    assert _invoices(live, ref, caller.token) == []
+
+
+def test_forced_445_on_valid_invoices_fails_each_of_them(app, live):
+    """A forced 445 on valid invoices: each fails (450), none numbered, counters as real."""
+    scenario, nip = install(app, "batch-445-no-valid-invoices")
+    caller = LiveBatch(app, live, nip)
+    ref = caller.run(_package(nip, count=2))
+    assert final_status(live, ref, caller.token, scenario.batch.processing.polls, 150) == _expected(
+        scenario, 445, counts=(2, None, 2)
+    )
+    invoices = _invoices(live, ref, caller.token)
+    assert [i["status"]["code"] for i in invoices] == [450, 450]
+    assert all("ksefNumber" not in i for i in invoices)
