@@ -291,7 +291,9 @@ def _mode(invoice: Invoice, issue_date: str | None) -> str:
 
 def _accept(svc: Services, invoice: Invoice, plain: bytes, key: str | None) -> Invoice:
     now: datetime = svc.now()
-    ksef_number = svc.new_ksef_number(invoice.seller_nip or "0000000000", now)
+    # The number's date is the day the invoice was accepted for processing: the send time
+    # online, the session's open time in a batch (BRIEF 7.17); acquisitionDate is now.
+    ksef_number = svc.new_ksef_number(invoice.seller_nip or "0000000000", invoice.invoicing_date)
     if key:
         svc.repos.remember_acceptance(key, ksef_number, invoice.session_reference)
     svc.store.put_blob(f"invoice-xml/{ksef_number}", plain)

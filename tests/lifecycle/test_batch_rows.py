@@ -7,7 +7,7 @@ routes and the presigned part uploads are driven over HTTP as the SDKs do.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -237,3 +237,23 @@ def test_forced_445_on_valid_invoices_fails_each_of_them(app, live):
     invoices = _invoices(live, ref, caller.token)
     assert [i["status"]["code"] for i in invoices] == [450, 450]
     assert all("ksefNumber" not in i for i in invoices)
+
+
+def test_batch_ksef_numbers_carry_the_open_date(app, live, clock):
+    """Opened at 21:00 in Warsaw, processed after midnight: the number keeps the open date."""
+    opened_at = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # 21:00 Europe/Warsaw
+    clock.move_to(opened_at)
+    scenario, nip = install(app, "batch-200-success")
+    caller = LiveBatch(app, live, nip)
+    package = _package(nip)
+    opened = caller.open(package)
+    caller.upload(opened, package)
+    clock.shift(timedelta(hours=4))  # 01:00 on 25 November in Warsaw
+    later = LiveBatch(app, live, nip)  # a fresh token: the first one has expired
+    later.close(opened["referenceNumber"])
+    ref = str(opened["referenceNumber"])
+    final_status(live, ref, later.token, scenario.batch.processing.polls, 150)
+    [invoice] = _invoices(live, ref, later.token)
+    assert invoice["ksefNumber"].split("-")[1] == "20261124"
+    assert invoice["invoicingDate"] == iso(opened_at)
+    assert invoice["acquisitionDate"] == iso(opened_at + timedelta(hours=4))
