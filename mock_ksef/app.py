@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 
 from mock_ksef.clock import Clock
 from mock_ksef.crypto.keys import KeyRing
+from mock_ksef.faults import hooks as fault_hooks
 from mock_ksef.http import API_BLUEPRINTS, PUBLIC_BLUEPRINTS
 from mock_ksef.http.context import install, services
 from mock_ksef.http.errors import register_error_handlers
@@ -56,6 +57,7 @@ def create_app_from_services(svc: Services) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     install(app, svc)
     register_error_handlers(app)
+    fault_hooks.install(app)
     for blueprint in API_BLUEPRINTS:
         for prefix in API_PREFIXES:
             app.register_blueprint(

@@ -64,6 +64,8 @@ class Settings:
     #: Largest request body accepted by API routes (a 3 MB invoice, Base64, plus slack).
     max_request_bytes: int = 8_000_000
     upo_page_size: int = 10_000
+    #: Request-journal entries kept (``/_mock/requests``); older ones are dropped.
+    journal_size: int = 10_000
     #: Where uploaded batch parts are kept until the session is processed. Empty:
     #: ``<state_dir>/batch``, or a folder in the system temp dir without a state dir.
     batch_dir: str = ""

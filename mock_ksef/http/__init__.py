@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from mock_ksef.admin.blueprint import bp as admin_bp
+from mock_ksef.admin.journal import bp as admin_journal_bp
+from mock_ksef.admin.scenarios import bp as admin_scenarios_bp
 from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.http.auth import bp as auth_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
@@ -23,4 +25,11 @@ API_BLUEPRINTS: list[Blueprint] = [
     sessions_status_bp,
 ]
 #: Mounted at the root (control API, storage links).
-PUBLIC_BLUEPRINTS: list[Blueprint] = [admin_bp, admin_sessions_bp, storage_bp, part_upload_bp]
+PUBLIC_BLUEPRINTS: list[Blueprint] = [
+    admin_bp,
+    admin_sessions_bp,
+    admin_scenarios_bp,
+    admin_journal_bp,
+    storage_bp,
+    part_upload_bp,
+]

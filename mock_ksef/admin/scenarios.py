@@ -1,0 +1,110 @@
+"""Control API for randomness and scenarios.
+
+* ``POST /_mock/seed`` ``{"seed": N}``: reseed the random generator and Faker (and the
+  draws of probabilistic faults);
+* ``GET /_mock/scenarios``: every loaded scenario (name, description, selector, source)
+  and the runtime bindings;
+* ``POST /_mock/scenarios``: YAML text of one scenario; adds or replaces it by name;
+* ``POST /_mock/scenarios/select`` ``{"scenario": name, "context": "5265877635"}``: logins
+  to that context use the scenario (without ``context``: it becomes the runtime default).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.faults.injector import remember_seed
+from mock_ksef.http.context import services
+from mock_ksef.scenario.loader import ScenarioError, load_scenario_text
+from mock_ksef.scenario.model import Scenario
+from mock_ksef.scenario.registry import BINDING, DEFAULT_KEY, UnknownScenario
+
+bp = Blueprint("mock_admin_scenarios", __name__, url_prefix="/_mock")
+API_SOURCE = "<api>"
+
+
+def _json_object() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed("send a JSON object")
+    return body
+
+
+def describe(scenario: Scenario) -> dict[str, Any]:
+    """The control API's summary of a scenario."""
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "selector": {
+            "contexts": list(scenario.select.contexts),
+            "tokens": list(scenario.select.tokens),
+            "default": scenario.select.default,
+        },
+        "source": scenario.source,
+    }
+
+
+@bp.post("/seed")
+def seed() -> Response:
+    """Reseed the random generator, Faker and fault draws: ``{"seed": N}``."""
+    value = _json_object().get("seed")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationFailed("seed: an integer is required")
+    svc = services()
+    svc.reseed(value)
+    remember_seed(svc.store, value)
+    return jsonify({"seed": value})
+
+
+@bp.get("/scenarios")
+def list_scenarios() -> Response:
+    """Loaded scenarios, the runtime default and the per-context bindings."""
+    svc = services()
+    bindings = {str(doc["key"]): str(doc["scenario"]) for doc in svc.store.find(BINDING)}
+    default = bindings.pop(DEFAULT_KEY, None)
+    return jsonify(
+        {
+            "scenarios": [describe(scenario) for scenario in svc.scenarios.all()],
+            "runtimeDefault": default,
+            "bindings": bindings,
+        }
+    )
+
+
+@bp.post("/scenarios")
+def load_scenario() -> Response:
+    """Add or replace a scenario from the YAML text of the body (201)."""
+    text = request.get_data(as_text=True)
+    try:
+        scenario = load_scenario_text(text, API_SOURCE)
+    except ScenarioError as exc:
+        raise ValidationFailed(*str(exc).splitlines()) from None
+    if scenario.name == API_SOURCE:
+        raise ValidationFailed("name: a scenario sent to the control API needs a name")
+    services().scenarios.add(scenario)
+    response = jsonify(describe(scenario))
+    response.status_code = 201
+    return response
+
+
+@bp.post("/scenarios/select")
+def select_scenario() -> Response:
+    """Bind a scenario to a context, or make it the runtime default."""
+    body = _json_object()
+    name = body.get("scenario")
+    context = body.get("context")
+    if not isinstance(name, str) or not name:
+        raise ValidationFailed("scenario: a scenario name is required")
+    if context is not None and (not isinstance(context, str) or not context):
+        raise ValidationFailed("context: a context identifier value (string) or nothing")
+    svc = services()
+    try:
+        svc.scenarios.bind(context, name)
+    except UnknownScenario:
+        raise ValidationFailed(
+            f"scenario '{name}' is not loaded; loaded: {', '.join(svc.scenarios.names())}"
+        ) from None
+    return jsonify({"scenario": name, "context": context})

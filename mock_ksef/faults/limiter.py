@@ -1,0 +1,66 @@
+"""The counting rate limiter: sliding windows of 1 s, 60 s and 3600 s on the mock's clock.
+
+Each (group, caller) keeps the times of the requests it let through, in the store, so
+several worker processes sharing a SQLite store agree and ``/_mock/reset`` forgets them.
+A request is refused when a window already holds its limit; refused requests are not
+counted. The answer is the whole number of seconds until the oldest request counted in
+the exceeded window leaves it (at least 1).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from mock_ksef.scenario.model import RateLimit
+from mock_ksef.store.base import Store
+
+KIND = "rate-window"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = 1_000_000
+#: ``(window seconds, RateLimit field)``, shortest first.
+WINDOWS: tuple[tuple[int, str], ...] = ((1, "per_second"), (60, "per_minute"), (3600, "per_hour"))
+
+
+class RateLimiter:
+    """Counts requests per (group, caller) and refuses those over a limit."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def admit(self, group: str, caller: str, limits: RateLimit, now: datetime) -> int | None:
+        """Count a request now, or refuse it.
+
+        Args:
+            group: the route's rate-limit group.
+            caller: the context value (with a token) or the client IP.
+            limits: the group's limits in force.
+            now: the mock's time.
+
+        Returns:
+            ``None`` when the request is let through (and counted), else the
+            ``Retry-After`` seconds (an integer ≥ 1).
+        """
+        active = [(seconds, getattr(limits, name)) for seconds, name in WINDOWS]
+        active = [(seconds, limit) for seconds, limit in active if limit is not None]
+        if not active:
+            return None
+        longest = max(seconds for seconds, _ in active)
+        key = f"{group}|{caller}"
+        at = (now - _EPOCH) // timedelta(microseconds=1)  # exact integer arithmetic
+        with self._store.transaction():
+            doc = self._store.get(KIND, key) or {"times": []}
+            times = sorted(int(t) for t in doc["times"] if int(t) > at - longest * _US)
+            retry = 0
+            for seconds, limit in active:
+                inside = [t for t in times if t > at - seconds * _US]
+                if len(inside) >= limit:
+                    # The oldest of the last ``limit`` requests frees the slot.
+                    oldest = inside[len(inside) - limit]
+                    wait_us = oldest + seconds * _US - at
+                    retry = max(retry, 1, -(-wait_us // _US))
+            if retry:
+                self._store.put(KIND, key, {"times": times})
+                return retry
+            times.append(at)
+            self._store.put(KIND, key, {"times": times})
+        return None
