@@ -6,8 +6,9 @@ Only KSeF API paths (under ``/v2`` or ``/api/v2``) are affected; the control API
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -45,6 +46,8 @@ class Tracked:
     fault: str | None = None
     commit_fail: Fault | None = None
     dropped: bool = False
+    #: What an invoice send declares (hashes and sizes, never the content).
+    invoice: dict[str, Any] = field(default_factory=dict)
 
 
 def install(app: Flask) -> None:
@@ -67,6 +70,8 @@ def _before() -> Response | None:
         time=iso(svc.now()),
     )
     setattr(g, _G, tracked)
+    if request.method == "POST" and tracked.route.group == "invoiceSend":
+        tracked.invoice = _declared_invoice()
     scenario = applicable_scenario(svc, principal)  # an unknown header: 400 21405
     tracked.scenario = scenario.name
     seed = current_seed(svc.store, svc.settings.seed)
@@ -132,9 +137,19 @@ def _entry(tracked: Tracked, response: Response) -> dict[str, Any]:
         data = response.get_json(silent=True) if response.is_json else None
         if isinstance(data, dict) and isinstance(data.get("referenceNumber"), str):
             entry["session"] = data["referenceNumber"]
-    if request.method == "POST" and tracked.route.group == "invoiceSend":
-        body = request.get_json(silent=True)
-        if isinstance(body, dict):
-            for name in ("invoiceHash", "invoiceSize", "encryptedInvoiceHash"):
-                entry[name] = body.get(name)
+    entry.update(tracked.invoice)
     return entry
+
+
+def _declared_invoice() -> dict[str, Any]:
+    """``invoiceHash``, ``invoiceSize`` and ``encryptedInvoiceHash`` of the request body.
+
+    The body is cached by this read, so the handler still gets it.
+    """
+    try:
+        body = json.loads(request.get_data())
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    return {name: body.get(name) for name in ("invoiceHash", "invoiceSize", "encryptedInvoiceHash")}
