@@ -85,6 +85,7 @@ def _before() -> Response | None:
         limits = limits_for(tracked.route.group, scenario.rate_limits.groups)
         retry = RateLimiter(svc.store).admit(tracked.route.group, tracked.caller, limits, svc.now())
         if retry is not None:
+            tracked.fault = "rate-limit"
             return render_too_many_requests(
                 retry,
                 f"Przekroczono limit żądań dla grupy {tracked.route.group}. "
