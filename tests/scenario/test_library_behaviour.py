@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mock_ksef.http.context import services
 from tests.support.auth import bearer, body, full_login, start_ksef_token_auth
@@ -75,6 +76,7 @@ class Online:
         self.auth = bearer(full_login(client, self.nip).access_token)
         self.key = SessionKey.fresh()
         public = services(app).keys.symmetric_key.certificate.public_key()
+        assert isinstance(public, rsa.RSAPublicKey)
         opened = client.post(
             f"{API}/sessions/online",
             json={"formCode": FA3, "encryption": self.key.encryption(public)},
