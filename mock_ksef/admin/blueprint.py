@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef import __version__
+from mock_ksef.domain.batch import discard_uploads
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.http.context import services
 from mock_ksef.timefmt import iso
@@ -27,6 +28,7 @@ def reset() -> Response:
     """Forget all state and reseed the random generator."""
     svc = services()
     svc.store.reset()
+    discard_uploads(svc)
     svc.reseed(svc.settings.seed)
     return jsonify({"status": "reset"})
 

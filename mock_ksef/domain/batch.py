@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -200,7 +201,12 @@ def batch_root(svc: Services) -> Path:
         return Path(svc.settings.batch_dir)
     if svc.settings.state_path is not None:
         return svc.settings.state_path / "batch"
-    return Path(tempfile.gettempdir()) / f"mock-ksef-batch-{id(svc):x}"
+    return Path(tempfile.gettempdir()) / f"mock-ksef-batch-{os.getpid()}-{id(svc):x}"
+
+
+def discard_uploads(svc: Services) -> None:
+    """Delete every uploaded part (done by a reset of the mock)."""
+    shutil.rmtree(batch_root(svc), ignore_errors=True)
 
 
 def session_dir(svc: Services, reference: str) -> Path:
