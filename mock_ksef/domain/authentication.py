@@ -34,7 +34,12 @@ from mock_ksef.domain.auth import (
     ContextId,
     Principal,
 )
-from mock_ksef.domain.auth_policy import AuthPolicy, PermissivePolicy, Verdict
+from mock_ksef.domain.auth_policy import (
+    AUTH_DEFAULT_DETAILS,
+    AuthPolicy,
+    PermissivePolicy,
+    Verdict,
+)
 from mock_ksef.domain.auth_request import read_auth_token_request
 from mock_ksef.domain.errors import (
     AuthNotFound,
@@ -49,6 +54,7 @@ from mock_ksef.domain.errors import (
     UnknownPublicKey,
     ValidationFailed,
 )
+from mock_ksef.domain.testdata import is_blocked
 from mock_ksef.ids import REFERENCE_RE, RefType, with_checksum
 from mock_ksef.services import Services
 from mock_ksef.timefmt import millis
@@ -156,6 +162,10 @@ class Authenticator:
         **extra: object,
     ) -> Initiated:
         now = self.svc.now()
+        if is_blocked(self.svc.store, context):  # POST /testdata/context/block
+            verdict = dataclasses.replace(
+                verdict, status_code=480, details=AUTH_DEFAULT_DETAILS[480], permissions=()
+            )
         status = verdict.status_code
         details = verdict.details
         if status == 200 and not verdict.permissions:

@@ -29,7 +29,7 @@ from pathlib import Path
 from mock_ksef.crypto.envelope import CbcDecryptor, DecryptionError
 from mock_ksef.domain.archive import ArchiveLimits, ArchiveRejected, XmlEntry, unpack
 from mock_ksef.domain.invoice import Invoice
-from mock_ksef.domain.online import verify_plain_invoice
+from mock_ksef.domain.online import limits_of, verify_plain_invoice
 from mock_ksef.domain.session import NO_INVOICES, BatchInfo, Session
 from mock_ksef.ids import RefType
 from mock_ksef.scenario.model import Outcome
@@ -94,12 +94,13 @@ def _decrypt_parts(session: Session, paths: list[Path], target: Path) -> tuple[i
     return size, base64.b64encode(digest.digest()).decode("ascii")
 
 
-def _limits(svc: Services) -> ArchiveLimits:
+def _limits(svc: Services, session: Session) -> ArchiveLimits:
     settings = svc.settings
+    limits = limits_of(svc, session)  # the context's /testdata/limits, else the settings
     return ArchiveLimits(
-        max_entry_bytes=settings.max_invoice_with_attachment_bytes,
-        max_xml_entries=settings.max_invoices_per_session,
-        max_entries=max(200_000, 2 * settings.max_invoices_per_session),
+        max_entry_bytes=limits.max_invoice_with_attachment_bytes,
+        max_xml_entries=limits.max_invoices,
+        max_entries=max(200_000, 2 * limits.max_invoices),
         max_total_bytes=max(
             40_000_000_000,
             settings.max_invoices_per_session * settings.max_invoice_with_attachment_bytes,
@@ -152,7 +153,7 @@ def _run(svc: Services, session: Session, paths: list[Path], work: Path) -> Batc
         path.unlink(missing_ok=True)  # no longer needed: keep the disk footprint down
     unpacked_dir = work / "unpacked"
     unpacked_dir.mkdir(exist_ok=True)
-    limits = _limits(svc)
+    limits = _limits(svc, session)
     try:
         unpacked = unpack(package, info.compression, unpacked_dir, limits)
     except ArchiveRejected as exc:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from mock_ksef.crypto.digest import b64, b64decode_strict, sha256_b64
 from mock_ksef.crypto.envelope import DecryptionError, aes_cbc_decrypt, unwrap_session_key
-from mock_ksef.domain import lifecycle
+from mock_ksef.domain import lifecycle, testdata
 from mock_ksef.domain.auth import Principal
 from mock_ksef.domain.errors import (
     EncryptedHashMismatch,
@@ -30,6 +30,7 @@ from mock_ksef.domain.invoice_rules import forced_invoice
 from mock_ksef.domain.session import FormCode, Session, SessionKind, StatusEvent
 from mock_ksef.domain.session_plan import apply_setup, session_setup
 from mock_ksef.domain.status import load_session, save_session
+from mock_ksef.domain.testdata import SessionLimits, has_attachment_consent
 from mock_ksef.ids import RefType
 from mock_ksef.services import Services
 from mock_ksef.timefmt import WARSAW
@@ -173,10 +174,11 @@ def send_invoice(
             raise InvalidSessionState(
                 f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur."
             )
-        if session.invoice_count >= svc.settings.max_invoices_per_session:
+        limit = limits_of(svc, session).max_invoices
+        if session.invoice_count >= limit:
             raise InvoiceLimitExceeded(
                 f"Sesja o numerze referencyjnym {reference} osiągnęła dozwolony limit liczby "
-                f"faktur {svc.settings.max_invoices_per_session}."
+                f"faktur {limit}."
             )
         invoice = Invoice(
             reference=svc.new_reference(RefType.INVOICE, now),
@@ -202,6 +204,12 @@ def send_invoice(
             ),
         )
     return invoice
+
+
+def limits_of(svc: Services, session: Session) -> SessionLimits:
+    """The session limits in force for ``session``'s context and type (``/testdata/limits``)."""
+    kind = testdata.ONLINE if session.kind is SessionKind.ONLINE else testdata.BATCH
+    return testdata.session_limits(svc.store, svc.settings, session.context, kind)
 
 
 def _fail(invoice: Invoice, code: int, *details: str, **extensions: str) -> Invoice:
@@ -242,15 +250,19 @@ def verify_plain_invoice(
 
     Shared by online sends and batch processing (which calls it once per archive entry).
     """
+    limits = limits_of(svc, session)
+    context_nip = session.context.value if session.context.type == "Nip" else None
     verdict = verify_invoice(
         plain,
         system_code=session.form_code.system_code,
         schemas=svc.schemas,
-        context_nip=session.context.value if session.context.type == "Nip" else None,
+        context_nip=context_nip,
         online=online,
         invoicing_date=invoice.invoicing_date,
-        limits=InvoiceLimits(
-            svc.settings.max_invoice_bytes, svc.settings.max_invoice_with_attachment_bytes
+        limits=InvoiceLimits(limits.max_invoice_bytes, limits.max_invoice_with_attachment_bytes),
+        attachment_consent=online
+        or has_attachment_consent(
+            svc.store, context_nip, invoice.invoicing_date.astimezone(WARSAW).date()
         ),
     )
     facts = verdict.facts

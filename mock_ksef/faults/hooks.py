@@ -22,10 +22,11 @@ from mock_ksef.faults.responses import (
     fault_response,
     reset_response,
 )
-from mock_ksef.faults.routes import Route, bare_path, limits_for, resolve, session_reference
+from mock_ksef.faults.routes import Route, bare_path, resolve, session_reference
 from mock_ksef.faults.selection import applicable_scenario, caller_of, principal_of_request
 from mock_ksef.http.context import services
 from mock_ksef.http.errors import render_too_many_requests
+from mock_ksef.http.limits import effective_rate_limits
 from mock_ksef.scenario.model import Fault
 from mock_ksef.timefmt import iso
 
@@ -81,8 +82,8 @@ def _before() -> Response | None:
         answer = _apply(hit.fault, tracked)
         if answer is not None:
             return answer
-    if scenario.rate_limits.enabled:
-        limits = limits_for(tracked.route.group, scenario.rate_limits.groups)
+    limits = effective_rate_limits(svc.store, scenario, tracked.context, tracked.route.group)
+    if limits is not None:
         retry = RateLimiter(svc.store).admit(tracked.route.group, tracked.caller, limits, svc.now())
         if retry is not None:
             tracked.fault = "rate-limit"

@@ -128,6 +128,7 @@ def verify_invoice(
     invoicing_date: datetime,
     limits: InvoiceLimits = InvoiceLimits(),
     check_nip_checksum: bool = False,
+    attachment_consent: bool = True,
 ) -> InvoiceVerdict:
     """Run the mock's invoice checks and return the invoice status code with reasons.
 
@@ -140,6 +141,8 @@ def verify_invoice(
         invoicing_date: ``invoicingDate`` (timezone-aware); its Polish date bounds ``P_1``.
         limits: size limits.
         check_nip_checksum: also verify the NIP checksums (production behaviour).
+        attachment_consent: whether the seller registered consent to attachments
+            (``/testdata/attachment``); without it a ``Zalacznik`` is 415 in batch too.
 
     Returns:
         The verdict: 200, or the first failing check's code with its reasons, and the facts
@@ -174,6 +177,12 @@ def verify_invoice(
         return InvoiceVerdict(
             415,
             ("Faktura zawiera załącznik (Zalacznik), niedozwolony w sesji interaktywnej",),
+            facts,
+        )
+    if facts.has_attachment and not attachment_consent:
+        return InvoiceVerdict(
+            415,
+            ("Brak zgody na wysyłanie faktur z załącznikiem (Zalacznik) dla tego podmiotu",),
             facts,
         )
     if context_nip is not None and facts.seller_nip is not None and facts.seller_nip != context_nip:

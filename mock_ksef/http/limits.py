@@ -1,0 +1,213 @@
+"""Limits: ``GET /limits/context``, ``/limits/subject``, ``/rate-limits`` and the
+access-token ``/testdata/limits/*`` and ``/testdata/rate-limits*`` endpoints that change them.
+
+The ``GET`` routes report what the mock enforces for the caller's context: the session
+limits read by online sends (21155), batch processing (420) and the invoice checks (430),
+and the rate limiter's values. The limiter is off unless the caller's scenario switches it
+on or the context has ``/testdata/rate-limits`` values; while it is off, every window is
+reported as 2147483647 (the largest ``int32``: not limited).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from marshmallow import fields, validate
+
+from mock_ksef.domain import testdata
+from mock_ksef.domain.auth import Principal
+from mock_ksef.faults.routes import GROUP_LIMITS, limits_for
+from mock_ksef.faults.selection import applicable_scenario
+from mock_ksef.http.bodies import TolerantSchema, load_request
+from mock_ksef.http.context import services
+from mock_ksef.http.guard import require
+from mock_ksef.scenario.model import RateLimit, Scenario
+from mock_ksef.store.base import Store
+
+bp = Blueprint("limits", __name__)
+
+#: The groups of ``EffectiveApiRateLimits`` (every group of the spec but ``public``).
+API_GROUPS: tuple[str, ...] = tuple(name for name in GROUP_LIMITS if name != "public")
+#: Reported for a window the mock does not limit.
+UNLIMITED = 2_147_483_647
+SUBJECT_LIMITS = "testdata-subject-limits"
+
+
+def effective_rate_limits(
+    store: Store, scenario: Scenario, context_value: str | None, group: str
+) -> RateLimit | None:
+    """The limits the limiter applies to a request of ``group``; ``None``: not limited.
+
+    A context's ``/testdata/rate-limits`` values win (the limiter is on for it); otherwise
+    the scenario's plan: off by default, on with the spec's values plus its overrides.
+    """
+    override = testdata.rate_limit_override(store, context_value)
+    if override is not None:
+        return override.get(group) or limits_for(group, {})
+    if not scenario.rate_limits.enabled:
+        return None
+    return limits_for(group, scenario.rate_limits.groups)
+
+
+def _window(value: int | None) -> int:
+    return UNLIMITED if value is None else value
+
+
+def _rate_doc(limit: RateLimit | None) -> dict[str, int]:
+    limit = limit or RateLimit()
+    return {
+        "perSecond": _window(limit.per_second),
+        "perMinute": _window(limit.per_minute),
+        "perHour": _window(limit.per_hour),
+    }
+
+
+# --- request schemas -----------------------------------------------------------------------
+class _SessionLimitsSchema(TolerantSchema):
+    maxInvoiceSizeInMB = fields.Integer(required=True, strict=True, validate=validate.Range(0, 5))
+    maxInvoiceWithAttachmentSizeInMB = fields.Integer(
+        required=True, strict=True, validate=validate.Range(0, 10)
+    )
+    maxInvoices = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100_000))
+
+
+class SetSessionLimitsSchema(TolerantSchema):
+    onlineSession = fields.Nested(_SessionLimitsSchema, required=True)
+    batchSession = fields.Nested(_SessionLimitsSchema, required=True)
+
+
+class _RateValuesSchema(TolerantSchema):
+    perSecond = fields.Integer(required=True, strict=True, validate=validate.Range(0))
+    perMinute = fields.Integer(required=True, strict=True, validate=validate.Range(0))
+    perHour = fields.Integer(required=True, strict=True, validate=validate.Range(0))
+
+
+_RateLimitsOverrideSchema = TolerantSchema.from_dict(
+    {name: fields.Nested(_RateValuesSchema, required=True) for name in API_GROUPS},
+    name="ApiRateLimitsOverrideSchema",
+)
+
+
+class SetRateLimitsSchema(TolerantSchema):
+    rateLimits = fields.Nested(_RateLimitsOverrideSchema, required=True)
+
+
+class _MaxSchema(TolerantSchema):
+    maxEnrollments = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0))
+    maxCertificates = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0))
+
+
+class SetSubjectLimitsSchema(TolerantSchema):
+    subjectIdentifierType = fields.String(validate=validate.OneOf(("Nip", "Pesel", "Fingerprint")))
+    enrollment = fields.Nested(_MaxSchema, allow_none=True)
+    certificate = fields.Nested(_MaxSchema, allow_none=True)
+
+
+def _ok() -> Response:
+    """The spec's bare 200 (no body)."""
+    return Response(status=200)
+
+
+# --- reading -------------------------------------------------------------------------------
+@bp.get("/limits/context")
+def context_limits() -> Response:
+    """Session limits of the caller's context (the spec's ``EffectiveContextLimits``)."""
+    principal = require()
+    svc = services()
+    return jsonify(
+        {
+            kind: testdata.session_limits(svc.store, svc.settings, principal.context, kind).to_doc()
+            for kind in (testdata.ONLINE, testdata.BATCH)
+        }
+    )
+
+
+@bp.get("/limits/subject")
+def subject_limits() -> Response:
+    """Certificate limits set for the caller's context (the mock issues no certificates)."""
+    principal = require()
+    doc = services().store.get(SUBJECT_LIMITS, principal.context.key) or {}
+    return jsonify({k: v for k, v in doc.items() if k in ("enrollment", "certificate") and v})
+
+
+@bp.get("/rate-limits")
+def rate_limits() -> Response:
+    """The limiter's values for the caller's context (``EffectiveApiRateLimits``)."""
+    principal = require()
+    svc = services()
+    scenario = applicable_scenario(svc, principal)
+    return jsonify(
+        {
+            group: _rate_doc(
+                effective_rate_limits(svc.store, scenario, principal.context.value, group)
+            )
+            for group in API_GROUPS
+        }
+    )
+
+
+# --- changing ------------------------------------------------------------------------------
+@bp.post("/testdata/limits/context/session")
+def set_session_limits() -> Response:
+    """Change the session limits of the caller's context."""
+    principal = require()
+    body = load_request(SetSessionLimitsSchema())
+    testdata.set_session_limits(
+        services().store, principal.context, body["onlineSession"], body["batchSession"]
+    )
+    return _ok()
+
+
+@bp.delete("/testdata/limits/context/session")
+def reset_session_limits() -> Response:
+    """Back to the configured session limits."""
+    testdata.clear_session_limits(services().store, require().context)
+    return _ok()
+
+
+@bp.post("/testdata/limits/subject/certificate")
+def set_subject_limits() -> Response:
+    """Record certificate limits (reported by ``GET /limits/subject``; nothing enforces them)."""
+    principal = require()
+    body: dict[str, Any] = load_request(SetSubjectLimitsSchema())
+    doc = {k: body[k] for k in ("enrollment", "certificate") if body.get(k)}
+    services().store.put(SUBJECT_LIMITS, principal.context.key, doc)
+    return _ok()
+
+
+@bp.delete("/testdata/limits/subject/certificate")
+def reset_subject_limits() -> Response:
+    """Forget the certificate limits."""
+    services().store.delete(SUBJECT_LIMITS, require().context.key)
+    return _ok()
+
+
+def _set_rates(principal: Principal, groups: dict[str, RateLimit]) -> Response:
+    testdata.set_rate_limits(services().store, principal.context.value, groups)
+    return _ok()
+
+
+@bp.post("/testdata/rate-limits")
+def set_rate_limits() -> Response:
+    """Set the limiter's values for the caller's context (this switches it on)."""
+    principal = require()
+    body = load_request(SetRateLimitsSchema())["rateLimits"]
+    groups = {
+        name: RateLimit(v["perSecond"], v["perMinute"], v["perHour"]) for name, v in body.items()
+    }
+    return _set_rates(principal, groups)
+
+
+@bp.post("/testdata/rate-limits/production")
+def production_rate_limits() -> Response:
+    """The spec's (production) values for the caller's context, limiter on."""
+    principal = require()
+    return _set_rates(principal, {name: GROUP_LIMITS[name] for name in API_GROUPS})
+
+
+@bp.delete("/testdata/rate-limits")
+def reset_rate_limits() -> Response:
+    """Back to the scenario's limiter settings (off by default)."""
+    testdata.clear_rate_limits(services().store, require().context.value)
+    return _ok()
