@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, got_request_exception, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from mock_ksef.domain.errors import Forbidden, Gone, KsefError, Unauthorized, ValidationFailed
@@ -132,4 +132,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.path)
+        # Flask sends this signal only for exceptions without a handler; send it here too
+        # so listeners (the pytest plugin's ``check()``) learn of every server-side error.
+        got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=error)
         return _problem(500, "Internal Server Error", f"{type(error).__name__}: {error}")

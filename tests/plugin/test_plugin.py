@@ -1,0 +1,58 @@
+"""The pytest plugin as a user meets it: ``inner_suite.py`` run by pytester in a subprocess.
+
+The same suite runs twice, once plainly and once under ``pytest -n 2`` (pytest-xdist):
+both times every test but the deliberate server error passes, and each process serves
+its tests from one server of its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+INNER = Path(__file__).with_name("inner_suite.py")
+ARGS = ("-p", "no:cacheprovider", "--strict-markers", "-W", "error", "-q")
+
+
+def _servers(pytester: pytest.Pytester) -> dict[str, set[tuple[str, str]]]:
+    """Worker -> {(pid, url)} as written by the inner tests."""
+    seen: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for line in (pytester.path / "servers.txt").read_text().splitlines():
+        worker, pid, url = line.split()
+        seen[worker].add((pid, url))
+    return seen
+
+
+def _run(pytester: pytest.Pytester, *extra: str) -> pytest.RunResult:
+    pytester.makepyfile(test_inner=INNER.read_text())
+    result = pytester.runpytest_subprocess(*ARGS, *extra, timeout=300)
+    result.assert_outcomes(passed=7, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_server_error_fails_the_test*",
+            "*ServerError: 1 exception(s) in the mock's server thread:*",
+            "*GET /_mock/health:*",
+            "*RuntimeError: disk on fire*",
+        ]
+    )
+    return result
+
+
+def test_plugin_suite_runs_on_one_server(pytester: pytest.Pytester) -> None:
+    """Real HTTP, reset between tests, marker, 440 by a clock move, server errors surface."""
+    _run(pytester)
+    servers = _servers(pytester)
+    assert list(servers) == ["main"]
+    assert len(servers["main"]) == 1
+
+
+def test_plugin_suite_under_xdist_has_one_server_per_worker(pytester: pytest.Pytester) -> None:
+    """``-n 2``: the same outcomes; two workers, each with its own single server."""
+    _run(pytester, "-n", "2")
+    servers = _servers(pytester)
+    assert sorted(servers) == ["gw0", "gw1"]
+    assert all(len(found) == 1 for found in servers.values())
+    (first,), (second,) = servers.values()
+    assert first != second
