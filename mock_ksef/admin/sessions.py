@@ -1,5 +1,7 @@
-"""Control API for sessions: read a session's timeline, force its status.
+"""Control API for sessions: list them, read a session's timeline, force its status.
 
+* ``GET /_mock/sessions?type=Online|Batch&context=<value>``: every session of every
+  context, advanced to now, newest first, each as its timeline (the dashboard reads it);
 * ``GET /_mock/sessions/{ref}``: the session advanced to now, with its status history
   (code, due time, cause), scenario and plan (the dashboard reads it);
 * ``POST /_mock/sessions/{ref}/state`` ``{"code": 445, "details": [...], "statusCode": n}``:
@@ -14,14 +16,29 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef.codec import to_doc
 from mock_ksef.domain import lifecycle
-from mock_ksef.domain.errors import ValidationFailed
-from mock_ksef.domain.session import Session
+from mock_ksef.domain.errors import SessionNotFound, ValidationFailed
+from mock_ksef.domain.repos import SESSION
+from mock_ksef.domain.session import (
+    BATCH_STATUS_TEXT,
+    ONLINE_STATUS_TEXT,
+    Session,
+    SessionKind,
+    StatusEvent,
+)
 from mock_ksef.domain.status import load_any, save_session
 from mock_ksef.http.context import services
 from mock_ksef.scenario.model import Outcome
+from mock_ksef.services import Services
 from mock_ksef.timefmt import iso
 
 bp = Blueprint("mock_admin_sessions", __name__, url_prefix="/_mock")
+
+
+def _event_description(session: Session, event: StatusEvent, last: bool) -> str:
+    if last and event.code == session.status_code:
+        return session.status_description
+    texts = ONLINE_STATUS_TEXT if session.kind is SessionKind.ONLINE else BATCH_STATUS_TEXT
+    return texts.get(event.code, "")
 
 
 def timeline(session: Session) -> dict[str, Any]:
@@ -48,10 +65,44 @@ def timeline(session: Session) -> dict[str, Any]:
         "successfulInvoiceCount": session.successful_count,
         "failedInvoiceCount": session.failed_count,
         "history": [
-            {"code": event.code, "at": iso(event.at), "cause": event.cause}
-            for event in session.history
+            {
+                "code": event.code,
+                "description": _event_description(session, event, n == len(session.history)),
+                "at": iso(event.at),
+                "cause": event.cause,
+            }
+            for n, event in enumerate(session.history, start=1)
         ],
     }
+
+
+def all_sessions(svc: Services, kind: str | None = None) -> list[Session]:
+    """Every session of every context (of ``kind``, if given) advanced to now, newest first.
+
+    Each is read as ``GET /_mock/sessions/{ref}`` reads it (:func:`load_any`: due
+    transitions applied and saved, no poll counted); one removed meanwhile is left out.
+    """
+    index = {"type": kind} if kind else {}
+    sessions: list[Session] = []
+    for doc in svc.store.find(SESSION, **index):
+        try:
+            sessions.append(load_any(svc, str(doc["reference"])))
+        except SessionNotFound:
+            continue
+    return sorted(sessions, key=lambda s: (s.created, s.reference), reverse=True)
+
+
+@bp.get("/sessions")
+def list_sessions() -> Response:
+    """Every session across contexts, newest first (filters: ``type``, ``context``)."""
+    kind = request.args.get("type") or None
+    if kind is not None and kind not in {k.value for k in SessionKind}:
+        raise ValidationFailed(f"type: Online or Batch, got '{kind}'")
+    context = request.args.get("context") or None
+    sessions = [
+        s for s in all_sessions(services(), kind) if context is None or s.context.value == context
+    ]
+    return jsonify({"sessions": [timeline(s) for s in sessions]})
 
 
 @bp.get("/sessions/<reference>")

@@ -214,6 +214,8 @@ def test_the_wheel_built_from_the_docker_sources_carries_the_library(tmp_path: P
     for path in scenario_files(LIBRARY):
         assert f"mock_ksef/bundled_scenarios/{path.name}" in names
     assert "mock_ksef/scenario/schema.json" in names
+    for name in ("index.html", "dashboard.css", "dashboard.js"):  # the dashboard's page
+        assert f"mock_ksef/dashboard/static/{name}" in names
 
     probe = (
         "import json, mock_ksef; from mock_ksef.scenario.loader import "
