@@ -25,6 +25,13 @@ def _servers(pytester: pytest.Pytester) -> dict[str, set[tuple[str, str]]]:
     return seen
 
 
+@pytest.fixture(autouse=True)
+def _outer_xdist_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When this suite itself runs under xdist, its worker variables must not leak inward."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def _run(pytester: pytest.Pytester, *extra: str) -> pytest.RunResult:
     pytester.makepyfile(test_inner=INNER.read_text())
     result = pytester.runpytest_subprocess(*ARGS, *extra, timeout=300)
