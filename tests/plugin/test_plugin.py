@@ -63,3 +63,36 @@ def test_plugin_suite_under_xdist_has_one_server_per_worker(pytester: pytest.Pyt
     assert all(len(found) == 1 for found in servers.values())
     (first,), (second,) = servers.values()
     assert first != second
+
+
+def test_settings_override_and_unknown_marker_scenario(pytester: pytest.Pytester) -> None:
+    """A conftest overrides ``ksef_mock_settings``; a marker naming no scenario errors."""
+    pytester.makeconftest(
+        """
+        import pytest
+        from mock_ksef.settings import Settings
+
+        @pytest.fixture(scope="session")
+        def ksef_mock_settings():
+            return Settings(clock="frozen:2030-02-01T10:00:00+00:00", seed=7, session_ttl_s=600)
+        """
+    )
+    pytester.makepyfile(
+        """
+        from datetime import UTC, datetime
+        import pytest
+
+        def test_overridden(ksef_mock):
+            assert ksef_mock.clock.now() == datetime(2030, 2, 1, 10, tzinfo=UTC)
+            assert ksef_mock.services.settings.session_ttl_s == 600
+
+        @pytest.mark.ksef_scenario("no-such-scenario")
+        def test_unknown(ksef_mock):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess(*ARGS, timeout=300)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*UnknownScenarioError: scenario 'no-such-scenario' is not loaded; loaded: *"]
+    )
