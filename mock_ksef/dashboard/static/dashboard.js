@@ -58,8 +58,12 @@
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
   }
 
+  // "SO…1E414C343C-F1": the type and the tail of a 36-character reference number.
   function shortRef(ref) {
-    return ref ? String(ref).slice(0, 22) + "…" : "";
+    if (!ref) return "";
+    const text = String(ref);
+    const kind = text.split("-")[1] || "";
+    return text.length > 20 ? `${kind}…${text.slice(-13)}` : text;
   }
 
   // ---- network -------------------------------------------------------------------------
@@ -218,12 +222,16 @@
       state.requestCount > shown ? `(latest ${shown} of ${state.requestCount})` : `(${shown})`;
     const rows = state.requests.map((entry) => {
       const row = el("tr");
-      row.append(el("td", null, localTime(entry.time).slice(11)));
-      const what = el("td", "mono", `${entry.method} ${entry.path}`);
+      row.append(el("td", "nowrap", localTime(entry.time).slice(11)));
+      // The route template reads better than the path; the session has its own column.
+      const what = el("td", "mono", `${entry.method} ${(entry.route || entry.path).replaceAll("{referenceNumber}", "{ref}")}`);
+      what.title = entry.path;
       if (entry.fault) what.append(el("div", "fault", `fault: ${entry.fault}`));
       row.append(what);
       row.append(el("td", httpClass(entry.status), entry.status ?? "dropped"));
-      row.append(el("td", "mono", shortRef(entry.session)));
+      const session = el("td", "mono nowrap", shortRef(entry.session));
+      if (entry.session) session.title = entry.session;
+      row.append(session);
       row.append(el("td", null, entry.scenario || ""));
       return row;
     });
