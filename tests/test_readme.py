@@ -114,8 +114,9 @@ def _mock_argv(command: str) -> list[str]:
     """The argv of a ``mock-ksef`` command, with the executable of this venv."""
     argv = shlex.split(command)
     if argv[:2] == ["make", "serve"]:
-        assert _makefile_recipe("serve") == ["$(BIN)/mock-ksef serve"]
-        argv = ["mock-ksef", "serve"]
+        (recipe,) = _makefile_recipe("serve")
+        assert recipe.startswith("$(BIN)/mock-ksef serve"), recipe
+        argv = ["mock-ksef", *shlex.split(recipe)[1:]]
     assert Path(argv[0]).name == "mock-ksef", command
     assert argv[0] in ("mock-ksef", ".venv/bin/mock-ksef"), command
     return [console_script(), *argv[1:]]
@@ -140,10 +141,10 @@ def start_server(workdir: Path) -> Iterator[Starter]:
 
     def start(command: str) -> ServerProcess:
         argv = _mock_argv(command)
-        assert "--port" not in argv, "README serve commands use the default port"
-        env = clean_env(
-            {"MOCK_KSEF_PORT": str(free_port()), "MOCK_KSEF_STATE_DIR": str(workdir / "state")}
-        )
+        port = str(free_port())
+        if "--port" in argv:  # the reader's port may be taken here: use a free one
+            argv[argv.index("--port") + 1] = port
+        env = clean_env({"MOCK_KSEF_PORT": port, "MOCK_KSEF_STATE_DIR": str(workdir / "state")})
         server = ServerProcess(argv, env)
         started.append(server)
         server.wait_for_banner()
