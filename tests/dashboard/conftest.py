@@ -21,10 +21,17 @@ TIMEOUT_S = 10.0
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[webdriver.Chrome]:
-    """A headless Chromium shared by the dashboard tests (each test loads its own page)."""
+def _chromium() -> Iterator[webdriver.Chrome]:
     with chromium() as driver:
         yield driver
+
+
+@pytest.fixture
+def browser(_chromium: webdriver.Chrome) -> Iterator[webdriver.Chrome]:
+    """The run's headless Chromium; after the test it leaves the page, so nothing keeps
+    polling a stopped server (or a new one that reused its port)."""
+    yield _chromium
+    _chromium.get("about:blank")
 
 
 class KsefClient:

@@ -81,8 +81,10 @@ def test_a_session_runs_into_440_when_the_clock_moves_12_hours(
     shot = tmp_path / "dashboard-440.png"
     assert browser.save_screenshot(str(shot))
     assert visible_before
+    assert shot.is_file()
     png = read_png(shot)
-    assert (png.width, png.height) == VIEWPORT
+    viewport = browser.execute_script("return [window.innerWidth, window.innerHeight]")
+    assert (png.width, png.height) == tuple(viewport) == VIEWPORT
     assert png.distinct_samples > 8, "the screenshot is blank"
 
 
