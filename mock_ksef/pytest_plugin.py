@@ -103,6 +103,7 @@ def ksef_mock_server(
         yield server
     finally:
         server.stop()
+        recorder.close()
         del pytestconfig.stash[_HANDLE]
 
 

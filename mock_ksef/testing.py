@@ -51,6 +51,7 @@ class ErrorRecorder:
     def __init__(self, app: Flask) -> None:
         self._lock = threading.Lock()
         self._errors: list[tuple[str, BaseException, str]] = []
+        self._app = app
         got_request_exception.connect(self._record, app, weak=False)
 
     def _record(self, sender: Flask, exception: BaseException, **_: Any) -> None:
@@ -58,6 +59,10 @@ class ErrorRecorder:
         text = "".join(traceback.format_exception(exception))
         with self._lock:
             self._errors.append((where, exception, text))
+
+    def close(self) -> None:
+        """Stop listening to the app's signal."""
+        got_request_exception.disconnect(self._record, self._app)
 
     def take(self) -> list[tuple[str, BaseException, str]]:
         """The recorded errors, oldest first; forgets them."""
