@@ -7,20 +7,27 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 import click
+from cryptography.hazmat.primitives.serialization import Encoding
+from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from mock_ksef import __version__
 from mock_ksef.app import create_app
 from mock_ksef.cli_scenarios import scenarios
+from mock_ksef.crypto.keys import load_or_create
 from mock_ksef.http.context import services
-from mock_ksef.scenario.loader import ScenarioError
+from mock_ksef.request_log import configure_logging, install_request_log
+from mock_ksef.scenario.loader import ScenarioError, bundled_scenarios_dir
+from mock_ksef.serving import DEFAULT_SERVER, SERVERS, check_workers, run_granian, run_gunicorn
 from mock_ksef.settings import ENV_PREFIX, Settings
 from mock_ksef.store import SqliteStore, Store
 
@@ -47,6 +54,12 @@ def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--seed", type=int, help="Seed of the random generator and Faker [0]."),
         click.option("--clock", help="system | frozen[:ISO] | offset[:SECONDS] [system]."),
         click.option("--log-format", type=click.Choice(["text", "json"]), help="Log lines."),
+        click.option(
+            "--server",
+            type=click.Choice(SERVERS),
+            help=f"WSGI server: dev (werkzeug) | gunicorn | granian [{DEFAULT_SERVER}].",
+        ),
+        click.option("--workers", type=int, help="Worker processes [1, or CPUs up to 4]."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -82,14 +95,60 @@ def resolve_settings(flags: dict[str, object], environ: dict[str, str] | None = 
 def serve(**flags: object) -> None:
     """Serve the mock until interrupted (SIGINT or SIGTERM), then exit 0."""
     settings = resolve_settings(flags)
-    _configure_logging(settings.log_format)
+    server = settings.server or DEFAULT_SERVER
+    workers = settings.workers or default_workers(settings)
+    configure_logging(settings.log_format)
     try:
+        if server != "dev":
+            check_workers(settings, workers)
         app = create_app(settings)
     except ScenarioError as exc:
         raise click.ClickException(f"cannot start: the scenario files have errors:\n{exc}") from exc
     except (ValueError, OSError) as exc:
         raise click.ClickException(f"cannot start: {exc}") from exc
     store = services(app).store
+    if server == "dev":
+        _serve_dev(settings, app, store)
+        return
+    # The workers build their own apps; this one has created the keys, secret and store.
+    facts = banner_facts(app)
+    store.close()
+    _check_port(settings)
+
+    def ready(port: int) -> None:
+        click.echo(banner(settings, port, store, facts, f"{server}, {workers} worker(s)"))
+        sys.stdout.flush()
+
+    runner = run_gunicorn if server == "gunicorn" else run_granian
+    runner(settings, workers, ready, lambda: click.echo("mock-ksef stopped"))
+
+
+def default_workers(settings: Settings) -> int:
+    """One worker with a memory store or a movable clock (they are per process), else CPUs ≤ 4."""
+    if not settings.store.startswith("sqlite") or not settings.clock.startswith("system"):
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _check_port(settings: Settings) -> None:
+    """Fail fast, as the dev server does, when the port is taken (gunicorn would retry)."""
+    if not settings.port:
+        return
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((settings.host, settings.port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}. "
+                f"Port {settings.port} is in use by another program."
+            ) from exc
+
+
+def _serve_dev(settings: Settings, app: Flask, store: Store) -> None:
+    """werkzeug's threaded server in this process."""
+    install_request_log(app)
     try:
         server = make_server(settings.host, settings.port, app, threaded=True)
     except OSError as exc:
@@ -99,7 +158,7 @@ def serve(**flags: object) -> None:
         ) from exc
     with _stop_on_signals(server):
         # The banner is the "ready" signal: print it only once a signal stops us cleanly.
-        click.echo(banner(settings, server.port, store))
+        click.echo(banner(settings, server.port, store, banner_facts(app), "dev (werkzeug)"))
         sys.stdout.flush()
         server.serve_forever()
     server.server_close()
@@ -108,6 +167,45 @@ def serve(**flags: object) -> None:
 
 
 main.add_command(scenarios)
+
+
+@main.group()
+def keys() -> None:
+    """The mock's published keys."""
+
+
+@keys.command("export")
+@click.option("--state-dir", help="State folder whose keys serve uses [.mock-ksef].")
+@click.option("--keys-dir", help="Folder of user-supplied key PEM files.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["pem", "der"]), default="pem", show_default=True
+)
+@click.option("--out", type=click.Path(file_okay=False), help="Write one file per usage here.")
+def keys_export(state_dir: str | None, keys_dir: str | None, fmt: str, out: str | None) -> None:
+    """Export the public certificates of the published keys (for clients that pin them).
+
+    They are the keys ``serve`` uses with the same state folder (made there if missing).
+    Without ``--out`` the PEM certificates are printed; DER needs ``--out``.
+    """
+    settings = resolve_settings({"state_dir": state_dir, "keys_dir": keys_dir})
+    state = settings.state_path
+    ring = load_or_create(
+        state / "keys" if state else None, Path(settings.keys_dir) if settings.keys_dir else None
+    )
+    encoding = Encoding.PEM if fmt == "pem" else Encoding.DER
+    if out is None:
+        if fmt == "der":
+            raise click.UsageError("--format der writes binary files: add --out DIR")
+        for pair in ring.published:
+            click.echo(f"# {pair.usage} publicKeyId={pair.public_key_id}")
+            click.echo(pair.certificate.public_bytes(encoding).decode("ascii"), nl=False)
+        return
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for pair in ring.published:
+        path = folder / f"{pair.usage}.{fmt}"
+        path.write_bytes(pair.certificate.public_bytes(encoding))
+        click.echo(f"{path}  {pair.usage}  publicKeyId={pair.public_key_id}")
 
 
 @main.group()
@@ -123,8 +221,22 @@ def config_show(**flags: object) -> None:
     click.echo(json.dumps(dataclasses.asdict(settings), indent=2, ensure_ascii=False))
 
 
-def banner(settings: Settings, port: int, store: Store) -> str:
-    """The start-up text: where the mock listens, its store and where state lives."""
+def banner_facts(app: Flask) -> dict[str, str]:
+    """What the banner says about an app that is built: its scenarios and where from."""
+    svc = services(app)
+    source = svc.settings.scenarios_dir or f"bundled library ({bundled_scenarios_dir()})"
+    count = len(svc.scenarios.names()) - 1  # without the built-in "natural" scenario
+    return {"scenarios": f"{count} loaded from {source}"}
+
+
+def banner(
+    settings: Settings,
+    port: int,
+    store: Store,
+    facts: dict[str, str] | None = None,
+    server: str = "",
+) -> str:
+    """The start-up text: where the mock listens, its scenarios, store and where state lives."""
     base = f"http://{settings.host}:{port}"
     if isinstance(store, SqliteStore):
         store_text = f"sqlite, {store.path.resolve()}"
@@ -139,10 +251,18 @@ def banner(settings: Settings, port: int, store: Store) -> str:
         f"mock-ksef {__version__} listening on {base}",
         f"  API          {base}/v2  (also /api/v2)",
         f"  control API  {base}/_mock  (health, reset, clock)",
+    ]
+    if facts and "scenarios" in facts:
+        lines.append(f"  scenarios    {facts['scenarios']}")
+    lines += [
         f"  store        {store_text}",
         f"  state        {state}",
         f"  clock        {settings.clock}, seed {settings.seed}",
     ]
+    if server:
+        lines.append(f"  server       {server}")
+    if settings.public_url:
+        lines.append(f"  public URL   {settings.public_url}")
     if settings.host in ("0.0.0.0", "::"):
         lines.append("  reachable on every interface of this host")
     return "\n".join(lines)
@@ -166,31 +286,3 @@ def _stop_on_signals(server: BaseWSGIServer) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-class _JsonFormatter(logging.Formatter):
-    """One JSON object per log line."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """Render ``record`` as JSON with time, level, logger and message."""
-        entry = {
-            "time": self.formatTime(record),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage().strip(),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def _configure_logging(log_format: str) -> None:
-    """Log to stderr at INFO, as text or JSON lines."""
-    handler = logging.StreamHandler()
-    if log_format == "json":
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)

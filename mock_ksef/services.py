@@ -12,7 +12,7 @@ from pathlib import Path
 from faker import Faker
 
 from mock_ksef.clock import Clock, parse_clock
-from mock_ksef.crypto.keys import KeyRing, load_or_create
+from mock_ksef.crypto.keys import KeyRing, create_exclusive, load_or_create
 from mock_ksef.domain.repos import Repos
 from mock_ksef.ids import IdFactory, RefType
 from mock_ksef.scenario.registry import ScenarioRegistry
@@ -73,10 +73,8 @@ def _jwt_secret(settings: Settings, state: Path | None) -> str:
         # Not persisted: derive from the seed so the same seed gives the same tokens.
         return hashlib.sha256(f"mock-ksef-jwt-{settings.seed}".encode()).hexdigest()
     path = state / "jwt-secret"
-    if not path.is_file():
-        state.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    if not path.is_file():  # atomic: concurrent workers end up with one secret
+        create_exclusive(path, secrets.token_hex(32).encode())
     return path.read_text().strip()
 
 

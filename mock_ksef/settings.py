@@ -48,6 +48,12 @@ class Settings:
     scenarios_dir: str = ""
     #: ``text`` or ``json``.
     log_format: str = "text"
+    #: WSGI server of ``mock-ksef serve``: ``dev`` (werkzeug), ``gunicorn`` or ``granian``.
+    #: Empty: the measured default (``mock_ksef.serving.DEFAULT_SERVER``).
+    server: str = ""
+    #: Worker processes of a production server. 0: one with a memory store or a movable
+    #: clock, else up to four (one per CPU).
+    workers: int = 0
     #: First element of UPO documents; TE appends " - środowisko testowe (TE)".
     upo_entity_name: str = "Ministerstwo Finansów"
     allowed_form_codes: tuple[str, ...] = ALL_FORM_CODES

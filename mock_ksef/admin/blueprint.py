@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, jsonify, request
@@ -20,7 +21,9 @@ def health() -> Response:
     """Liveness: the server answers and its store is reachable."""
     svc = services()
     svc.store.get("health", "probe")
-    return jsonify({"status": "ok", "version": __version__, "time": iso(svc.now())})
+    return jsonify(
+        {"status": "ok", "version": __version__, "time": iso(svc.now()), "pid": os.getpid()}
+    )
 
 
 @bp.post("/reset")

@@ -8,7 +8,10 @@ or read from a user's ``keys_dir``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -138,8 +141,30 @@ def load_or_create(folder: Path | None, user_folder: Path | None = None) -> KeyR
         else:
             pairs[usage] = generate_pair(usage)
             if folder is not None:
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / file_name
-                path.write_bytes(pairs[usage].to_pem())
-                path.chmod(0o600)
+                # Another process may create the same file at the same moment: the first
+                # one published wins, and everyone reads that one.
+                created = create_exclusive(folder / file_name, pairs[usage].to_pem())
+                pairs[usage] = load_pair(usage, created)
     return KeyRing(pairs[KSEF_TOKEN_USAGE], pairs[SYMMETRIC_KEY_USAGE], pairs[UPO_SIGNING])
+
+
+def create_exclusive(path: Path, data: bytes) -> bytes:
+    """Publish ``data`` at ``path`` unless it exists; return what ``path`` then holds.
+
+    The bytes go to a private temporary file first, which is then hard-linked to
+    ``path``: the link fails if ``path`` exists, so two processes starting at once never
+    see half a file nor overwrite each other (mode 0600).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(temp, path)
+    finally:
+        os.unlink(temp)
+    return path.read_bytes()

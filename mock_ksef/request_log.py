@@ -1,0 +1,113 @@
+"""Structured logs: one line per request, as text or JSON, for ``mock-ksef serve``.
+
+Each line names the method, path, status, duration in milliseconds and, for KSeF API
+requests, the session reference, the scenario and the caller's context (what the fault
+hooks worked out for the request journal). ``GET /_mock/health`` is logged at DEBUG only,
+so health checks do not flood the log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request, request_finished
+
+from mock_ksef.faults.routes import session_reference
+
+REQUEST_LOGGER = "mock_ksef.requests"
+_START = "mock_ksef_log_start"
+_TRACKED = "mock_ksef_log_tracked"
+#: The fault hooks' per-request record (``mock_ksef.faults.hooks``), read, never changed.
+_FAULT_TRACKED = "mock_ksef_tracked"
+_OPEN_PATHS = ("/sessions/online", "/sessions/batch")
+log = logging.getLogger(REQUEST_LOGGER)
+
+
+def install_request_log(app: Flask) -> None:
+    """Log every request of ``app`` once it is answered."""
+    # First before-request function: the clock starts even when a fault answers early.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
+    # after_request functions run last-registered first: this one sees the fault record
+    # before the fault hooks' own after-request function consumes it.
+    app.after_request_funcs.setdefault(None, []).append(_keep_tracked)
+    request_finished.connect(_log_request, app, weak=False)
+
+
+def _start() -> None:
+    setattr(g, _START, time.perf_counter())
+
+
+def _keep_tracked(response: Response) -> Response:
+    setattr(g, _TRACKED, g.get(_FAULT_TRACKED))
+    return response
+
+
+def request_fields(response: Response) -> dict[str, Any]:
+    """The fields of the log line of the current request."""
+    started = g.get(_START)
+    tracked = g.get(_TRACKED)
+    duration = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+    fields: dict[str, Any] = {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "duration_ms": round(duration, 2),
+        "session": None,
+        "scenario": None,
+        "context": None,
+    }
+    if tracked is not None:
+        fields["session"] = session_reference(tracked.bare)
+        fields["scenario"] = tracked.scenario
+        fields["context"] = tracked.context
+        if request.method == "POST" and tracked.route.template in _OPEN_PATHS and response.is_json:
+            data = response.get_json(silent=True)
+            if isinstance(data, dict) and isinstance(data.get("referenceNumber"), str):
+                fields["session"] = data["referenceNumber"]
+    return fields
+
+
+def _log_request(sender: Flask, response: Response, **_: Any) -> None:
+    level = logging.DEBUG if request.path == "/_mock/health" else logging.INFO
+    if not log.isEnabledFor(level):
+        return
+    fields = request_fields(response)
+    text = f"{fields['method']} {fields['path']} {fields['status']} {fields['duration_ms']:.2f} ms"
+    extras = " ".join(f"{k}={fields[k]}" for k in ("session", "scenario", "context") if fields[k])
+    log.log(level, f"{text} {extras}".rstrip(), extra={"request": fields})
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line; a request line carries its fields at the top level."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render ``record`` as JSON with time, level, logger and message (and request fields)."""
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage().strip(),
+        }
+        fields = getattr(record, "request", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(log_format: str) -> None:
+    """Log to stderr at INFO, as text or JSON lines (werkzeug's own access log is muted)."""
+    handler = logging.StreamHandler()
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    # Our request lines replace werkzeug's access log ("127.0.0.1 - - [...] GET ...").
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -1,0 +1,193 @@
+"""Production serving for ``mock-ksef serve --server gunicorn|granian [--workers N]``.
+
+The CLI builds one app in the main process first: that validates the scenario files,
+creates the keys and the JWT secret in the state folder and the SQLite file, and gives the
+banner its facts. Each worker process then builds its own app from the same settings
+(passed in the environment variable :data:`SETTINGS_ENV` as JSON), after the fork, so no
+SQLite connection crosses a process boundary. Everything a request changes lives in the
+SQLite store, which every worker opens; see ``docs/serving.md`` for what stays per process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from mock_ksef.settings import Settings
+
+SERVERS = ("dev", "gunicorn", "granian")
+#: Chosen by measurement (``docs/serving.md``).
+DEFAULT_SERVER = "gunicorn"
+SETTINGS_ENV = "MOCK_KSEF_SERVING_SETTINGS"
+#: Threads per worker process (gunicorn ``gthread``, granian blocking threads).
+THREADS = 8
+log = logging.getLogger("mock_ksef")
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Refuse combinations in which workers would disagree.
+
+    Raises:
+        ValueError: several workers with an in-memory store or a movable clock.
+    """
+    if workers < 1:
+        raise ValueError("--workers must be at least 1")
+    if workers == 1:
+        return
+    if not settings.store.startswith("sqlite"):
+        raise ValueError(
+            f"--workers {workers} needs the SQLite store (each process would keep its own "
+            "memory store); use --store sqlite or --state-dir, or --workers 1"
+        )
+    if not settings.clock.startswith("system"):
+        raise ValueError(
+            f"--workers {workers} needs --clock system: a frozen or offset clock is kept "
+            "per process, so /_mock/clock would move only one worker's; use --workers 1"
+        )
+
+
+def settings_to_env(settings: Settings) -> str:
+    """``settings`` as JSON for the workers (tuples become lists)."""
+    return json.dumps(dataclasses.asdict(settings))
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    """The settings the CLI handed to this worker."""
+    raw = json.loads((environ if environ is not None else os.environ)[SETTINGS_ENV])
+    raw.pop("extra", None)
+    return Settings().with_overrides(**raw)
+
+
+def worker_app() -> Flask:
+    """The app of one worker process: built from the CLI's settings, with request logs.
+
+    A factory for granian (``mock_ksef.serving:worker_app``); gunicorn calls it from
+    :class:`_GunicornApp`.
+    """
+    from mock_ksef.app import create_app
+    from mock_ksef.request_log import configure_logging, install_request_log
+
+    settings = settings_from_env()
+    if not logging.getLogger().handlers:  # a spawned worker: nothing configured yet
+        configure_logging(settings.log_format)
+    app = create_app(settings)
+    install_request_log(app)
+    return app
+
+
+def free_port(host: str) -> int:
+    """A port that was free on ``host`` a moment ago (for servers that cannot bind port 0)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def run_gunicorn(
+    settings: Settings, workers: int, on_ready: Callable[[int], None], on_stop: Callable[[], None]
+) -> None:
+    """Serve with gunicorn (``gthread`` workers) until SIGTERM/SIGINT, then return.
+
+    Args:
+        settings: the resolved settings (host, port; port 0 picks a free one).
+        workers: worker processes.
+        on_ready: called in the master with the bound port once it listens.
+        on_stop: called in the master as it exits.
+    """
+    from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
+
+    class _GunicornApp(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options: dict[str, Any] = {
+                "bind": [f"{_bracket(settings.host)}:{settings.port}"],
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": THREADS,
+                "timeout": 120,  # a large batch close takes a while
+                "graceful_timeout": 10,
+                "keepalive": 5,
+                "accesslog": None,
+                "loglevel": "warning",
+                "when_ready": lambda server: on_ready(_bound_port(server)),
+                "on_exit": lambda server: on_stop(),
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return worker_app()
+
+    os.environ[SETTINGS_ENV] = settings_to_env(settings)
+    try:
+        Arbiter(_GunicornApp()).run()
+    except SystemExit as exc:  # the arbiter exits after a graceful stop
+        if exc.code not in (0, None):
+            raise
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _bound_port(server: Any) -> int:
+    return int(server.LISTENERS[0].sock.getsockname()[1])
+
+
+def run_granian(
+    settings: Settings, workers: int, on_ready: Callable[[int], None], on_stop: Callable[[], None]
+) -> None:
+    """Serve with granian (WSGI interface) until SIGTERM/SIGINT, then return.
+
+    granian binds in its worker processes, so port 0 is replaced by a free port first.
+    """
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    port = settings.port or free_port(settings.host)
+    os.environ[SETTINGS_ENV] = settings_to_env(settings)
+    server = Granian(
+        "mock_ksef.serving:worker_app",
+        address=settings.host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=THREADS,
+        factory=True,
+        workers_kill_timeout=5,
+        log_level=_granian_level(),
+    )
+    threading.Thread(
+        target=_announce_when_listening, args=(settings.host, port, on_ready), daemon=True
+    ).start()
+    try:
+        server.serve()
+    finally:
+        on_stop()
+
+
+def _announce_when_listening(host: str, port: int, on_ready: Callable[[int], None]) -> None:
+    """Call ``on_ready`` once a connection to the port succeeds (granian has no hook)."""
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    for _ in range(600):  # at most a minute
+        try:
+            with socket.create_connection((target, port), timeout=1):
+                on_ready(port)
+                return
+        except OSError:
+            time.sleep(0.1)
+
+
+def _granian_level() -> Any:
+    from granian.log import LogLevels
+
+    return LogLevels.warning

@@ -1,0 +1,179 @@
+"""Production serving: gunicorn workers sharing the SQLite store, request logs, key export."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import multiprocessing
+import signal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography import x509
+
+from mock_ksef.cli import main
+from mock_ksef.crypto.keys import create_exclusive, load_or_create
+from tests.support.auth import login_live
+from tests.support.process import ServerProcess, clean_env, console_script, get_json
+
+NIP = "5265877635"
+#: New connections tried until both workers have answered (each connection sticks to one).
+MAX_CONNECTIONS = 200
+
+
+def _open_session(url: str, token: str) -> str:
+    from ksef_client import KsefClient, KsefClientOptions
+
+    from tests.lifecycle.sdk import open_fa3
+
+    with KsefClient(KsefClientOptions(base_url=url)) as sdk:
+        return str(open_fa3(sdk, token)[1].reference_number)
+
+
+def _pid_and_session(port: int, ref: str, token: str) -> tuple[int, int, dict[str, object]]:
+    """On one keep-alive connection (one worker): its pid, then the session's status."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/_mock/health")
+        pid = json.loads(conn.getresponse().read())["pid"]
+        conn.request("GET", f"/v2/sessions/{ref}", headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        return pid, response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_two_gunicorn_workers_share_one_store_and_stop_on_sigterm(tmp_path: Path) -> None:
+    """A session opened through one worker is seen by both; logs are JSON; SIGTERM exits 0."""
+    argv = [console_script(), "serve", "--port", "0", "--server", "gunicorn", "--workers", "2"]
+    argv += ["--state-dir", str(tmp_path / "state"), "--log-format", "json"]
+    with ServerProcess(argv, clean_env()) as server:
+        server.wait_for_banner()
+        token = login_live(server.url, NIP)
+        ref = _open_session(server.url, token)
+        seen: dict[int, int] = {}
+        for _ in range(MAX_CONNECTIONS):
+            pid, status, body = _pid_and_session(server.port, ref, token)
+            assert (status, body["status"]) == (
+                200,
+                {"code": 100, "description": "Sesja interaktywna otwarta"},
+            )
+            seen[pid] = seen.get(pid, 0) + 1
+            if len(seen) == 2:
+                break
+        assert len(seen) == 2, f"only worker(s) {seen} answered {MAX_CONNECTIONS} connections"
+        assert server.stop(signal.SIGTERM) == 0, server.output()
+    out = "".join(server.stdout)
+    assert "server       gunicorn, 2 worker(s)" in out
+    assert "mock-ksef stopped" in out
+    assert "Traceback" not in server.stderr
+    lines = [json.loads(line) for line in server.stderr.splitlines() if line.startswith("{")]
+    opened = [e for e in lines if e.get("path") == "/v2/sessions/online"]
+    assert len(opened) == 1
+    assert {k: opened[0][k] for k in ("method", "status", "session", "scenario", "context")} == {
+        "method": "POST",
+        "status": 201,
+        "session": ref,
+        "scenario": "natural",
+        "context": NIP,
+    }
+    assert isinstance(opened[0]["duration_ms"], float)
+    assert not [e for e in lines if e.get("path") == "/_mock/health"]
+
+
+def test_dev_server_logs_one_text_line_per_request(tmp_path: Path) -> None:
+    """``--server dev`` (werkzeug) also writes the request lines, as text."""
+    argv = [console_script(), "serve", "--port", "0", "--server", "dev", "--store", "memory"]
+    with ServerProcess(argv, clean_env()) as server:
+        server.wait_for_banner()
+        status, _ = get_json(server.url + "/v2/sessions/x", headers={"X-Mock-Scenario": "nope"})
+        assert status == 400
+        assert server.stop() == 0, server.output()
+    assert "server       dev (werkzeug)" in "".join(server.stdout)
+    assert "INFO mock_ksef.requests GET /v2/sessions/x 400 " in server.stderr
+    assert "127.0.0.1 - -" not in server.stderr  # werkzeug's own access log is muted
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--store", "memory"], "--workers 2 needs the SQLite store"),
+        (["--clock", "frozen"], "--workers 2 needs --clock system"),
+    ],
+)
+def test_several_workers_refuse_per_process_state(
+    tmp_path: Path, flags: list[str], message: str
+) -> None:
+    """A memory store or a movable clock with two workers is a start-up error, exit 1."""
+    args = ["serve", "--port", "0", "--server", "gunicorn", "--workers", "2", *flags]
+    args += ["--state-dir", str(tmp_path)]
+    result = CliRunner().invoke(main, args, env={})
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def _make_keys(folder: str) -> list[str]:
+    ring = load_or_create(Path(folder))
+    return [pair.public_key_id for pair in (ring.ksef_token, ring.symmetric_key, ring.upo)]
+
+
+def test_workers_creating_keys_at_once_agree(tmp_path: Path) -> None:
+    """Four processes making the key files in one empty folder all end with the same keys."""
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        results = pool.map(_make_keys, [str(tmp_path / "keys")] * 4)
+    assert all(result == results[0] for result in results)
+    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == [
+        "ksef-token.pem",
+        "symmetric-key.pem",
+        "upo.pem",
+    ]
+
+
+def test_create_exclusive_keeps_the_first_file(tmp_path: Path) -> None:
+    """A second publisher gets the first one's bytes back; no temporary file stays."""
+    path = tmp_path / "secret"
+    assert create_exclusive(path, b"first") == b"first"
+    assert create_exclusive(path, b"second") == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["secret"]
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+class TestKeysExport:
+    """``mock-ksef keys export`` writes the certificates ``serve`` publishes."""
+
+    def test_der_files_match_what_serve_publishes(self, tmp_path: Path) -> None:
+        """Same state folder: the exported DER certificates are the served ones."""
+        state, out = tmp_path / "state", tmp_path / "out"
+        result = CliRunner().invoke(
+            main,
+            ["keys", "export", "--state-dir", str(state), "--format", "der", "--out", str(out)],
+            env={},
+        )
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in out.iterdir()) == [
+            "KsefTokenEncryption.der",
+            "SymmetricKeyEncryption.der",
+        ]
+        argv = [console_script(), "serve", "--port", "0", "--server", "dev"]
+        with ServerProcess([*argv, "--state-dir", str(state)], clean_env()) as server:
+            server.wait_for_banner()
+            _, published = get_json(server.url + "/v2/security/public-key-certificates")
+            assert server.stop() == 0
+        for entry in published:
+            exported = (out / f"{entry['usage'][0]}.der").read_bytes()
+            assert exported == base64.b64decode(entry["certificate"])
+            assert x509.load_der_x509_certificate(exported).subject.rfc4514_string()
+
+    def test_pem_to_stdout(self, tmp_path: Path) -> None:
+        """Without --out: each usage's PEM certificate with its publicKeyId; DER needs --out."""
+        runner = CliRunner()
+        result = runner.invoke(main, ["keys", "export", "--state-dir", str(tmp_path)], env={})
+        assert result.exit_code == 0, result.output
+        assert result.output.count("-----BEGIN CERTIFICATE-----") == 2
+        assert "# KsefTokenEncryption publicKeyId=" in result.output
+        der = runner.invoke(
+            main, ["keys", "export", "--state-dir", str(tmp_path), "--format", "der"]
+        )
+        assert der.exit_code == 2
