@@ -21,9 +21,14 @@ RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin
     && mkdir -p /data && chown ksef:ksef /data
 
 # Listen on every interface; keys, the JWT secret and the SQLite store live in /data.
+# gunicorn (gthread) workers share that store (docs/serving.md); MOCK_KSEF_WORKERS=0
+# means one per CPU up to four, or one with MOCK_KSEF_CLOCK=frozen|offset. Set
+# MOCK_KSEF_PUBLIC_URL (e.g. http://mock-ksef:8080) when other containers follow links.
 ENV MOCK_KSEF_HOST=0.0.0.0 \
     MOCK_KSEF_PORT=8080 \
-    MOCK_KSEF_STATE_DIR=/data
+    MOCK_KSEF_STATE_DIR=/data \
+    MOCK_KSEF_SERVER=gunicorn \
+    MOCK_KSEF_WORKERS=0
 
 USER ksef
 WORKDIR /data

@@ -177,3 +177,41 @@ class TestKeysExport:
             main, ["keys", "export", "--state-dir", str(tmp_path), "--format", "der"]
         )
         assert der.exit_code == 2
+
+
+def test_image_command_hands_out_links_on_the_public_url(tmp_path: Path) -> None:
+    """The Dockerfile's command and ENV with MOCK_KSEF_PUBLIC_URL: part-upload links use it."""
+    import httpx
+
+    from tests.batch.support import Package, zip_bytes
+    from tests.support.invoices import fa3_invoice
+    from tests.test_docker_command import DOCKERFILE, parse_dockerfile
+
+    image = parse_dockerfile(DOCKERFILE.read_text(encoding="utf-8"))
+    env = clean_env(
+        {
+            **image.env,
+            "MOCK_KSEF_PORT": "0",
+            "MOCK_KSEF_STATE_DIR": str(tmp_path / "data"),
+            "MOCK_KSEF_PUBLIC_URL": "http://mock-ksef:8080",
+        }
+    )
+    with ServerProcess(image.argv, env) as server:
+        server.wait_for_banner()
+        token = login_live(server.url, NIP)
+        _, keys = get_json(server.url + "/v2/security/public-key-certificates")
+        der = next(k for k in keys if k["usage"] == ["SymmetricKeyEncryption"])["certificate"]
+        public_key = x509.load_der_x509_certificate(base64.b64decode(der)).public_key()
+        package = Package.of(zip_bytes({"a.xml": fa3_invoice(NIP, "FV/P/1")}))
+        opened = httpx.post(
+            server.url + "/v2/sessions/batch",
+            json=package.request(public_key),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert server.stop() == 0, server.output()
+    assert opened.status_code == 201, opened.text
+    url = opened.json()["partUploadRequests"][0]["url"]
+    assert url.startswith("http://mock-ksef:8080/storage/00/")
+    banner = "".join(server.stdout)
+    assert "public URL   http://mock-ksef:8080" in banner
+    assert "server       gunicorn" in banner
