@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import multiprocessing
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from cryptography import x509
 
 from mock_ksef.cli import main
-from mock_ksef.crypto.keys import create_exclusive, load_or_create
+from mock_ksef.crypto.keys import create_exclusive
 from tests.support.auth import login_live
 from tests.support.process import ServerProcess, clean_env, console_script, get_json
 
@@ -114,15 +115,25 @@ def test_several_workers_refuse_per_process_state(
     assert message in result.output
 
 
-def _make_keys(folder: str) -> list[str]:
-    ring = load_or_create(Path(folder))
-    return [pair.public_key_id for pair in (ring.ksef_token, ring.symmetric_key, ring.upo)]
+_MAKE_KEYS = (
+    "import sys; from pathlib import Path; from mock_ksef.crypto.keys import load_or_create; "
+    "ring = load_or_create(Path(sys.argv[1])); "
+    "print(' '.join(p.public_key_id for p in (ring.ksef_token, ring.symmetric_key, ring.upo)))"
+)
 
 
 def test_workers_creating_keys_at_once_agree(tmp_path: Path) -> None:
     """Four processes making the key files in one empty folder all end with the same keys."""
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
-        results = pool.map(_make_keys, [str(tmp_path / "keys")] * 4)
+    folder = str(tmp_path / "keys")
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _MAKE_KEYS, folder], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    results = [process.communicate(timeout=60)[0].split() for process in processes]
+    assert all(process.returncode == 0 for process in processes)
+    assert len(results[0]) == 3
     assert all(result == results[0] for result in results)
     assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == [
         "ksef-token.pem",
