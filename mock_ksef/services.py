@@ -61,6 +61,10 @@ class Services:
         sequence = self.store.next_sequence("reference")
         return self.ids.reference(kind, when or self.now(), sequence)
 
+    def new_token_id(self) -> str:
+        """A JWT id unique across worker processes (a store sequence plus random hex)."""
+        return f"{self.store.next_sequence('jti'):010x}{self.ids.hex_token(6)}"
+
     def new_ksef_number(self, seller_nip: str, when: datetime) -> str:
         """A fresh KSeF number."""
         return self.ids.ksef_number(seller_nip, when, self.store.next_sequence("ksef"))

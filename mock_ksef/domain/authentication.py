@@ -194,7 +194,7 @@ class Authenticator:
         ttl = timedelta(
             seconds=_or(verdict.operation_token_seconds, self.settings.operation_token_ttl_s)
         )
-        token = self.svc.tokens.issue(OPERATION, op, now, ttl, self.svc.ids.hex_token(8))
+        token = self.svc.tokens.issue(OPERATION, op, now, ttl, self.svc.new_token_id())
         return Initiated(op.reference, token)
 
     def init_ksef_token(self, request: KsefTokenRequest) -> Initiated:
@@ -344,9 +344,7 @@ class Authenticator:
             refresh_ttl = timedelta(
                 seconds=_or(op.refresh_token_seconds, self.settings.refresh_token_ttl_s)
             )
-            refresh = self.svc.tokens.issue(
-                REFRESH, op, now, refresh_ttl, self.svc.ids.hex_token(8)
-            )
+            refresh = self.svc.tokens.issue(REFRESH, op, now, refresh_ttl, self.svc.new_token_id())
             self.svc.repos.put_auth(
                 dataclasses.replace(op, redeemed=True, refresh_valid_until=refresh.valid_until)
             )
@@ -354,7 +352,7 @@ class Authenticator:
 
     def _access(self, op: AuthOperation, now: datetime) -> IssuedToken:
         ttl = timedelta(seconds=_or(op.access_token_seconds, self.settings.access_token_ttl_s))
-        return self.svc.tokens.issue(ACCESS, op, now, ttl, self.svc.ids.hex_token(8))
+        return self.svc.tokens.issue(ACCESS, op, now, ttl, self.svc.new_token_id())
 
     def refresh(self, principal: Principal) -> IssuedToken:
         """``POST /auth/token/refresh``: a new access token.
