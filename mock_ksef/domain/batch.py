@@ -24,7 +24,7 @@ from mock_ksef.domain import lifecycle
 from mock_ksef.domain.auth import Principal
 from mock_ksef.domain.batch_processing import BatchResult, process_package
 from mock_ksef.domain.errors import Forbidden, InvalidSessionState, KsefError, ValidationFailed
-from mock_ksef.domain.online import check_form_code, unwrap_key
+from mock_ksef.domain.online import check_form_code, create_session, unwrap_key
 from mock_ksef.domain.session import (
     SEND_TIME_EXCEEDED,
     BatchInfo,
@@ -32,11 +32,9 @@ from mock_ksef.domain.session import (
     FormCode,
     Session,
     SessionKind,
-    StatusEvent,
 )
-from mock_ksef.domain.session_plan import apply_setup, session_setup
+from mock_ksef.domain.session_plan import session_setup
 from mock_ksef.domain.status import load_session, save_session
-from mock_ksef.ids import RefType
 from mock_ksef.services import Services
 
 #: (systemCode, schemaVersion, value) accepted for batch sessions: no PEF.
@@ -173,26 +171,7 @@ def open_batch(
         offline_mode=command.offline_mode,
         upload_deadline=now + upload_window(len(parts), setup.plan.upload_window_seconds),
     )
-    with svc.store.transaction():
-        session = Session(
-            reference=svc.new_reference(RefType.BATCH_SESSION, now),
-            kind=SessionKind.BATCH,
-            context=principal.context,
-            auth_reference=principal.auth_reference,
-            form_code=command.form_code,
-            created=now,
-            updated=now,
-            valid_until=setup.valid_until,
-            status_code=100,
-            aes_key=key,
-            iv=iv,
-            key_error=error,
-            history=(StatusEvent(100, now, f"opened under scenario {setup.scenario}"),),
-            batch=info,
-        )
-        session = apply_setup(session, setup)
-        svc.repos.put_session(session)
-    return session
+    return create_session(svc, principal, command.form_code, (key, iv, error), setup, now, info)
 
 
 def batch_root(svc: Services) -> Path:

@@ -27,8 +27,8 @@ from mock_ksef.domain.errors import (
 )
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.invoice_rules import forced_invoice
-from mock_ksef.domain.session import FormCode, Session, SessionKind, StatusEvent
-from mock_ksef.domain.session_plan import apply_setup, session_setup
+from mock_ksef.domain.session import BatchInfo, FormCode, Session, SessionKind, StatusEvent
+from mock_ksef.domain.session_plan import SessionSetup, apply_setup, session_setup
 from mock_ksef.domain.status import load_session, save_session
 from mock_ksef.domain.testdata import SessionLimits, has_attachment_consent
 from mock_ksef.ids import RefType
@@ -128,13 +128,33 @@ def open_online(
     )
     now = svc.now()
     setup = session_setup(svc, principal, SessionKind.ONLINE, scenario, now)
+    return create_session(svc, principal, command.form_code, (key, iv, error), setup, now)
+
+
+def create_session(
+    svc: Services,
+    principal: Principal,
+    form_code: FormCode,
+    envelope: tuple[str, str, str],
+    setup: SessionSetup,
+    now: datetime,
+    batch: BatchInfo | None = None,
+) -> Session:
+    """Store a new session at status 100 (online, or batch when ``batch`` is given).
+
+    Args:
+        envelope: ``(aes_key, iv, key_error)`` as :func:`unwrap_key` returns them.
+    """
+    key, iv, error = envelope
+    kind = SessionKind.ONLINE if batch is None else SessionKind.BATCH
+    ref_type = RefType.ONLINE_SESSION if batch is None else RefType.BATCH_SESSION
     with svc.store.transaction():
         session = Session(
-            reference=svc.new_reference(RefType.ONLINE_SESSION, now),
-            kind=SessionKind.ONLINE,
+            reference=svc.new_reference(ref_type, now),
+            kind=kind,
             context=principal.context,
             auth_reference=principal.auth_reference,
-            form_code=command.form_code,
+            form_code=form_code,
             created=now,
             updated=now,
             valid_until=setup.valid_until,
@@ -143,6 +163,7 @@ def open_online(
             iv=iv,
             key_error=error,
             history=(StatusEvent(100, now, f"opened under scenario {setup.scenario}"),),
+            batch=batch,
         )
         session = apply_setup(session, setup)
         svc.repos.put_session(session)

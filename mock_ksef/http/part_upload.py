@@ -10,30 +10,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_ksef.crypto import presign
 from mock_ksef.domain import batch
-from mock_ksef.domain.errors import Forbidden
 from mock_ksef.http.context import services
+from mock_ksef.http.links import check_presigned
 from mock_ksef.timefmt import iso
 
 bp = Blueprint("part_upload", __name__)
 #: Headroom over the largest encrypted part for the request body limit of this route.
 _BODY_LIMIT = batch.MAX_PART_BYTES + 1024
-
-
-def _check_link() -> None:
-    svc = services()
-    reason = presign.verify(
-        svc.tokens.secret,
-        request.path,
-        request.args.get("se", ""),
-        request.args.get("sig", ""),
-        svc.now(),
-    )
-    if reason is None and request.args.get("sp") != "w":
-        reason = "no write permission (sp)"
-    if reason:
-        raise Forbidden(f"Link odrzucony: {reason}.", "insufficient-resource-access")
 
 
 def _bad_request(error: batch.PartRejected) -> Response:
@@ -57,7 +41,7 @@ def _bad_request(error: batch.PartRejected) -> Response:
 @bp.put("/storage/00/<session_ref>/batch-parts/<int:ordinal>")
 def upload_part(session_ref: str, ordinal: int) -> Response | tuple[str, int]:
     """Receive one encrypted part (201); re-uploading replaces it."""
-    _check_link()  # expiry is checked when the request starts: a long upload finishes
+    check_presigned("w")  # expiry is checked when the request starts: a long upload finishes
     request.max_content_length = _BODY_LIMIT
     try:
         batch.receive_part(

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
-from mock_ksef.crypto import presign
 from mock_ksef.domain import status
 from mock_ksef.domain.errors import Forbidden
 from mock_ksef.domain.session import Session
 from mock_ksef.http.context import services
+from mock_ksef.http.links import check_presigned
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
-
-
-def _check_link() -> None:
-    svc = services()
-    reason = presign.verify(
-        svc.tokens.secret,
-        request.path,
-        request.args.get("se", ""),
-        request.args.get("sig", ""),
-        svc.now(),
-    )
-    if reason:
-        raise Forbidden(f"Link odrzucony: {reason}.", "insufficient-resource-access")
 
 
 def _session(lower_reference: str) -> Session:
@@ -43,7 +30,7 @@ def _xml(data: bytes) -> Response:
 @bp.get("/01/<session_ref>/session-upo/<upo_reference>.xml")
 def session_upo(session_ref: str, upo_reference: str) -> Response:
     """A session UPO page by presigned link."""
-    _check_link()
+    check_presigned("r")
     svc = services()
     return _xml(status.session_upo(svc, _session(session_ref), upo_reference))
 
@@ -51,7 +38,7 @@ def session_upo(session_ref: str, upo_reference: str) -> Response:
 @bp.get("/01/<session_ref>/invoice-upo/upo_<ksef_number>.xml")
 def invoice_upo(session_ref: str, ksef_number: str) -> Response:
     """An invoice UPO by presigned link."""
-    _check_link()
+    check_presigned("r")
     svc = services()
     session = _session(session_ref)
     invoice = status.find_invoice_for_upo(svc, session, ksef_number=ksef_number)
