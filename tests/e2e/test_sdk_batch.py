@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import socket
-import time
 from typing import Any
 
 import pytest
@@ -21,13 +20,14 @@ from ksef_client import KsefClient, KsefClientOptions
 from ksef_client.models import FormCode, OpenBatchSessionRequest
 from ksef_client.services.batch import encrypt_batch_parts
 from ksef_client.services.crypto import build_encryption_data
-from ksef_client.services.workflows import AuthCoordinator, BatchSessionWorkflow, BatchUploadHelper
+from ksef_client.services.workflows import BatchSessionWorkflow, BatchUploadHelper
 from ksef_client.utils.zip_utils import build_tar_gz, build_zip
 from lxml import etree
 
 from mock_ksef.http.context import services
 from mock_ksef.ids import KSEF_NUMBER_RE
 from tests.support.invoices import fa3_invoice
+from tests.support.sdk import login, poll_final
 
 NIP = "5265877635"
 HOST = "mockksef.test"
@@ -59,34 +59,13 @@ def sdk(app, live, resolvable):
         yield client
 
 
-def _login(sdk: KsefClient) -> str:
-    pem = sdk.security.get_public_key_certificate_pem("KsefTokenEncryption")
-    result = AuthCoordinator(sdk.auth).authenticate_with_ksef_token(
-        token=f"20251010-EC-1DCE3E3000-12ECB5B36E-45|nip-{NIP}|919f70aa",
-        public_certificate=pem,
-        context_identifier_type="Nip",
-        context_identifier_value=NIP,
-        poll_interval_seconds=0.01,
-    )
-    return result.access_token
-
-
-def _final_status(sdk: KsefClient, ref: str, token: str) -> Any:
-    for _ in range(50):
-        state = sdk.sessions.get_session_status(ref, access_token=token)
-        if state.status.code not in (100, 150):
-            return state
-        time.sleep(0.05)
-    raise AssertionError("session never finished")
-
-
 def _invoices(count: int, tag: str) -> dict[str, bytes]:
     return {f"{tag}/{n}.xml": fa3_invoice(NIP, f"FV/{tag}/{n}") for n in range(1, count + 1)}
 
 
 def test_several_parts_through_the_sdk_building_blocks(sdk):
     """Zip cut into 4 parts by the SDK: open, parallel PUTs, close, poll, invoices, UPO."""
-    token = _login(sdk)
+    token = login(sdk, NIP)
     files = _invoices(6, "SDK")
     archive = build_zip(files)
     pem = sdk.security.get_public_key_certificate_pem("SymmetricKeyEncryption")
@@ -110,7 +89,7 @@ def test_several_parts_through_the_sdk_building_blocks(sdk):
     ref = opened.reference_number
     sdk.sessions.close_batch_session(ref, access_token=token)
 
-    state = _final_status(sdk, ref, token)
+    state = poll_final(sdk, ref, token)
     assert state.status.code == 200
     assert state.successful_invoice_count == 6
     listed = sdk.sessions.get_session_invoices(ref, page_size=10, access_token=token)
@@ -127,7 +106,7 @@ def test_several_parts_through_the_sdk_building_blocks(sdk):
 @pytest.mark.parametrize(("compression", "build"), [("Zip", build_zip), ("TarGz", build_tar_gz)])
 def test_the_sdk_batch_workflow(sdk, compression, build):
     """``BatchSessionWorkflow.open_upload_and_close`` as a user would call it."""
-    token = _login(sdk)
+    token = login(sdk, NIP)
     files = _invoices(3, compression)
     ref = BatchSessionWorkflow(sdk.sessions, sdk.http_client).open_upload_and_close(
         form_code=FA3,
@@ -136,7 +115,7 @@ def test_the_sdk_batch_workflow(sdk, compression, build):
         public_certificate=sdk.security.get_public_key_certificate_pem("SymmetricKeyEncryption"),
         access_token=token,
     )
-    state = _final_status(sdk, ref, token)
+    state = poll_final(sdk, ref, token)
     assert state.status.code == 200
     assert state.successful_invoice_count == 3
     failed = sdk.sessions.get_session_failed_invoices(ref, access_token=token)

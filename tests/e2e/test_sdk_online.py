@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 from ksef_client import KsefClient, KsefClientOptions
 from ksef_client.exceptions import KsefApiError
-from ksef_client.models import FormCode
-from ksef_client.services.workflows import AuthCoordinator, OnlineSessionWorkflow
 from lxml import etree
 
 from mock_ksef.ids import KSEF_NUMBER_RE, has_valid_checksum
 from tests.support.invoices import fa3_invoice
+from tests.support.sdk import login, open_fa3, poll_final
 from tests.support.spec import spec_dir
 
 NIP = "5265877635"
@@ -30,48 +28,16 @@ def _upo_valid(data: bytes) -> etree._Element:
     return root
 
 
-def _final_status(client: KsefClient, ref: str, token: str) -> Any:
-    for _ in range(50):
-        state = client.sessions.get_session_status(ref, access_token=token)
-        if state.status.code not in (100, 170):
-            return state
-        time.sleep(0.05)
-    raise AssertionError("session never finished")
-
-
 @pytest.fixture
 def sdk(live):
     with KsefClient(KsefClientOptions(base_url=live.url)) as client:
         yield client
 
 
-def _login(sdk: KsefClient) -> str:
-    pem = sdk.security.get_public_key_certificate_pem("KsefTokenEncryption")
-    result = AuthCoordinator(sdk.auth).authenticate_with_ksef_token(
-        token=f"20251010-EC-1DCE3E3000-12ECB5B36E-45|nip-{NIP}|919f70aa",
-        public_certificate=pem,
-        context_identifier_type="Nip",
-        context_identifier_value=NIP,
-        poll_interval_seconds=0.01,
-    )
-    return result.access_token
-
-
-def _open_fa3(sdk: KsefClient, token: str) -> tuple[OnlineSessionWorkflow, Any]:
-    pem = sdk.security.get_public_key_certificate_pem("SymmetricKeyEncryption")
-    workflow = OnlineSessionWorkflow(sdk.sessions)
-    session = workflow.open_session(
-        form_code=FormCode(system_code="FA (3)", schema_version="1-0E", value="FA"),
-        public_certificate=pem,
-        access_token=token,
-    )
-    return workflow, session
-
-
 def test_full_online_flow_with_one_valid_and_one_invalid_invoice(sdk):
     """Login, open FA(3), send a valid and an invalid invoice, close, poll, read, UPO."""
-    token = _login(sdk)
-    workflow, session = _open_fa3(sdk, token)
+    token = login(sdk, NIP)
+    workflow, session = open_fa3(sdk, token)
     ref = session.reference_number
     good = workflow.send_invoice(
         session_reference_number=ref,
@@ -90,7 +56,7 @@ def test_full_online_flow_with_one_valid_and_one_invalid_invoice(sdk):
     )
     workflow.close_session(ref, token)
 
-    state = _final_status(sdk, ref, token)
+    state = poll_final(sdk, ref, token)
     assert state.status.code == 200
     assert state.successful_invoice_count == 1
     assert state.failed_invoice_count == 1
@@ -134,8 +100,8 @@ def test_full_online_flow_with_one_valid_and_one_invalid_invoice(sdk):
 
 def test_sdk_sees_the_spec_error_for_a_closed_session(sdk):
     """Sending to a closed session raises the SDK's API error carrying 21180."""
-    token = _login(sdk)
-    workflow, session = _open_fa3(sdk, token)
+    token = login(sdk, NIP)
+    workflow, session = open_fa3(sdk, token)
     workflow.close_session(session.reference_number, token)
     with pytest.raises(KsefApiError) as caught:
         workflow.send_invoice(

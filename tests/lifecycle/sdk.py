@@ -6,36 +6,12 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from ksef_client import KsefClient
-from ksef_client.models import FormCode
-from ksef_client.services.workflows import AuthCoordinator, OnlineSessionWorkflow
 
 from mock_ksef.server import ThreadedServer
 from mock_ksef.timefmt import iso
-from tests.support.auth import sample_token
+from tests.support.sdk import FA3, login, open_fa3
 
-FA3 = FormCode(system_code="FA (3)", schema_version="1-0E", value="FA")
-
-
-def login(sdk: KsefClient, nip: str) -> str:
-    """A KSeF-token login to ``Nip:nip`` the way the SDK does it; the access token."""
-    pem = sdk.security.get_public_key_certificate_pem("KsefTokenEncryption")
-    result = AuthCoordinator(sdk.auth).authenticate_with_ksef_token(
-        token=sample_token(nip),
-        public_certificate=pem,
-        context_identifier_type="Nip",
-        context_identifier_value=nip,
-        poll_interval_seconds=0.01,
-    )
-    return str(result.access_token)
-
-
-def open_fa3(sdk: KsefClient, token: str) -> tuple[OnlineSessionWorkflow, Any]:
-    """Open an FA (3) online session; the workflow and its handle."""
-    pem = sdk.security.get_public_key_certificate_pem("SymmetricKeyEncryption")
-    workflow = OnlineSessionWorkflow(sdk.sessions)
-    handle = workflow.open_session(form_code=FA3, public_certificate=pem, access_token=token)
-    return workflow, handle
+__all__ = ["FA3", "final_status", "login", "open_fa3", "raw_status", "timeline"]
 
 
 def raw_status(live: ThreadedServer, ref: str, token: str) -> Any:

@@ -110,15 +110,8 @@ def login_with_ksef_token(client: FlaskClient, nip: str) -> str:
 def login_live(base_url: str, nip: str) -> str:
     """Log in over HTTP with the unmodified ``ksef-client`` SDK; returns an access token."""
     from ksef_client import KsefClient, KsefClientOptions
-    from ksef_client.services.workflows import AuthCoordinator
+
+    from tests.support.sdk import login
 
     with KsefClient(KsefClientOptions(base_url=base_url)) as sdk:
-        pem = sdk.security.get_public_key_certificate_pem("KsefTokenEncryption")
-        result = AuthCoordinator(sdk.auth).authenticate_with_ksef_token(
-            token=sample_token(nip),
-            public_certificate=pem,
-            context_identifier_type="Nip",
-            context_identifier_value=nip,
-            poll_interval_seconds=0.01,
-        )
-        return str(result.access_token)
+        return login(sdk, nip)

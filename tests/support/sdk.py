@@ -1,0 +1,46 @@
+"""The unmodified ``ksef-client`` SDK, driven the way a client application drives it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ksef_client import KsefClient
+from ksef_client.models import FormCode
+from ksef_client.services.workflows import AuthCoordinator, OnlineSessionWorkflow
+
+from tests.support.auth import sample_token
+
+FA3 = FormCode(system_code="FA (3)", schema_version="1-0E", value="FA")
+IN_PROGRESS = (100, 150, 170)
+
+
+def login(sdk: KsefClient, nip: str) -> str:
+    """A KSeF-token login to ``Nip:nip`` the way the SDK does it; the access token."""
+    pem = sdk.security.get_public_key_certificate_pem("KsefTokenEncryption")
+    result = AuthCoordinator(sdk.auth).authenticate_with_ksef_token(
+        token=sample_token(nip),
+        public_certificate=pem,
+        context_identifier_type="Nip",
+        context_identifier_value=nip,
+        poll_interval_seconds=0.01,
+    )
+    return str(result.access_token)
+
+
+def open_fa3(sdk: KsefClient, token: str) -> tuple[OnlineSessionWorkflow, Any]:
+    """Open an FA (3) online session; the workflow and its handle."""
+    pem = sdk.security.get_public_key_certificate_pem("SymmetricKeyEncryption")
+    workflow = OnlineSessionWorkflow(sdk.sessions)
+    handle = workflow.open_session(form_code=FA3, public_certificate=pem, access_token=token)
+    return workflow, handle
+
+
+def poll_final(sdk: KsefClient, ref: str, token: str) -> Any:
+    """Poll the session's status (at most 50 times) until it leaves 100/150/170."""
+    for _ in range(50):
+        state = sdk.sessions.get_session_status(ref, access_token=token)
+        if state.status.code not in IN_PROGRESS:
+            return state
+        time.sleep(0.05)
+    raise AssertionError("session never finished")
