@@ -1,7 +1,9 @@
 """XAdES/XMLDSig verification of ``AuthTokenRequest`` documents and certificate subjects.
 
-The signature value and every reference digest are really verified (``signxml``) with the
-public key of the certificate embedded in ``ds:KeyInfo/ds:X509Data/ds:X509Certificate``.
+The signature value and every reference digest are really verified (libxmlsec1 through
+python-xmlsec, after :mod:`mock_ksef.crypto.xades_policy` has vetted the ``SignedInfo``) with
+the public key of the certificate embedded in ``ds:KeyInfo/ds:X509Data/ds:X509Certificate``;
+``ds:KeyInfo`` is never used to find another key.
 Trust is not established: as on KSeF TE, self-signed certificates are accepted; the
 certificate validity period is reported separately so the caller can map it to a status.
 """
@@ -10,19 +12,39 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import xmlsec
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 from lxml import etree
-from signxml.exceptions import InvalidInput, InvalidSignature, SignXMLException
-from signxml.verifier import SignatureConfiguration, XMLVerifier
 
-DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+from mock_ksef.crypto.xades_policy import (
+    DSIG_NS,
+    ID_ATTRIBUTES,
+    SignatureError,
+    checked_references,
+    identified_elements,
+)
+
+__all__ = [
+    "DSIG_NS",
+    "SIGNATURE_TAG",
+    "CertificateError",
+    "CertificateSubject",
+    "SignatureError",
+    "certificate_in_validity",
+    "certificate_subject",
+    "embedded_certificate",
+    "verify_signature",
+]
+
 SIGNATURE_TAG = f"{{{DSIG_NS}}}Signature"
+_DIGEST_PROBE_METHOD = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
 ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")
 
 _PESEL = re.compile(r"(PNOPL|PESEL).*?(\d{11})")
@@ -32,10 +54,6 @@ _VAT = re.compile(r"(VATPL).*?(\d{10})")
 
 class CertificateError(Exception):
     """No usable X.509 certificate in the signature (KSeF 21115)."""
-
-
-class SignatureError(Exception):
-    """The signature does not verify (KSeF 9105)."""
 
 
 @dataclass(frozen=True)
@@ -84,30 +102,86 @@ def certificate_in_validity(cert: x509.Certificate, now: datetime) -> bool:
 def verify_signature(root: etree._Element, cert: x509.Certificate) -> None:
     """Verify the enveloped signature of ``root`` with ``cert``'s public key.
 
-    The signature must be a child of ``root`` and one of its references must cover the
-    whole document (``URI=""`` or the root's ``Id``), so a signature over a fragment or an
-    external (detached) resource is rejected.
+    The signature is the one ``ds:Signature`` child of ``root``. Its ``SignedInfo`` is first
+    held to :func:`~mock_ksef.crypto.xades_policy.checked_references` (listed transforms
+    only, same-document references only, one reference covering the document); then
+    libxmlsec1 computes every reference digest and checks the signature value.
 
     Raises:
-        SignatureError: the signature value or a digest does not match, or nothing of the
-            document is covered.
+        SignatureError: the message says which rule, reference or value failed.
     """
-    # The validity period is the caller's business (status 460), so check the signature
-    # at an instant inside it.
-    config = SignatureConfiguration(
-        location="./",
-        expect_references=True,
-        verification_time=cert.not_valid_before_utc,
+    signature = root.find(SIGNATURE_TAG)
+    if signature is None:
+        raise SignatureError("Brak elementu ds:Signature w AuthTokenRequest.")
+    references = checked_references(root, signature)
+    for index, (reference, computed) in enumerate(
+        zip(references, _computed_digests(root), strict=True)
+    ):
+        node = reference.find(f"{{{DSIG_NS}}}DigestValue")
+        given = "".join((node.text or "").split()) if node is not None else ""
+        if _b64(given) != _b64(computed):
+            raise SignatureError(
+                f'Digest mismatch for reference {index} (URI="{reference.get("URI")}"): '
+                f"obliczony skrót {computed}, w podpisie {given or '(brak)'}; podpisana treść "
+                "została zmieniona po złożeniu podpisu."
+            )
+    context = _context(root)
+    context.key = xmlsec.Key.from_memory(
+        cert.public_bytes(serialization.Encoding.DER), xmlsec.constants.KeyDataFormatCertDer
     )
     try:
-        results = XMLVerifier().verify(root, x509_cert=cert, expect_config=config)
-    except (InvalidSignature, InvalidInput, SignXMLException, etree.LxmlError, ValueError) as exc:
-        raise SignatureError(str(exc)) from exc
-    signed = results if isinstance(results, list) else [results]
-    if not any(
-        isinstance(r.signed_xml, etree._Element) and r.signed_xml.tag == root.tag for r in signed
-    ):
-        raise SignatureError("Podpis nie obejmuje dokumentu AuthTokenRequest.")
+        context.verify(signature)
+    except xmlsec.Error as exc:
+        raise SignatureError(
+            "Wartość ds:SignatureValue nie zgadza się z kluczem publicznym certyfikatu "
+            f"ds:X509Certificate ({exc}); skróty wszystkich ds:Reference są poprawne."
+        ) from exc
+
+
+def _b64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except binascii.Error:
+        return None
+
+
+def _context(root: etree._Element) -> xmlsec.SignatureContext:
+    context = xmlsec.SignatureContext()
+    for element in identified_elements(root).values():
+        for attribute in ID_ATTRIBUTES:
+            if element.get(attribute) is not None:
+                context.register_id(element, attribute)
+    return context
+
+
+def _computed_digests(root: etree._Element) -> list[str]:
+    """The digest of every reference as libxmlsec1 computes it, in document order.
+
+    The engine only says "invalid" when a signature fails, so to tell which reference is
+    wrong the signature is signed again on a copy of the document with a fixed HMAC key:
+    signing recomputes each ``DigestValue`` with the very same transforms and leaves the
+    references themselves alone.
+    """
+    document = copy.deepcopy(root.getroottree())
+    signature = document.getroot().find(SIGNATURE_TAG)
+    assert signature is not None  # checked by the caller
+    method = signature.find(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}SignatureMethod")
+    assert method is not None  # checked by checked_references
+    method.set("Algorithm", _DIGEST_PROBE_METHOD)
+    context = _context(document.getroot())
+    context.key = xmlsec.Key.from_binary_data(
+        xmlsec.constants.KeyDataHmac, b"mock-ksef digest probe"
+    )
+    try:
+        context.sign(signature)
+    except xmlsec.Error as exc:
+        raise SignatureError(f"Nie można obliczyć skrótów ds:Reference: {exc}.") from exc
+    return [
+        "".join((node.text or "").split())
+        for node in signature.iterfind(
+            f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference/{{{DSIG_NS}}}DigestValue"
+        )
+    ]
 
 
 def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
