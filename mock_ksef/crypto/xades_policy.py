@@ -12,8 +12,8 @@ KSeF's "Podpis XAdES" page lists the transforms a signature may use; the verific
 
 A reference names ``URI=""`` or ``#id`` of an element of the document: nothing external is
 ever fetched. One reference must cover the whole ``AuthTokenRequest``: ``URI=""`` or the
-root's ``Id``, no ``base64``, and XPath 2.0 filters that take away nothing outside
-``ds:Signature``.
+root's ``Id``, no ``base64``, and XPath 2.0 filters that only ``subtract`` what lies inside
+``ds:Signature`` (or ``union``).
 """
 
 from __future__ import annotations
@@ -216,22 +216,20 @@ def _filter_keeps_document(
 ) -> bool:
     """Whether one XPath 2.0 filter leaves everything outside ``ds:Signature`` in place.
 
-    ``union`` only adds nodes; ``intersect`` must select the document (``/``) or its root
-    element, whose subtree is the whole document; ``subtract`` may select only nodes inside
-    the signature. The expression is evaluated by lxml (libxml2), as libxmlsec1 does.
+    ``union`` only adds nodes; ``subtract`` may select only nodes inside the signature (the
+    expression is evaluated by lxml, on the same libxml2 as libxmlsec1). ``intersect`` never
+    counts: libxmlsec1 does not expand the document node, so ``intersect /`` digests an
+    empty node set, a signature over nothing.
     """
-    expression = (node.text or "").strip()
-    if kind == "union" or (kind == "intersect" and expression == "/"):
-        return True
+    if kind != "subtract":
+        return kind == "union"
     namespaces = {k: v for k, v in node.nsmap.items() if k}
     try:
-        selected = root.getroottree().xpath(expression, namespaces=namespaces)
+        selected = root.getroottree().xpath((node.text or "").strip(), namespaces=namespaces)
     except etree.XPathError:
         return False
     if not isinstance(selected, list):
         return False
-    if kind == "intersect":
-        return any(item is root for item in selected)
     inside = set(signature.iter())
     for item in selected:
         owner = item if isinstance(item, etree._Element) else None

@@ -1,8 +1,14 @@
-"""The unmodified ``ksef-client`` SDK logs in to a live mock (KSeF token and XAdES)."""
+"""Unmodified SDKs log in to a live mock: ``ksef-client`` (KSeF token and XAdES) and
+``ksef2-0-python`` (XAdES signed by endesive)."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from ksef.sdk.authksef import AUTHCERT
+from ksef.sdk.ksefsdk import KSEFSDK
 from ksef_client import KsefClient, KsefClientOptions
 from ksef_client.services.workflows import AuthCoordinator
 
@@ -59,3 +65,25 @@ def test_xades_login_with_self_signed_certificate(sdk, pair):
 def test_login_live_helper(live):
     assert login_live(live.url, NIP).count(".") == 2
     assert login_live(f"{live.url}/api/v2", NIP)
+
+
+def test_ksef2_0_python_logs_in_with_its_endesive_xades(live):
+    """``ksef2-0-python`` (PyPI), unmodified: its constructor signs with endesive (XPath
+    transform ``not(ancestor-or-self::ds:Signature)``), polls and redeems; then a session."""
+    pair = key_pair(serial_number=f"TINPL-{NIP}")
+    key = serialization.load_pem_private_key(pair.private_key_pem.encode(), None)
+    cert = x509.load_pem_x509_certificate(pair.certificate_pem.encode())
+    sdk = KSEFSDK(url=live.url, nip=NIP, A=AUTHCERT(p12pk=key, p12pc=cert), unittest=True)
+    access = sdk._access_token  # the SDK keeps its tokens private and exposes no getter
+    assert access.count(".") == 2
+    sdk.start_session()
+    assert sdk._sessionreferencenumber[9:11] == "SO"
+    sdk.close_session()
+    sdk.session_terminate()
+    refresh = sdk._authenticationtoken  # after redeem the SDK keeps the refresh token here
+    revoked = httpx.post(
+        f"{live.url}/v2/auth/token/refresh", headers={"Authorization": f"Bearer {refresh}"}
+    )
+    assert revoked.status_code == 400
+    [entry] = revoked.json()["exception"]["exceptionDetailList"]
+    assert entry["exceptionCode"] == 21301

@@ -24,8 +24,10 @@ def key_pair(
     organization_identifier: str | None = None,
     not_before: datetime | None = None,
     days: int = 3650,
+    key: rsa.RSAPrivateKey = _KEY,
 ) -> XadesKeyPair:
-    """A self-signed certificate (RSA-2048) with the given subject identifiers."""
+    """A self-signed certificate (RSA-2048, the module's key unless ``key``) with the given
+    subject identifiers."""
     attributes = [x509.NameAttribute(NameOID.COMMON_NAME, "Jan Testowy")]
     if serial_number:
         attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number))
@@ -38,15 +40,15 @@ def key_pair(
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
-        .public_key(_KEY.public_key())
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(start + timedelta(days=days))
-        .sign(_KEY, hashes.SHA256())
+        .sign(key, hashes.SHA256())
     )
     return XadesKeyPair(
         certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
-        private_key_pem=_KEY.private_bytes(
+        private_key_pem=key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
