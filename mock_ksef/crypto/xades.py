@@ -125,11 +125,12 @@ def verify_signature(root: etree._Element, cert: x509.Certificate) -> None:
                 f"obliczony skrót {computed}, w podpisie {given or '(brak)'}; podpisana treść "
                 "została zmieniona po złożeniu podpisu."
             )
-    context = _context(root)
-    context.key = xmlsec.Key.from_memory(
-        cert.public_bytes(serialization.Encoding.DER), xmlsec.constants.KeyDataFormatCertDer
-    )
     try:
+        context = _context(root)
+        context.key = xmlsec.Key.from_memory(
+            cert.public_bytes(serialization.Encoding.DER),
+            xmlsec.constants.KeyDataFormatCertDer,
+        )
         context.verify(signature)
     except xmlsec.Error as exc:
         raise SignatureError(

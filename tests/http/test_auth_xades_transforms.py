@@ -214,9 +214,10 @@ def test_tampered_endesive_signed_properties_name_reference_1(client):
     assert refused(client, tampered).startswith('Digest mismatch for reference 1 (URI="#Signed')
 
 
-def test_signature_by_another_key_is_9105(client):
+@pytest.mark.parametrize("algorithm", ["rsa", "ed25519"])
+def test_signature_by_another_key_is_9105(client, algorithm):
     signed = sign_with_xmlsec(unsigned_request(challenge(client), NIP), PERSON, [Step(ENVELOPED)])
-    pem = "".join(other_certificate_pem(f"TINPL-{NIP}").strip().splitlines()[1:-1])
+    pem = "".join(other_certificate_pem(f"TINPL-{NIP}", algorithm).strip().splitlines()[1:-1])
     assert pem not in signed
     forged = re.sub(r"(<ds:X509Certificate>)[^<]+", rf"\g<1>{pem}", signed)
     assert refused(client, forged).startswith(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import xmlsec
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.x509.oid import NameOID
 from ksef.sdk.xades_sign import sign_xades
 from ksef_client.services.xades import XadesKeyPair
 from lxml import etree
@@ -125,10 +127,24 @@ def sign_with_xmlsec(
     return etree.tostring(root, encoding="unicode")
 
 
-def other_certificate_pem(serial_number: str) -> str:
-    """A self-signed certificate for ``serial_number`` on a key of its own (RSA-2048)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key_pair(serial_number=serial_number, key=key).certificate_pem
+def other_certificate_pem(serial_number: str, algorithm: str = "rsa") -> str:
+    """A self-signed certificate for ``serial_number`` on a key of its own (RSA-2048 or,
+    with ``algorithm="ed25519"``, a key type no XAdES signature method here can use)."""
+    if algorithm == "rsa":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return key_pair(serial_number=serial_number, key=key).certificate_pem
+    edwards = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number)])
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    builder = x509.CertificateBuilder().subject_name(name).issuer_name(name)
+    cert = (
+        builder.public_key(edwards.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=365))
+        .sign(edwards, None)
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def sign_with_endesive(xml: str, pair: XadesKeyPair) -> str:
