@@ -21,7 +21,7 @@ from flask import has_request_context, request
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.exceptions import UnsupportedMediaType
 
-from mock_ksef.domain.errors import UnreadableDocument, ValidationFailed
+from mock_ksef.domain.errors import KsefError, UnreadableDocument, ValidationFailed
 
 #: Deepest nesting of arrays and objects accepted (System.Text.Json's default MaxDepth).
 MAX_DEPTH = 64
@@ -75,7 +75,12 @@ class TolerantSchema(Schema):
 def flatten(messages: Any, prefix: str = "") -> list[str]:
     """marshmallow's nested messages as ``field.path: message`` lines."""
     if isinstance(messages, dict):
-        return [m for k, v in messages.items() for m in flatten(v, f"{prefix}{k}.")]
+        # marshmallow files whole-object errors under "_schema": they belong to the field.
+        return [
+            m
+            for k, v in messages.items()
+            for m in flatten(v, prefix if k == "_schema" else f"{prefix}{k}.")
+        ]
     if isinstance(messages, list):
         return [m for item in messages for m in flatten(item, prefix)]
     return [f"{prefix.rstrip('.')}: {messages}" if prefix else str(messages)]
@@ -214,6 +219,18 @@ def parse_json(raw: bytes) -> Any:
         ) from exc
     _check_tree(document)
     return document
+
+
+def peek_json() -> Any:
+    """The current request's JSON body for a glance (faults, journal, control API).
+
+    ``None`` when absent or unreadable (the view explains that); the body stays cached,
+    so the view still reads it. The Content-Type is not checked here.
+    """
+    try:
+        return parse_json(request.get_data())
+    except KsefError:
+        return None
 
 
 def load(schema: Schema, raw: bytes) -> Any:
