@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from mock_ksef.clock import Clock
 from mock_ksef.crypto.keys import KeyRing
 from mock_ksef.faults import hooks as fault_hooks
-from mock_ksef.http import API_BLUEPRINTS, PUBLIC_BLUEPRINTS
+from mock_ksef.http import API_BLUEPRINTS, PUBLIC_BLUEPRINTS, wire
 from mock_ksef.http.context import install, services
 from mock_ksef.http.errors import register_error_handlers
 from mock_ksef.scenario.loader import configured_scenarios
@@ -68,6 +68,7 @@ def create_app_from_services(svc: Services) -> Flask:
     for blueprint in PUBLIC_BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.after_request(_system_warning)
+    wire.install(app)
     warn_missing_schemas(svc.schemas, svc.settings.allowed_form_codes)
     return app
 

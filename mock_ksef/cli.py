@@ -25,6 +25,7 @@ from mock_ksef.app import create_app
 from mock_ksef.cli_scenarios import scenarios
 from mock_ksef.crypto.keys import load_or_create
 from mock_ksef.http.context import services
+from mock_ksef.http.wire import DevRequestHandler
 from mock_ksef.request_log import configure_logging, install_request_log
 from mock_ksef.scenario.loader import ScenarioError, bundled_scenarios_dir
 from mock_ksef.serving import DEFAULT_SERVER, SERVERS, check_workers, run_granian, run_gunicorn
@@ -150,7 +151,9 @@ def _serve_dev(settings: Settings, app: Flask, store: Store) -> None:
     """werkzeug's threaded server in this process."""
     install_request_log(app)
     try:
-        server = make_server(settings.host, settings.port, app, threaded=True)
+        server = make_server(
+            settings.host, settings.port, app, threaded=True, request_handler=DevRequestHandler
+        )
     except OSError as exc:
         store.close()
         raise click.ClickException(

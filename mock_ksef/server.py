@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from mock_ksef.http.wire import DevRequestHandler
+
 #: Seconds ``stop`` waits for the serving thread.
 STOP_TIMEOUT_S = 10.0
 
@@ -21,7 +23,9 @@ class ThreadedServer:
 
     def __init__(self, app: Flask | Any, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=DevRequestHandler
+        )
         self.host = host
         self.port = self._server.port
         self._thread = threading.Thread(

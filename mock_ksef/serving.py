@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Flask
 
+from mock_ksef.http.wire import adopt_app_headers_in_gunicorn
 from mock_ksef.settings import Settings
 
 SERVERS = ("dev", "gunicorn", "granian")
@@ -128,6 +129,7 @@ def run_gunicorn(
             return worker_app()
 
     os.environ[SETTINGS_ENV] = settings_to_env(settings)
+    adopt_app_headers_in_gunicorn()  # the app's Date and Connection: close (http/wire.py)
     try:
         Arbiter(_GunicornApp()).run()
     except SystemExit as exc:  # the arbiter exits after a graceful stop

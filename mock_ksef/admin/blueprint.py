@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from mock_ksef import __version__
 from mock_ksef.domain.batch import discard_uploads
 from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
 from mock_ksef.timefmt import iso
 
@@ -47,7 +48,7 @@ def get_clock() -> Response:
 def set_clock() -> Response:
     """Move the clock: ``{"moveTo": ISO}`` or ``{"shiftSeconds": N}``."""
     svc = services()
-    body = request.get_json(silent=True) or {}
+    body = peek_json() or {}
     clock = svc.clock
     if not hasattr(clock, "move_to") or not hasattr(clock, "shift"):
         raise ValidationFailed("the system clock cannot be moved; start with --clock frozen")

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.faults.injector import remember_seed
+from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
 from mock_ksef.scenario.loader import ScenarioError, load_scenario_text
 from mock_ksef.scenario.model import Scenario
@@ -27,7 +28,7 @@ API_SOURCE = "<api>"
 
 
 def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = peek_json()
     if not isinstance(body, dict):
         raise ValidationFailed("send a JSON object")
     return body

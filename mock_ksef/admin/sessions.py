@@ -26,6 +26,7 @@ from mock_ksef.domain.session import (
     StatusEvent,
 )
 from mock_ksef.domain.status import load_any, save_session
+from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
 from mock_ksef.scenario.model import Outcome
 from mock_ksef.services import Services
@@ -132,7 +133,7 @@ def _outcome(body: Any, allowed: frozenset[int]) -> Outcome:
 def force_state(reference: str) -> Response:
     """Set a session's final status now; history records "forced via control API"."""
     svc = services()
-    body = request.get_json(silent=True)
+    body = peek_json()
     with svc.store.transaction():
         session = load_any(svc, reference)
         outcome = _outcome(body, lifecycle.FINAL_CODES[session.kind])

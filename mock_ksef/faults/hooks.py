@@ -6,7 +6,6 @@ Only KSeF API paths (under ``/v2`` or ``/api/v2``) are affected; the control API
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from mock_ksef.faults.responses import (
 )
 from mock_ksef.faults.routes import Route, bare_path, resolve, session_reference
 from mock_ksef.faults.selection import applicable_scenario, caller_of, principal_of_request
+from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
 from mock_ksef.http.errors import render_too_many_requests
 from mock_ksef.http.limits import effective_rate_limits
@@ -148,10 +148,7 @@ def _declared_invoice() -> dict[str, Any]:
 
     The body is cached by this read, so the handler still gets it.
     """
-    try:
-        body = json.loads(request.get_data())
-    except ValueError:
-        return {}
+    body = peek_json()
     if not isinstance(body, dict):
         return {}
     return {name: body.get(name) for name in ("invoiceHash", "invoiceSize", "encryptedInvoiceHash")}

@@ -7,6 +7,7 @@ from flask import request
 from mock_ksef.domain.auth import Principal
 from mock_ksef.domain.errors import Unauthorized
 from mock_ksef.domain.session_plan import HEADER, scenario_by_header
+from mock_ksef.http.bodies import peek_json
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import UnknownScenario
 from mock_ksef.services import Services
@@ -28,7 +29,7 @@ def _login_context() -> str | None:
     """The context a ``POST /auth/ksef-token`` body names (before any token exists)."""
     if request.method != "POST" or not request.path.endswith("/auth/ksef-token"):
         return None
-    body = request.get_json(silent=True)
+    body = peek_json()
     context = body.get("contextIdentifier") if isinstance(body, dict) else None
     value = context.get("value") if isinstance(context, dict) else None
     return value if isinstance(value, str) and value else None

@@ -2,7 +2,9 @@
 
 * 400 and 429: ``ExceptionResponse`` / the legacy 429 body by default, problem+json when
   the request sends ``X-Error-Format: problem-details``;
-* 401, 403 and 410: always problem+json.
+* 401, 403 and 410: always problem+json;
+* 415 (a body whose ``Content-Type`` the route does not read): always problem+json, as
+  ASP.NET answers; the spec lists no 415 (``docs/http-edge.md``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, got_request_exception, jsonify, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, UnsupportedMediaType
 
 from mock_ksef.domain.errors import Forbidden, Gone, KsefError, Unauthorized, ValidationFailed
 from mock_ksef.http.context import services
@@ -123,7 +125,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http(error: HTTPException) -> Response:
         # Unknown routes and methods keep their HTTP status (as the real gateway does);
         # oversized or unreadable bodies are a 400 with 21405, as the spec has no 413.
-        if isinstance(error, NotFound | MethodNotAllowed):
+        if isinstance(error, NotFound | MethodNotAllowed | UnsupportedMediaType):
             return _problem(error.code or 404, error.name, error.description or error.name)
         return render_ksef_error(
             ValidationFailed(f"{error.code} {error.name}: {error.description}")

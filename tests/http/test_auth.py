@@ -165,12 +165,20 @@ def test_missing_fields_are_21405_with_validator_messages(client):
     ]
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"[]", b"null"])
-def test_unreadable_json_is_21405(client, raw):
+@pytest.mark.parametrize("raw", [b"", b"[]", b"null"])
+def test_readable_but_invalid_json_is_21405(client, raw):
     response = client.post(
         f"{API}/auth/ksef-token", data=raw, headers={"Content-Type": "application/json"}
     )
     assert_error(response, 21405, "Błąd walidacji danych wejściowych.")
+
+
+def test_unreadable_json_is_21001(client):
+    """POST /auth/ksef-token lists 21001 (API 2.8): a truncated body is unreadable."""
+    response = client.post(
+        f"{API}/auth/ksef-token", data=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert_error(response, 21001, "Nieczytelna treść.")
 
 
 def test_unknown_challenge_is_21111(client):

@@ -249,17 +249,17 @@ class TestInvoiceFailures:
 
 
 class TestBadRequests:
-    def test_malformed_json_is_21405(self, client, auth):
-        """A body that is not JSON gets ExceptionResponse 21405."""
+    def test_malformed_json_is_21001(self, client, auth):
+        """A body that is not JSON gets ExceptionResponse 21001 (listed since API 2.8)."""
         response = client.post(
             "/v2/sessions/online",
             data=b"{not json",
             headers={**auth, "Content-Type": "application/json"},
         )
-        assert exception_code(response) == 21405
+        assert exception_code(response) == 21001
         assert (
             response.json["exception"]["exceptionDetailList"][0]["exceptionDescription"]
-            == "Błąd walidacji danych wejściowych."
+            == "Nieczytelna treść."
         )
 
     def test_missing_fields_are_21405_with_details(self, client, auth):

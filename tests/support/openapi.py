@@ -19,7 +19,26 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
+PROBLEM_JSON = "application/problem+json"
 API_PREFIX = re.compile(r"^(/api)?/v2(?=/)")
+#: Statuses no operation of the spec lists, which the real ASP.NET service still sends,
+#: with the body they must have here: 415 for a body whose Content-Type the operation
+#: does not read (docs/http-edge.md). Shaped like the spec's other problem details.
+UNDOCUMENTED_PROBLEMS: dict[int, dict[str, Any]] = {
+    415: {
+        "type": "object",
+        "required": ["title", "status", "detail", "instance", "traceId", "timestamp"],
+        "properties": {
+            "title": {"enum": ["Unsupported Media Type"]},
+            "status": {"enum": [415]},
+            "detail": {"type": "string", "minLength": 1},
+            "instance": {"type": "string"},
+            "traceId": {"type": "string"},
+            "timestamp": {"type": "string", "format": "date-time"},
+        },
+        "additionalProperties": False,
+    }
+}
 
 
 @dataclass
@@ -87,6 +106,8 @@ class OpenApiSpec:
             return [f"{method} {path}: no such operation in the spec"] if status < 404 else []
         response = op.responses.get(str(status))
         where = f"{method} {op.template} -> {status}"
+        if response is None and status in UNDOCUMENTED_PROBLEMS:
+            response = {"content": {PROBLEM_JSON: {"schema": UNDOCUMENTED_PROBLEMS[status]}}}
         if response is None:
             if injected:
                 return []
