@@ -328,7 +328,12 @@ def _run_python(block: Block, workdir: Path, start_server: Starter) -> None:
         return
     assert block.serve is not None, "a script block needs a serve command before it"
     server: ServerProcess = start_server(block.serve)
-    code = block.text.replace(DEFAULT_ADDRESS, f"127.0.0.1:{server.port}")
+    run_script(block, server.port)
+
+
+def run_script(block: Block, port: int) -> str:
+    """Run a README script block against the mock on ``port``; what it printed."""
+    code = block.text.replace(DEFAULT_ADDRESS, f"127.0.0.1:{port}")
     done = subprocess.run(
         [sys.executable, "-c", code],
         env=clean_env(),
@@ -337,6 +342,7 @@ def _run_python(block: Block, workdir: Path, start_server: Starter) -> None:
         timeout=RUN_TIMEOUT_S,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 @pytest.mark.parametrize(

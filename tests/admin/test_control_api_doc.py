@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -32,7 +30,7 @@ from typing import Any
 import pytest
 
 from tests.support.process import ServerProcess, clean_env, console_script, free_port
-from tests.test_readme import readme_blocks
+from tests.test_readme import readme_blocks, run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "control-api.md"
@@ -135,16 +133,7 @@ def curl(walk: Walk, command: str) -> tuple[int, Any]:
 def open_session(walk: Walk) -> None:
     """Run the README's step-4 script (opens a session and leaves it open); keep ``$REF``."""
     [script] = [b for b in readme_blocks() if "assert status.code == 100" in b.text]
-    code = script.text.replace("127.0.0.1:8080", f"127.0.0.1:{walk.server.port}")
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    walk.ref = done.stdout.split()[0]
+    walk.ref = run_script(script, walk.server.port).split()[0]
 
 
 @pytest.fixture
