@@ -11,7 +11,7 @@ $(BIN)/mock-ksef: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-.PHONY: install serve test lint bench
+.PHONY: install serve test lint bench prerequisites
 install: $(BIN)/mock-ksef
 
 serve: install
@@ -22,7 +22,23 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# What the tests need besides Python, checked before anything is installed or run: the
+# official KSeF files (tests/support/spec.py) and the headless Chromium and driver of the
+# dashboard tests (tests/dashboard/browser.py reads the same two variables).
+prerequisites:
+	@$(PYTHON) -m tests.support.spec
+	@chromium="$${MOCK_KSEF_CHROMIUM:-/usr/bin/chromium}"; \
+	driver="$${MOCK_KSEF_CHROMEDRIVER:-/usr/bin/chromedriver}"; \
+	if [ ! -x "$$chromium" ] || [ ! -x "$$driver" ]; then \
+	  echo "make test: the dashboard tests need a headless Chromium and its driver;" \
+	    "$$chromium or $$driver is missing." >&2; \
+	  echo "  Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y chromium chromium-driver" >&2; \
+	  echo "  elsewhere: export MOCK_KSEF_CHROMIUM=/path/to/chromium" \
+	    "MOCK_KSEF_CHROMEDRIVER=/path/to/its/chromedriver (the same version)" >&2; \
+	  exit 1; \
+	fi
+
+test: prerequisites lint
 	$(BIN)/pytest
 
 bench: install

@@ -10,8 +10,13 @@
   (``MOCK_KSEF_PORT``) and a temporary state folder, asked for ``/_mock/health`` and
   stopped with SIGTERM; other ``mock-ksef`` commands run for real in a temporary folder
   (holding ``my-dir/`` with one bundled scenario); installs, ``make``/``pytest`` lines,
-  ``docker`` and benchmark commands are checked against the Makefile, ``.ci/run``, the
-  Dockerfile and ``--help`` instead of being re-run. A command nobody handles fails.
+  ``apt-get``, ``docker`` and benchmark commands are checked against the Makefile,
+  ``.ci/run``, the Dockerfile and ``--help`` instead of being re-run. The block that
+  fetches the official KSeF files runs for real in a temporary folder, with the network
+  steps (``git clone``, ``curl``) checked and replaced by copies of this machine's spec
+  folder. ``mock-ksef`` is always called as ``.venv/bin/mock-ksef`` and Python as
+  ``.venv/bin/python`` (or ``python3`` before the venv exists). A command nobody handles
+  fails.
 * Every ``http://127.0.0.1:8080/…`` link in the prose answers 200 on a served mock.
 """
 
@@ -30,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import spec
 from tests.support.process import ServerProcess, clean_env, console_script, free_port, get_json
 from tests.test_docker_command import parse_dockerfile
 
@@ -37,6 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 FENCE = re.compile(r"^```(\w*)\s*$")
 DEFAULT_ADDRESS = "127.0.0.1:8080"
+VENV_MOCK_KSEF = ".venv/bin/mock-ksef"
+VENV_PYTHON = ".venv/bin/python"
 RUN_TIMEOUT_S = 180.0
 
 
@@ -118,7 +126,8 @@ def _mock_argv(command: str) -> list[str]:
         assert recipe.startswith("$(BIN)/mock-ksef serve"), recipe
         argv = ["mock-ksef", *shlex.split(recipe)[1:]]
     assert Path(argv[0]).name == "mock-ksef", command
-    assert argv[0] in ("mock-ksef", ".venv/bin/mock-ksef"), command
+    if argv[0] != "mock-ksef":  # the Makefile's recipe, already checked above
+        assert argv[0] == VENV_MOCK_KSEF, f"call the venv's program, {VENV_MOCK_KSEF}: {command}"
     return [console_script(), *argv[1:]]
 
 
@@ -202,9 +211,21 @@ def _check_docker(command: str) -> None:
             assert value.startswith("MOCK_KSEF_"), command
 
 
+def _check_apt(command: str) -> None:
+    """``sudo apt-get update`` / ``install``: the packages ``.ci/run`` installs."""
+    argv = shlex.split(command)
+    assert argv[:2] == ["sudo", "apt-get"], command
+    if argv[2:] == ["update"]:
+        return
+    assert argv[2:4] == ["install", "-y"], command
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(rf"apt-get .*install .*{' '.join(argv[4:])}$", ci, re.M), command
+    assert f"apt-get install -y {' '.join(argv[4:])}" in (ROOT / "Makefile").read_text()
+
+
 def _check_benchmarks(command: str) -> None:
     argv = shlex.split(command)
-    assert argv[:3] == ["python", "-m", "benchmarks"], command
+    assert argv[:3] == [VENV_PYTHON, "-m", "benchmarks"], command
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--help"],
         cwd=ROOT,
@@ -233,10 +254,65 @@ def _run_shell_command(command: str, start_server: Starter) -> None:
         _check_make_or_pytest(command)
     elif name == "docker":
         _check_docker(command)
-    elif argv[:3] == ["python", "-m", "benchmarks"]:
+    elif argv[:3] == [VENV_PYTHON, "-m", "benchmarks"]:
         _check_benchmarks(command)
+    elif argv[:2] == ["sudo", "apt-get"]:
+        _check_apt(command)
     else:
         pytest.fail(f"README command not covered by tests/test_readme.py: {command}")
+
+
+def _fake_clone(destination: Path) -> None:
+    """What ``git clone`` of the Ministry's repository gives, rebuilt from the spec folder."""
+    source = spec.spec_dir()
+    for name, upstream in spec.FOLDERS.items():
+        target = destination / upstream
+        if (source / name).is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source / name, target)
+        else:
+            skip = shutil.ignore_patterns("examples") if name == "upo/" else None
+            shutil.copytree(source / name, target, ignore=skip)
+
+
+def _run_spec_fetch(commands: list[str], workdir: Path) -> None:
+    """The README's fetch of the official files, run from ``workdir/mock-ksef``.
+
+    ``git clone`` and ``curl`` are checked (the Ministry's addresses) and replaced by
+    copies of this machine's spec folder; ``mkdir`` and ``python3 -m tests.support.spec``
+    run for real. The folder made must hold every required file, byte for byte.
+    """
+    repo = workdir / "mock-ksef"
+    repo.mkdir()
+    target: Path | None = None
+    for command in commands:
+        argv = shlex.split(command)
+        if argv[:2] == ["git", "clone"]:
+            assert argv[-2] == spec.UPSTREAM, command
+            _fake_clone(repo / argv[-1])
+        elif argv[:2] == ["mkdir", "-p"]:
+            (repo / argv[2]).mkdir(parents=True)
+        elif argv[0] == "curl":
+            assert argv[-1] == spec.OPENAPI_URL, command
+            shutil.copy(spec.spec_dir() / "open-api.json", repo / argv[argv.index("-o") + 1])
+        elif argv[:3] == ["python3", "-m", "tests.support.spec"]:
+            args = [a if a.startswith("--") else str(repo / a) for a in argv[3:]]
+            target = Path(args[args.index("--to") + 1])
+            done = subprocess.run(
+                [sys.executable, "-m", "tests.support.spec", *args],
+                cwd=ROOT,
+                env=clean_env(),
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT_S,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert f"KSeF spec folder: {target.resolve()} (complete)" in done.stdout
+        else:
+            pytest.fail(f"README command not covered by tests/test_readme.py: {command}")
+    assert target is not None, "the fetch block never runs python3 -m tests.support.spec"
+    for name in spec.REQUIRED:
+        assert (target / name).read_bytes() == (spec.spec_dir() / name).read_bytes(), name
 
 
 def _run_python(block: Block, workdir: Path, start_server: Starter) -> None:
@@ -252,7 +328,12 @@ def _run_python(block: Block, workdir: Path, start_server: Starter) -> None:
         return
     assert block.serve is not None, "a script block needs a serve command before it"
     server: ServerProcess = start_server(block.serve)
-    code = block.text.replace(DEFAULT_ADDRESS, f"127.0.0.1:{server.port}")
+    run_script(block, server.port)
+
+
+def run_script(block: Block, port: int) -> str:
+    """Run a README script block against the mock on ``port``; what it printed."""
+    code = block.text.replace(DEFAULT_ADDRESS, f"127.0.0.1:{port}")
     done = subprocess.run(
         [sys.executable, "-c", code],
         env=clean_env(),
@@ -261,6 +342,7 @@ def _run_python(block: Block, workdir: Path, start_server: Starter) -> None:
         timeout=RUN_TIMEOUT_S,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 @pytest.mark.parametrize(
@@ -270,6 +352,8 @@ def test_readme_block(block: Block, workdir: Path, start_server: Starter) -> Non
     """The block runs (or is consistent with what CI and the Makefile run)."""
     if block.lang == "python":
         _run_python(block, workdir, start_server)
+    elif block.lang in ("sh", "console") and "git clone" in block.text:
+        _run_spec_fetch(_commands(block.lang, block.text), workdir)
     elif block.lang in ("sh", "console"):
         for command in _commands(block.lang, block.text):
             _run_shell_command(command, start_server)
@@ -295,3 +379,80 @@ def test_blocks_are_found() -> None:
     python = [b for b in blocks if b.lang == "python"]
     assert any("ksef_mock.clock.shift(timedelta(hours=12))" in b.text for b in python)
     assert all(b.serve for b in python if "def test_" not in b.text)
+
+
+def test_the_readme_table_of_official_files_is_what_the_fetch_copies() -> None:
+    """Each row of the README's spec table maps a spec folder path to its upstream path
+    exactly as ``tests.support.spec`` copies it."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### The official KSeF files") :].split("\n## ")[0]
+    rows = dict(re.findall(r"^\| `([^`]+)` \| `([^`]+)`", section, re.M))
+    assert rows == spec.FOLDERS
+    served = "| `open-api.json` | the OpenAPI document the TEST environment serves, <"
+    assert served + spec.OPENAPI_URL in section
+
+
+def test_a_missing_spec_file_fails_with_its_name_and_where_to_get_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``spec_dir()`` raises (tests fail, never skip) naming each missing file, the
+    folder, ``KSEF_SPEC_DIR`` and the file's upstream address."""
+    shutil.copytree(spec.spec_dir(), tmp_path / "spec")
+    (tmp_path / "spec" / "upo" / "upo-v4-3.xsd").unlink()
+    (tmp_path / "spec" / "open-api.json").unlink()
+    monkeypatch.setenv("KSEF_SPEC_DIR", str(tmp_path / "spec"))
+    with pytest.raises(spec.SpecMissing) as failure:
+        spec.spec_dir()
+    assert str(failure.value).splitlines() == [
+        f"KSeF spec folder {tmp_path / 'spec'} lacks 2 file(s) "
+        "(set KSEF_SPEC_DIR to the folder holding them).",
+        "The tests need the Ministry of Finance's official files (MIT licence):",
+        "  open-api.json <- https://api-test.ksef.mf.gov.pl/docs/v2/openapi.json",
+        "  upo/upo-v4-3.xsd <- "
+        "https://github.com/CIRFMF/ksef-api/blob/main/faktury/upo/schemy/upo-v4-3.xsd",
+        "README.md, section 'The official KSeF files', has the commands.",
+    ]
+
+
+def _make_prerequisites(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "prerequisites", "PYTHON=" + sys.executable],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+    )
+
+
+def test_make_test_first_names_a_missing_spec_folder(tmp_path: Path) -> None:
+    """``make test`` starts with ``make prerequisites``: without the spec folder it stops
+    with the list of files and where they come from."""
+    assert re.search(r"^test: prerequisites ", (ROOT / "Makefile").read_text(), re.M)
+    done = _make_prerequisites(clean_env({"KSEF_SPEC_DIR": str(tmp_path / "none")}))
+    assert done.returncode != 0
+    lines = done.stderr.splitlines()
+    assert lines[0] == (
+        f"KSeF spec folder {tmp_path / 'none'} is not a folder "
+        "(set KSEF_SPEC_DIR to the folder holding them)."
+    )
+    assert [line.split(" <- ")[0].strip() for line in lines[2:-2]] == list(spec.REQUIRED)
+
+
+def test_make_test_first_names_the_browser_packages(tmp_path: Path) -> None:
+    """Without Chromium, ``make prerequisites`` stops with the Debian/Ubuntu install command
+    and the two variables that point elsewhere."""
+    env = clean_env(
+        {"KSEF_SPEC_DIR": str(spec.spec_dir()), "MOCK_KSEF_CHROMIUM": str(tmp_path / "none")}
+    )
+    done = _make_prerequisites(env)
+    assert done.returncode != 0
+    driver = env.get("MOCK_KSEF_CHROMEDRIVER", "/usr/bin/chromedriver")
+    assert done.stderr.splitlines()[:3] == [
+        "make test: the dashboard tests need a headless Chromium and its driver; "
+        f"{tmp_path / 'none'} or {driver} is missing.",
+        "  Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y chromium chromium-driver",
+        "  elsewhere: export MOCK_KSEF_CHROMIUM=/path/to/chromium "
+        "MOCK_KSEF_CHROMEDRIVER=/path/to/its/chromedriver (the same version)",
+    ]
+    assert _make_prerequisites(clean_env({"KSEF_SPEC_DIR": str(spec.spec_dir())})).returncode == 0

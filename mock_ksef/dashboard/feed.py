@@ -14,6 +14,7 @@ from mock_ksef.admin.sessions import all_sessions, timeline
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.session import Session, common_status
 from mock_ksef.faults.journal import journal_of
+from mock_ksef.scenario.model import NATURAL
 from mock_ksef.scenario.registry import BINDING, DEFAULT_KEY, UnknownScenario
 from mock_ksef.services import Services
 from mock_ksef.timefmt import iso
@@ -77,7 +78,12 @@ def _scenarios(svc: Services, sessions: list[Session]) -> dict[str, Any]:
         "runtimeDefault": default,
         "bindings": bindings,
         "loaded": [
-            {"name": s.name, "contexts": list(s.select.contexts), "default": s.select.default}
+            {
+                "name": s.name,
+                "contexts": list(s.select.contexts),
+                "default": s.select.default,
+                "builtin": s.name == NATURAL.name,
+            }
             for s in svc.scenarios.all()
         ],
     }

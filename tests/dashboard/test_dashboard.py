@@ -18,6 +18,8 @@ from tests.dashboard.browser import VIEWPORT, read_png
 from tests.dashboard.conftest import NIP, TIMEOUT_S, KsefClient
 from tests.support.invoices import fa3_invoice
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def open_dashboard(browser: webdriver.Chrome, live: ThreadedServer) -> None:
     """Load the page and wait for its first drawn snapshot."""
@@ -57,6 +59,9 @@ def test_a_session_runs_into_440_when_the_clock_moves_12_hours(
         "opened under scenario natural",
     ]
     assert browser.find_element(By.ID, "selected-ref").text == reference
+    assert browser.find_element(By.CSS_SELECTOR, f"{card} .when").text == (
+        "opened 2026-11-24 10:00:00"
+    )
 
     browser.find_element(By.ID, "shift-12h").click()
     until(browser, lambda d: css(d, '#timeline li[data-code="440"]'))
@@ -76,6 +81,9 @@ def test_a_session_runs_into_440_when_the_clock_moves_12_hours(
     session = browser.find_element(By.CSS_SELECTOR, card)
     assert session.get_attribute("data-code") == "440"
     assert "Sesja anulowana" in session.text
+    assert session.find_element(By.CLASS_NAME, "when").text == (
+        "opened 2026-11-24 10:00:00 · 440 at 2026-11-24 22:00:00"
+    )
 
     visible_before = final.is_displayed() and "Nie przesłano faktur" in final.text
     shot = tmp_path / "dashboard-440.png"
@@ -139,3 +147,33 @@ def test_client_text_is_shown_as_text_never_as_markup(browser, live, ksef: KsefC
     assert browser.title == "mock-ksef dashboard"
     row = browser.find_element(By.CSS_SELECTOR, "#invoices tbody tr")
     assert "Sukces" in row.text
+
+
+def test_journal_rows_carry_the_date_so_a_day_later_reads_apart(
+    browser, app, live, keyring, ksef: KsefClient, clock: FrozenClock
+):
+    """Journal times are date and time (Warsaw): a request a day later, at the same hour,
+    does not read as the same time."""
+    ksef.open_online()
+    clock.shift(timedelta(hours=24))
+    later = KsefClient(app, live, keyring, NIP)  # a fresh token: the first one expired
+    with later.http:
+        later.open_online()
+    open_dashboard(browser, live)
+    until(browser, lambda d: len(css(d, "#journal tbody tr")) == 2)
+    times = [row.find_element(By.TAG_NAME, "td").text for row in css(browser, "#journal tbody tr")]
+    assert times == ["2026-11-25 10:00:00", "2026-11-24 10:00:00"]
+
+
+def test_the_loaded_scenario_count_is_the_banners(browser, live):
+    """ "All loaded scenarios" counts the scenario files as the start-up banner does
+    ("40 loaded from …") and names the built-in natural scenario apart."""
+    files = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
+    open_dashboard(browser, live)
+    summary = browser.find_element(By.CSS_SELECTOR, "#scenarios-panel summary")
+    assert summary.text == f"All loaded scenarios ({len(files)}, plus the built-in natural)"
+    summary.click()
+    items = [li.text for li in css(browser, "#all-scenarios li")]
+    assert "natural (built-in)" in items
+    assert len(items) == len(files) + 1
+    assert len(files) == 40  # the README's and the banner's number

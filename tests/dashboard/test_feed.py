@@ -125,7 +125,16 @@ class TestSnapshot:
         assert active["online-200-success"]["boundContexts"] == [OTHER_NIP]
         assert active["online-200-success"]["selector"]["contexts"] == ["7770000376"]
         assert state["scenarios"]["bindings"] == {OTHER_NIP: "online-200-success"}
-        assert "natural" in [s["name"] for s in state["scenarios"]["loaded"]]
+        loaded = state["scenarios"]["loaded"]
+        assert [s for s in loaded if s["builtin"]] == [
+            {"name": "natural", "contexts": [], "default": False, "builtin": True}
+        ]
+        assert {
+            "name": "online-200-success",
+            "contexts": ["7770000376"],
+            "default": False,
+            "builtin": False,
+        } in loaded
         assert state["requestCount"] == 1
         assert [(r["method"], r["path"], r["status"]) for r in state["requests"]] == [
             ("POST", "/v2/sessions/online", 201)

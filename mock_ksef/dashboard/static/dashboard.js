@@ -126,6 +126,14 @@
     item.append(el("div", "status-text", session.status.description));
     const details = session.status.details || [];
     item.append(el("div", "details", details.join(" · ")));
+    // When it was opened and when its status last changed, so cards can be told apart.
+    const when = el("div", "when");
+    when.append(el("time", "opened", `opened ${localTime(session.dateCreated)}`));
+    const last = session.history[session.history.length - 1];
+    if (last && session.history.length > 1) {
+      when.append(" · ", el("time", "changed", `${last.code} at ${localTime(last.at)}`));
+    }
+    item.append(when);
     const meta = el("div", "meta");
     meta.append(el("span", "mono", session.referenceNumber));
     const counts = `invoices ${session.invoiceCount} (✓ ${session.successfulInvoiceCount}, ✗ ${session.failedInvoiceCount})`;
@@ -222,7 +230,8 @@
       state.requestCount > shown ? `(latest ${shown} of ${state.requestCount})` : `(${shown})`;
     const rows = state.requests.map((entry) => {
       const row = el("tr");
-      row.append(el("td", "nowrap", localTime(entry.time).slice(11)));
+      // Date and time: after a +12 h move the clock reads like the same hour of another day.
+      row.append(el("td", "nowrap", localTime(entry.time)));
       // The route template reads better than the path; the session has its own column.
       const what = el("td", "mono", `${entry.method} ${(entry.route || entry.path).replaceAll("{referenceNumber}", "{ref}")}`);
       what.title = entry.path;
@@ -260,11 +269,18 @@
       items.push(el("li", "empty", "None in use: logins pick a scenario by header, token or NIP."));
     }
     $("scenarios").replaceChildren(...items);
-    $("loaded-count").textContent = `(${scenarios.loaded.length})`;
+    // Counted as the start-up banner counts them ("40 loaded from …"): without the
+    // built-in "natural" scenario, which is always there and named apart.
+    const builtin = scenarios.loaded.filter((s) => s.builtin).map((s) => s.name);
+    const loaded = scenarios.loaded.length - builtin.length;
+    $("loaded-count").textContent = builtin.length
+      ? `(${loaded}, plus the built-in ${builtin.join(", ")})`
+      : `(${loaded})`;
     $("all-scenarios").replaceChildren(
       ...scenarios.loaded.map((s) => {
         const contexts = s.contexts.length ? ` — ${s.contexts.join(", ")}` : "";
-        return el("li", null, `${s.name}${s.default ? " (default)" : ""}${contexts}`);
+        const tag = s.builtin ? " (built-in)" : s.default ? " (default)" : "";
+        return el("li", null, `${s.name}${tag}${contexts}`);
       }),
     );
   }
