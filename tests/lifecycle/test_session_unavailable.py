@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
 from ksef_client import KsefClient, KsefClientOptions
 from ksef_client.exceptions import KsefApiError
@@ -19,7 +18,7 @@ from mock_ksef.timefmt import iso
 from tests.conftest import START
 from tests.lifecycle.client import Caller, with_scenario
 from tests.lifecycle.library import install
-from tests.lifecycle.sdk import login, open_fa3, raw_status, status_payload
+from tests.lifecycle.sdk import invoice_rows, login, open_fa3, raw_status, status_payload
 from tests.support.invoices import fa3_invoice
 
 NAME = "online-21184-session-unavailable"
@@ -53,11 +52,7 @@ def _send(workflow, handle, token, nip, number):
 
 
 def _invoice_refs(live, ref, token):
-    response = httpx.get(
-        f"{live.url}/v2/sessions/{ref}/invoices", headers={"Authorization": f"Bearer {token}"}
-    )
-    assert response.status_code == 200, response.text
-    return [row["referenceNumber"] for row in response.json()["invoices"]]
+    return [row["referenceNumber"] for row in invoice_rows(live, ref, token)]
 
 
 def test_the_second_send_is_21184_and_a_new_session_goes_on(app, live, sdk):
@@ -73,6 +68,7 @@ def test_the_second_send_is_21184_and_a_new_session_goes_on(app, live, sdk):
     error = caught.value
     assert error.status_code == 400
     sent = error.response_body
+    assert isinstance(sent, dict)
     assert sent["exception"]["exceptionDetailList"] == [unavailable(ref)]
     assert (sent["exception"]["timestamp"], sent["exception"]["serviceName"]) == (
         iso(START),

@@ -26,7 +26,6 @@ from mock_ksef.scenario.model import (
     InvoiceRule,
     Outcome,
     RateLimit,
-    RateLimit,
     RateLimitPlan,
     Scenario,
     Selector,
