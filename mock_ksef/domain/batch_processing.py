@@ -30,6 +30,7 @@ from mock_ksef.crypto.envelope import CbcDecryptor, DecryptionError
 from mock_ksef.domain.archive import ArchiveLimits, ArchiveRejected, XmlEntry, unpack
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.online import limits_of, verify_plain_invoice
+from mock_ksef.domain.polish import invoices_accusative
 from mock_ksef.domain.session import NO_INVOICES, BatchInfo, Session
 from mock_ksef.ids import RefType
 from mock_ksef.scenario.model import Outcome
@@ -164,7 +165,8 @@ def _run(svc: Services, session: Session, paths: list[Path], work: Path) -> Batc
     if unpacked.xml_count > limits.max_xml_entries:
         raise _Stop(
             420,
-            f"Paczka zawiera {unpacked.xml_count} faktur; limit sesji to {limits.max_xml_entries}.",
+            f"Paczka zawiera {invoices_accusative(unpacked.xml_count)}; "
+            f"limit sesji to {limits.max_xml_entries}.",
         )
     invoices: list[Invoice] = []
     for ordinal, entry in enumerate(unpacked.entries, start=1):

@@ -115,6 +115,13 @@ class InvalidSessionState(KsefError):
     description = "Status sesji nie pozwala na wykonanie operacji."
 
 
+class SessionUnavailable(KsefError):
+    """21184 (API 2.8.0): sending in this session is paused; open a new session."""
+
+    code = 21184
+    description = "Sesja tymczasowo niedostępna."
+
+
 class UpoNotFound(KsefError):
     code = 21178
     description = "Nie znaleziono UPO dla podanych kryteriów."

@@ -49,10 +49,19 @@ def matching_rule(rules: tuple[InvoiceRule, ...], invoice: Invoice) -> InvoiceRu
 
 
 FORCED_445_DETAIL = "Faktura odrzucona: scenariusz wymusza status sesji 445."
+FORCED_440_DETAIL = "Faktura nie została przetworzona: scenariusz wymusza status sesji 440."
+#: What every invoice of a session forced to end in a failure shows, so that rows and
+#: counters match the session (440: processing cancelled by the session, 405; 445: every
+#: invoice failed verification, 450). None gets a KSeF number.
+_FORCED_SESSION_FAILURES: dict[int, Outcome] = {
+    440: Outcome(405, (FORCED_440_DETAIL,)),
+    445: Outcome(450, (FORCED_445_DETAIL,)),
+}
 
 
-def _session_forced_445(session: Session) -> bool:
-    return session.plan.outcome is not None and session.plan.outcome.code == 445
+def _session_forced_failure(session: Session) -> Outcome | None:
+    forced = session.plan.outcome
+    return None if forced is None else _FORCED_SESSION_FAILURES.get(forced.code)
 
 
 def forced_invoice(svc: Services, session: Session, invoice: Invoice) -> Invoice | None:
@@ -64,10 +73,11 @@ def forced_invoice(svc: Services, session: Session, invoice: Invoice) -> Invoice
     of the same kind as ``session``.
     """
     rule = matching_rule(session.invoice_rules, invoice)
-    if rule is None and _session_forced_445(session):
-        # A session forced to end 445 ("no valid invoices") shows what a real one does:
-        # every invoice failed, none got a KSeF number.
-        rule = InvoiceRule(InvoiceMatch(), Outcome(450, (FORCED_445_DETAIL,)))
+    failure = _session_forced_failure(session)
+    if failure is not None and (rule is None or rule.outcome.code == 200):
+        # A session forced to end 440/445 accepts no invoice (a rule may still pick
+        # another failure): none gets a KSeF number, as in a real failed session.
+        rule = InvoiceRule(InvoiceMatch(), failure)
     if rule is None or rule.outcome.code == 200:
         return None
     outcome = rule.outcome

@@ -22,6 +22,7 @@ from mock_ksef.domain.errors import (
     Forbidden,
     InvalidSessionState,
     InvoiceLimitExceeded,
+    SessionUnavailable,
     UnknownPublicKey,
     ValidationFailed,
 )
@@ -185,9 +186,12 @@ def _decode_content(command: SendInvoice) -> bytes:
 def send_invoice(
     svc: Services, principal: Principal, reference: str, command: SendInvoice
 ) -> Invoice:
-    """Accept one encrypted invoice (202) and process it at once."""
+    """Accept one encrypted invoice (202) and process it at once.
+
+    Checks in order: 21173 (no such session), 21180 (status), 21184 (the scenario made the
+    session unavailable), 21405/21402/21403 (the content), 21155 (invoice limit).
+    """
     require_write(principal)
-    encrypted = _decode_content(command)
     with svc.store.transaction():
         now = svc.now()
         session = load_session(svc, principal, reference, SessionKind.ONLINE)
@@ -195,6 +199,8 @@ def send_invoice(
             raise InvalidSessionState(
                 f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur."
             )
+        check_available(session)
+        encrypted = _decode_content(command)
         limit = limits_of(svc, session).max_invoices
         if session.invoice_count >= limit:
             raise InvoiceLimitExceeded(
@@ -225,6 +231,23 @@ def send_invoice(
             ),
         )
     return invoice
+
+
+UNAVAILABLE_DETAILS = (
+    "Trwają prace serwisowe i sesja {reference} jest tymczasowo niedostępna. Spróbuj ponownie "
+    "później lub otwórz nową sesję, aby wysłać kolejne faktury."
+)
+
+
+def check_available(session: Session) -> None:
+    """21184 once the session holds the scenario's ``send_unavailable.after_invoices``.
+
+    Raises:
+        SessionUnavailable: the send registers nothing and changes no counter.
+    """
+    after = session.plan.send_unavailable_after
+    if after is not None and session.invoice_count >= after:
+        raise SessionUnavailable(UNAVAILABLE_DETAILS.format(reference=session.reference))
 
 
 def limits_of(svc: Services, session: Session) -> SessionLimits:

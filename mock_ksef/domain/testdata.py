@@ -7,6 +7,7 @@ the rate limits. The readers here are what the rest of the mock asks:
 
 - :func:`session_limits` — invoices per session and invoice sizes (online 21155, batch 420,
   invoice 430);
+- :func:`collective_identifier_max_invoices` — invoices per collective identifier (IZ);
 - :func:`rate_limit_override` — a context's limiter values (``http/limits.py`` combines
   them with the scenario's plan);
 - :func:`is_blocked` — a login to a blocked context ends in auth status 480;
@@ -36,6 +37,10 @@ RATE_LIMITS = "testdata-rate-limits"
 MB = 1_000_000
 ONLINE = "onlineSession"
 BATCH = "batchSession"
+COLLECTIVE = "collectiveIdentifier"
+#: Invoices per collective identifier (IZ) unless ``/testdata/limits`` says otherwise
+#: (the spec's example and ``limity.md``; BRIEF-IZ 4).
+DEFAULT_IZ_MAX_INVOICES = 500
 
 
 @dataclass(frozen=True)
@@ -83,13 +88,31 @@ def session_limits(
     return SessionLimits.from_doc(doc[session_type])
 
 
-def set_session_limits(store: Store, context: ContextId, online: Any, batch: Any) -> None:
+def collective_identifier_max_invoices(store: Store, context: ContextId) -> int:
+    """How many invoices one collective identifier created in ``context`` may hold."""
+    doc = store.get(SESSION_LIMITS, context.key)
+    if doc is None or COLLECTIVE not in doc:
+        return DEFAULT_IZ_MAX_INVOICES
+    return int(doc[COLLECTIVE]["maxInvoices"])
+
+
+def set_session_limits(
+    store: Store, context: ContextId, online: Any, batch: Any, collective_max_invoices: int
+) -> None:
     """Record ``POST /testdata/limits/context/session`` (the spec's shapes, sizes in MB)."""
-    store.put(SESSION_LIMITS, context.key, {ONLINE: dict(online), BATCH: dict(batch)})
+    store.put(
+        SESSION_LIMITS,
+        context.key,
+        {
+            ONLINE: dict(online),
+            BATCH: dict(batch),
+            COLLECTIVE: {"maxInvoices": collective_max_invoices},
+        },
+    )
 
 
 def clear_session_limits(store: Store, context: ContextId) -> None:
-    """``DELETE /testdata/limits/context/session``: back to the settings."""
+    """``DELETE /testdata/limits/context/session``: back to the settings (and 500 per IZ)."""
     store.delete(SESSION_LIMITS, context.key)
 
 

@@ -83,7 +83,7 @@ def _before() -> Response | None:
         if answer is not None:
             return answer
     limits = effective_rate_limits(svc.store, scenario, tracked.context, tracked.route.group)
-    if limits is not None:
+    if limits is not None and tracked.route.limited:
         retry = RateLimiter(svc.store).admit(tracked.route.group, tracked.caller, limits, svc.now())
         if retry is not None:
             tracked.fault = "rate-limit"

@@ -5,6 +5,14 @@ several worker processes sharing a SQLite store agree and ``/_mock/reset`` forge
 A request is refused when a window already holds its limit; refused requests are not
 counted. The answer is the whole number of seconds until the oldest request counted in
 the exceeded window leaves it (at least 1).
+
+A window's limit means (``docs/faults.md``, "Limits of 0 and -1"):
+
+- ``None`` or a negative number (``-1``, what ``GET /rate-limits`` shows for "no limit"):
+  the window is not limited;
+- ``0``: the window admits nothing; every request is refused with ``Retry-After`` = the
+  window's length, since no request counted will ever free a slot;
+- ``n > 0``: at most ``n`` requests in the window.
 """
 
 from __future__ import annotations
@@ -41,9 +49,12 @@ class RateLimiter:
             ``Retry-After`` seconds (an integer ≥ 1).
         """
         active = [(seconds, getattr(limits, name)) for seconds, name in WINDOWS]
-        active = [(seconds, limit) for seconds, limit in active if limit is not None]
+        active = [(seconds, limit) for seconds, limit in active if limit is not None and limit >= 0]
         if not active:
             return None
+        closed = [seconds for seconds, limit in active if limit == 0]
+        if closed:
+            return max(closed)
         longest = max(seconds for seconds, _ in active)
         key = f"{group}|{caller}"
         at = (now - _EPOCH) // timedelta(microseconds=1)  # exact integer arithmetic

@@ -1,8 +1,10 @@
 """KSeF route templates, their rate-limit groups and the spec's per-group limits.
 
 The table below is transcribed from ``x-rate-limits`` of the official ``open-api.json``
-(API 2.6.0); the spec file is not shipped with the mock. Group names are the spec's
-``EffectiveApiRateLimits`` names plus ``public`` for the unauthenticated 60/s routes.
+(API 2.9.0); the spec file is not shipped with the mock. Group names are the spec's
+``EffectiveApiRateLimits`` names: ``anonymous`` holds the unauthenticated 60/s routes
+(BRIEF's "public" row, reported since 2.8.0); ``global`` (per IP, every operation) is
+switched off on KSeF, so no route belongs to it and the mock never enforces it.
 """
 
 from __future__ import annotations
@@ -16,47 +18,78 @@ from mock_ksef.scenario.model import RateLimit
 #: ``/v2`` or ``/api/v2`` in front of every KSeF path.
 API_PREFIX = re.compile(r"^(?:/api)?/v2(?=/)")
 
-#: The spec's limits per group (requests per second, minute, hour; ``None``: no window).
+#: The spec's limits per group (requests per second, minute, hour; ``None``: no window),
+#: in the order of the spec's ``EffectiveApiRateLimits`` example.
 GROUP_LIMITS: dict[str, RateLimit] = {
-    "public": RateLimit(60, None, None),
     "onlineSession": RateLimit(10, 30, 120),
-    "invoiceSend": RateLimit(10, 30, 180),
+    "onlineSessionClose": RateLimit(20, 60, 240),
     "batchSession": RateLimit(10, 20, 60),
+    "batchSessionClose": RateLimit(20, 40, 120),
+    "invoiceSend": RateLimit(10, 30, 180),
+    "invoiceStatus": RateLimit(30, 120, 1200),
     "sessionList": RateLimit(5, 10, 60),
     "sessionInvoiceList": RateLimit(10, 20, 200),
-    "invoiceStatus": RateLimit(30, 120, 1200),
     "sessionMisc": RateLimit(10, 120, 1200),
     "invoiceMetadata": RateLimit(8, 16, 20),
     "invoiceExport": RateLimit(8, 16, 20),
     "invoiceExportStatus": RateLimit(10, 60, 600),
     "invoiceDownload": RateLimit(8, 16, 64),
+    "collectiveIdentifier": RateLimit(20, 120, 240),
     "other": RateLimit(10, 30, 120),
+    "anonymous": RateLimit(60, None, None),
+    "global": RateLimit(None, None, None),
 }
+#: Groups ``POST /testdata/rate-limits`` sets (the spec's ``ApiRateLimitsOverride``); the
+#: close groups, ``anonymous`` and ``global`` keep the values above.
+OVERRIDABLE_GROUPS: tuple[str, ...] = (
+    "onlineSession",
+    "batchSession",
+    "invoiceSend",
+    "invoiceStatus",
+    "sessionList",
+    "sessionInvoiceList",
+    "sessionMisc",
+    "invoiceMetadata",
+    "invoiceExport",
+    "invoiceExportStatus",
+    "invoiceDownload",
+    "collectiveIdentifier",
+    "other",
+)
+#: The routes that change a context's limits are never limited, so a limit of 0 set
+#: through them can always be undone (BRIEF-IZ has no rule; ours, docs/faults.md).
+UNLIMITED_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/testdata/rate-limits"),
+        ("DELETE", "/testdata/rate-limits"),
+        ("POST", "/testdata/rate-limits/production"),
+    }
+)
 
 _S = "/sessions/{referenceNumber}"
 #: ``(method, template, group)`` for every route of the spec not in group ``other``.
 _GROUPED: tuple[tuple[str, str, str], ...] = (
-    ("POST", "/auth/challenge", "public"),
-    ("POST", "/auth/ksef-token", "public"),
-    ("POST", "/auth/xades-signature", "public"),
-    ("GET", "/auth/{referenceNumber}", "public"),
-    ("POST", "/auth/token/redeem", "public"),
-    ("POST", "/auth/token/refresh", "public"),
-    ("GET", "/security/public-key-certificates", "public"),
-    ("GET", "/peppol/query", "public"),
-    ("POST", "/testdata/subject", "public"),
-    ("POST", "/testdata/subject/remove", "public"),
-    ("POST", "/testdata/person", "public"),
-    ("POST", "/testdata/person/remove", "public"),
-    ("POST", "/testdata/permissions", "public"),
-    ("POST", "/testdata/permissions/revoke", "public"),
-    ("POST", "/testdata/attachment", "public"),
-    ("POST", "/testdata/attachment/revoke", "public"),
+    ("POST", "/auth/challenge", "anonymous"),
+    ("POST", "/auth/ksef-token", "anonymous"),
+    ("POST", "/auth/xades-signature", "anonymous"),
+    ("GET", "/auth/{referenceNumber}", "anonymous"),
+    ("POST", "/auth/token/redeem", "anonymous"),
+    ("POST", "/auth/token/refresh", "anonymous"),
+    ("GET", "/security/public-key-certificates", "anonymous"),
+    ("GET", "/peppol/query", "anonymous"),
+    ("POST", "/testdata/subject", "anonymous"),
+    ("POST", "/testdata/subject/remove", "anonymous"),
+    ("POST", "/testdata/person", "anonymous"),
+    ("POST", "/testdata/person/remove", "anonymous"),
+    ("POST", "/testdata/permissions", "anonymous"),
+    ("POST", "/testdata/permissions/revoke", "anonymous"),
+    ("POST", "/testdata/attachment", "anonymous"),
+    ("POST", "/testdata/attachment/revoke", "anonymous"),
     ("POST", "/sessions/online", "onlineSession"),
-    ("POST", "/sessions/online/{referenceNumber}/close", "onlineSession"),
+    ("POST", "/sessions/online/{referenceNumber}/close", "onlineSessionClose"),
     ("POST", "/sessions/online/{referenceNumber}/invoices", "invoiceSend"),
     ("POST", "/sessions/batch", "batchSession"),
-    ("POST", "/sessions/batch/{referenceNumber}/close", "batchSession"),
+    ("POST", "/sessions/batch/{referenceNumber}/close", "batchSessionClose"),
     ("GET", "/sessions", "sessionList"),
     ("GET", _S, "sessionMisc"),
     ("GET", _S + "/invoices", "sessionInvoiceList"),
@@ -69,6 +102,10 @@ _GROUPED: tuple[tuple[str, str, str], ...] = (
     ("POST", "/invoices/exports", "invoiceExport"),
     ("GET", "/invoices/exports/{referenceNumber}", "invoiceExportStatus"),
     ("GET", "/invoices/ksef/{ksefNumber}", "invoiceDownload"),
+    ("POST", "/collective-identifiers", "collectiveIdentifier"),
+    ("POST", "/collective-identifiers/query", "collectiveIdentifier"),
+    ("POST", "/collective-identifiers/invoices", "collectiveIdentifier"),
+    ("GET", "/collective-identifiers/ksef/{ksefNumber}", "collectiveIdentifier"),
 )
 #: Routes of group ``other`` (10/30/120) the mock knows by name.
 _OTHER: tuple[tuple[str, str], ...] = (
@@ -78,6 +115,13 @@ _OTHER: tuple[tuple[str, str], ...] = (
     ("GET", "/rate-limits"),
     ("GET", "/limits/context"),
     ("GET", "/limits/subject"),
+    ("POST", "/testdata/limits/context/session"),
+    ("DELETE", "/testdata/limits/context/session"),
+    ("POST", "/testdata/limits/subject/certificate"),
+    ("DELETE", "/testdata/limits/subject/certificate"),
+    ("POST", "/testdata/rate-limits"),
+    ("DELETE", "/testdata/rate-limits"),
+    ("POST", "/testdata/rate-limits/production"),
     ("POST", "/tokens"),
     ("GET", "/tokens"),
     ("GET", "/tokens/{referenceNumber}"),
@@ -92,6 +136,11 @@ class Route:
     method: str
     template: str
     group: str
+
+    @property
+    def limited(self) -> bool:
+        """Whether the rate limiter counts this route (all but :data:`UNLIMITED_ROUTES`)."""
+        return (self.method, self.template) not in UNLIMITED_ROUTES
 
     @property
     def shape(self) -> str:

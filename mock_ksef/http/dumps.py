@@ -61,10 +61,12 @@ _COUNTED = {SessionKind.ONLINE: frozenset({100, 170, 200}), SessionKind.BATCH: f
 def session_counters(session: Session) -> tuple[int, int, int]:
     """``(invoiceCount, successful, failed)`` as the status shows them (BRIEF 2.3).
 
-    Online 100/170 and 200 (both kinds): as processed. 445: every invoice counted failed.
+    Online 100/170 and 200 (both kinds): as processed. 445, and an online 440 forced by a
+    scenario after invoices were sent (each shows 405): every invoice counted failed.
     Every other state (440, 415, batch 100/150 and the batch package errors): zero.
     """
-    if session.status_code == 445:
+    forced_440 = session.kind is SessionKind.ONLINE and session.status_code == 440
+    if session.status_code == 445 or forced_440:
         return session.invoice_count, 0, session.invoice_count
     if session.status_code in _COUNTED[session.kind]:
         return session.invoice_count, session.successful_count, session.failed_count

@@ -3,9 +3,11 @@ access-token ``/testdata/limits/*`` and ``/testdata/rate-limits*`` endpoints tha
 
 The ``GET`` routes report what the mock enforces for the caller's context: the session
 limits read by online sends (21155), batch processing (420) and the invoice checks (430),
-and the rate limiter's values. The limiter is off unless the caller's scenario switches it
-on or the context has ``/testdata/rate-limits`` values; while it is off, every window is
-reported as 2147483647 (the largest ``int32``: not limited).
+the invoices per collective identifier, and the rate limiter's values. The limiter is off
+unless the caller's scenario switches it on or the context has ``/testdata/rate-limits``
+values; a window it does not limit is reported as -1 (the spec's "no limit": ``anonymous``
+shows 60/-1/-1), so while it is off every window is -1. ``global`` is switched off on KSeF
+(changelog 2.8.0) and never enforced: always -1/-1/-1.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from marshmallow import fields, validate
 
 from mock_ksef.domain import testdata
 from mock_ksef.domain.auth import Principal
-from mock_ksef.faults.routes import GROUP_LIMITS, limits_for
+from mock_ksef.faults.routes import GROUP_LIMITS, OVERRIDABLE_GROUPS, limits_for
 from mock_ksef.faults.selection import applicable_scenario
 from mock_ksef.http.bodies import TolerantSchema, load_request
 from mock_ksef.http.context import services
@@ -27,10 +29,11 @@ from mock_ksef.store.base import Store
 
 bp = Blueprint("limits", __name__)
 
-#: The groups of ``EffectiveApiRateLimits`` (every group of the spec but ``public``).
-API_GROUPS: tuple[str, ...] = tuple(name for name in GROUP_LIMITS if name != "public")
-#: Reported for a window the mock does not limit.
-UNLIMITED = 2_147_483_647
+#: The 17 groups of ``EffectiveApiRateLimits``, in the spec example's order.
+API_GROUPS: tuple[str, ...] = tuple(GROUP_LIMITS)
+#: Reported for a window the mock does not limit (the spec's and ksef-client's "no limit").
+UNLIMITED = -1
+_INT32_MAX = 2_147_483_647
 SUBJECT_LIMITS = "testdata-subject-limits"
 
 
@@ -51,7 +54,7 @@ def effective_rate_limits(
 
 
 def _window(value: int | None) -> int:
-    return UNLIMITED if value is None else value
+    return UNLIMITED if value is None or value < 0 else value
 
 
 def _rate_doc(limit: RateLimit | None) -> dict[str, int]:
@@ -72,19 +75,42 @@ class _SessionLimitsSchema(TolerantSchema):
     maxInvoices = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100_000))
 
 
+class _CollectiveLimitsSchema(TolerantSchema):
+    maxInvoices = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(
+            2, 5000, error="Must be between {min} and {max}: an IZ holds 2..5000 invoices."
+        ),
+    )
+
+
 class SetSessionLimitsSchema(TolerantSchema):
     onlineSession = fields.Nested(_SessionLimitsSchema, required=True)
     batchSession = fields.Nested(_SessionLimitsSchema, required=True)
+    collectiveIdentifier = fields.Nested(_CollectiveLimitsSchema, required=True)
+
+
+def _rate_value() -> fields.Integer:
+    return fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(
+            -1,
+            _INT32_MAX,
+            error="Must be -1 (not limited), 0 (refuse every request) or a limit up to {max}.",
+        ),
+    )
 
 
 class _RateValuesSchema(TolerantSchema):
-    perSecond = fields.Integer(required=True, strict=True, validate=validate.Range(0))
-    perMinute = fields.Integer(required=True, strict=True, validate=validate.Range(0))
-    perHour = fields.Integer(required=True, strict=True, validate=validate.Range(0))
+    perSecond = _rate_value()
+    perMinute = _rate_value()
+    perHour = _rate_value()
 
 
 _RateLimitsOverrideSchema = TolerantSchema.from_dict(
-    {name: fields.Nested(_RateValuesSchema, required=True) for name in API_GROUPS},
+    {name: fields.Nested(_RateValuesSchema, required=True) for name in OVERRIDABLE_GROUPS},
     name="ApiRateLimitsOverrideSchema",
 )
 
@@ -112,15 +138,17 @@ def _ok() -> Response:
 # --- reading -------------------------------------------------------------------------------
 @bp.get("/limits/context")
 def context_limits() -> Response:
-    """Session limits of the caller's context (the spec's ``EffectiveContextLimits``)."""
+    """Session and IZ limits of the caller's context (the spec's ``EffectiveContextLimits``)."""
     principal = require()
     svc = services()
-    return jsonify(
-        {
-            kind: testdata.session_limits(svc.store, svc.settings, principal.context, kind).to_doc()
-            for kind in (testdata.ONLINE, testdata.BATCH)
-        }
-    )
+    doc: dict[str, Any] = {
+        kind: testdata.session_limits(svc.store, svc.settings, principal.context, kind).to_doc()
+        for kind in (testdata.ONLINE, testdata.BATCH)
+    }
+    doc[testdata.COLLECTIVE] = {
+        "maxInvoices": testdata.collective_identifier_max_invoices(svc.store, principal.context)
+    }
+    return jsonify(doc)
 
 
 @bp.get("/limits/subject")
@@ -154,14 +182,18 @@ def set_session_limits() -> Response:
     principal = require()
     body = load_request(SetSessionLimitsSchema())
     testdata.set_session_limits(
-        services().store, principal.context, body["onlineSession"], body["batchSession"]
+        services().store,
+        principal.context,
+        body["onlineSession"],
+        body["batchSession"],
+        body["collectiveIdentifier"]["maxInvoices"],
     )
     return _ok()
 
 
 @bp.delete("/testdata/limits/context/session")
 def reset_session_limits() -> Response:
-    """Back to the configured session limits."""
+    """Back to the configured session limits and 500 invoices per IZ."""
     testdata.clear_session_limits(services().store, require().context)
     return _ok()
 
@@ -203,7 +235,7 @@ def set_rate_limits() -> Response:
 def production_rate_limits() -> Response:
     """The spec's (production) values for the caller's context, limiter on."""
     principal = require()
-    return _set_rates(principal, {name: GROUP_LIMITS[name] for name in API_GROUPS})
+    return _set_rates(principal, {name: GROUP_LIMITS[name] for name in OVERRIDABLE_GROUPS})
 
 
 @bp.delete("/testdata/rate-limits")

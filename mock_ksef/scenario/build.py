@@ -88,7 +88,12 @@ def _session(data: Data) -> SessionPlan:
         outcome=None if outcome is None else _outcome(outcome),
         validity_seconds=_optional_int(data, "validity_seconds"),
         upload_window_seconds=_optional_int(data, "upload_window_seconds"),
+        send_unavailable_after=_unavailable_after(data.get("send_unavailable")),
     )
+
+
+def _unavailable_after(data: Data | None) -> int | None:
+    return None if data is None else int(data.get("after_invoices", 0))
 
 
 def _rule(data: Data) -> InvoiceRule:
@@ -126,4 +131,7 @@ def _rate_limits(data: Data) -> RateLimitPlan:
         )
         for name, limits in data.get("groups", {}).items()
     }
+    if "public" in groups:  # the group's name before the spec called it ``anonymous``
+        groups.setdefault("anonymous", groups["public"])
+        del groups["public"]
     return RateLimitPlan(enabled=bool(data.get("enabled", False)), groups=groups)

@@ -63,6 +63,9 @@ class SessionPlan:
     validity_seconds: int | None = None
     #: Batch only: the part-upload window (default 20 min x number of parts).
     upload_window_seconds: int | None = None
+    #: Online only: once the session holds this many invoices, every further send is
+    #: 400 21184 "Sesja tymczasowo niedostępna." (``None``: never).
+    send_unavailable_after: int | None = None
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,9 @@ class TestInvoiceLimit:
         """Three invoices with a limit of two: 420, no invoice rows."""
         files = {f"{n}.xml": fa3_invoice(NIP, f"FV/L/{n}") for n in range(3)}
         reference, state = batch.run(Package.of(zip_bytes(files)))
-        assert status_of(state) == package_status(420, "Paczka zawiera 3 faktur; limit sesji to 2.")
+        assert status_of(state) == package_status(
+            420, "Paczka zawiera 3 faktury; limit sesji to 2."
+        )
         assert batch.invoices(reference) == []
 
     def test_the_limit_itself_is_fine(self, batch):

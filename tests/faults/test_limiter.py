@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from mock_ksef.faults.limiter import RateLimiter
 from mock_ksef.scenario.model import RateLimit, RateLimitPlan
+from mock_ksef.store import MemoryStore
 from tests.conftest import START
 from tests.faults.support import NIP, bind, caller, session_list
 
@@ -120,3 +122,17 @@ def test_reset_forgets_the_windows(app, client):
     assert client.post("/_mock/reset").status_code == 200
     again = caller(app, client)
     assert _codes(client, again, 2) == [200, 429]
+
+
+def test_a_limit_of_zero_refuses_for_the_window_length_and_minus_one_is_no_window(clock):
+    """0 closes a window (Retry-After = its length, longest closed wins); -1 skips it."""
+    limiter = RateLimiter(MemoryStore())
+    now = clock.now()
+    assert limiter.admit("g", "c", RateLimit(0, -1, -1), now) == 1
+    assert limiter.admit("g", "c", RateLimit(5, 0, 0), now) == 3600
+    assert [limiter.admit("g", "c", RateLimit(-1, -1, -1), now) for _ in range(50)] == [None] * 50
+    assert [limiter.admit("h", "c", RateLimit(2, -1, None), now) for _ in range(3)] == [
+        None,
+        None,
+        1,
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mock_ksef.faults.routes import (
@@ -20,11 +22,14 @@ REF = "20261124-SO-2F1A3C0000-1B2C3D4E5F-A1"
 @pytest.mark.parametrize(
     ("method", "path", "group"),
     [
-        ("POST", "/auth/challenge", "public"),
-        ("GET", "/auth/20261124-AU-0000000000-0000000000-00", "public"),
+        ("POST", "/auth/challenge", "anonymous"),
+        ("GET", "/auth/20261124-AU-0000000000-0000000000-00", "anonymous"),
         ("GET", "/auth/sessions", "other"),
         ("POST", "/sessions/online", "onlineSession"),
-        ("POST", f"/sessions/online/{REF}/close", "onlineSession"),
+        ("POST", f"/sessions/online/{REF}/close", "onlineSessionClose"),
+        ("POST", f"/sessions/batch/{REF}/close", "batchSessionClose"),
+        ("POST", "/collective-identifiers", "collectiveIdentifier"),
+        ("GET", "/collective-identifiers/ksef/K", "collectiveIdentifier"),
         ("POST", f"/sessions/online/{REF}/invoices", "invoiceSend"),
         ("POST", "/sessions/batch", "batchSession"),
         ("GET", "/sessions", "sessionList"),
@@ -44,7 +49,8 @@ def test_each_route_falls_in_its_spec_group(method, path, group):
 
 def test_the_table_holds_the_spec_limits():
     """A few rows of the BRIEF §5 table, verbatim."""
-    assert GROUP_LIMITS["public"] == RateLimit(60, None, None)
+    assert GROUP_LIMITS["anonymous"] == RateLimit(60, None, None)
+    assert GROUP_LIMITS["global"] == RateLimit(None, None, None)
     assert GROUP_LIMITS["invoiceSend"] == RateLimit(10, 30, 180)
     assert GROUP_LIMITS["sessionList"] == RateLimit(5, 10, 60)
     assert GROUP_LIMITS["invoiceMetadata"] == RateLimit(8, 16, 20)
@@ -87,3 +93,27 @@ def test_session_reference_is_read_from_session_paths():
     assert session_reference("/sessions/online") is None
     assert session_reference("/sessions") is None
     assert session_reference("/auth/challenge") is None
+
+
+def test_every_spec_operation_gets_its_x_rate_limits(openapi):
+    """Each of the spec's 83 operations resolves to a group whose limits are its x-rate-limits."""
+    wrong = []
+    for template, item in openapi.document["paths"].items():
+        for method, op in item.items():
+            if method not in {"get", "post", "put", "delete"}:
+                continue
+            path = re.sub(r"\{[^}]+\}", "X", template)
+            want = op["x-rate-limits"]
+            limits = limits_for(resolve(method.upper(), path).group, {})
+            got = {
+                k: v
+                for k, v in (
+                    ("perSecond", limits.per_second),
+                    ("perMinute", limits.per_minute),
+                    ("perHour", limits.per_hour),
+                )
+                if v is not None
+            }
+            if got != want:
+                wrong.append(f"{method.upper()} {template}: {got} != {want}")
+    assert wrong == []

@@ -36,3 +36,16 @@ def test_served_under_both_prefixes(client):
         client.get("/api/v2/security/public-key-certificates").json
         == client.get("/v2/security/public-key-certificates").json
     )
+
+
+def test_public_key_ids_are_exactly_44_characters(client, openapi):
+    """API 2.8.0: ``publicKeyId`` is exactly 44 characters (Base64 of a SHA-256, one ``=``)."""
+    schema = openapi.document["components"]["schemas"]["PublicKeyCertificate"]
+    assert (
+        schema["properties"]["publicKeyId"]["minLength"],
+        schema["properties"]["publicKeyId"]["maxLength"],
+    ) == (44, 44)
+    ids = [item["publicKeyId"] for item in client.get("/v2/security/public-key-certificates").json]
+    assert [(len(i), i.endswith("="), len(base64.b64decode(i, validate=True))) for i in ids] == [
+        (44, True, 32)
+    ] * 2

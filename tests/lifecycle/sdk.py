@@ -11,7 +11,7 @@ from mock_ksef.server import ThreadedServer
 from mock_ksef.timefmt import iso
 from tests.support.sdk import FA3, login, open_fa3
 
-__all__ = ["FA3", "final_status", "login", "open_fa3", "raw_status", "timeline"]
+__all__ = ["FA3", "final_status", "invoice_rows", "login", "open_fa3", "raw_status", "timeline"]
 
 
 def raw_status(live: ThreadedServer, ref: str, token: str) -> Any:
@@ -21,6 +21,15 @@ def raw_status(live: ThreadedServer, ref: str, token: str) -> Any:
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def invoice_rows(live: ThreadedServer, ref: str, token: str) -> Any:
+    """The ``invoices`` of ``GET /v2/sessions/{ref}/invoices`` as sent on the wire."""
+    response = httpx.get(
+        f"{live.url}/v2/sessions/{ref}/invoices", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["invoices"]
 
 
 def final_status(

@@ -157,3 +157,21 @@ def test_two_scenarios_run_concurrently_without_interfering(app, live):
         thread.join(timeout=60)
     assert not errors, errors
     assert results == {"1111111246": 445, "1111111252": 200}
+
+
+def test_a_natural_rule_cannot_accept_an_invoice_in_a_session_forced_to_fail(app, client):
+    """A rule with code 200 means "natural"; in a session forced to 445 that is still a failure."""
+    natural = InvoiceRule(InvoiceMatch(position=1), Outcome(200))
+    with_scenario(
+        app,
+        Scenario(name="f445", online=SessionPlan(outcome=Outcome(445)), invoices=(natural,)),
+        NIP,
+    )
+    caller = Caller(app, client, NIP)
+    ref = caller.open()
+    sent = caller.send(ref, "FV/N/1")
+    assert caller.invoice(ref, sent.json["referenceNumber"])["status"] == {
+        "code": 450,
+        "description": "Błąd weryfikacji semantyki dokumentu faktury",
+        "details": ["Faktura odrzucona: scenariusz wymusza status sesji 445."],
+    }

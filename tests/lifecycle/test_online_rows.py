@@ -18,6 +18,7 @@ from tests.conftest import START
 from tests.lifecycle.library import install
 from tests.lifecycle.sdk import (
     final_status,
+    invoice_rows,
     login,
     open_fa3,
     raw_status,
@@ -115,16 +116,38 @@ def test_row_online_415_key_error(app, live, sdk):
     )
 
 
-def test_row_online_440_no_invoices(app, live, sdk):
-    """A session closed without invoices: 440 "Nie przesłano faktur", null counters."""
-    scenario, ref, token = _run(app, sdk, "online-440-no-invoices", close=True)
+@pytest.mark.parametrize(("invoices", "counts"), [(0, (None, None, None)), (1, (1, None, 1))])
+def test_row_online_440_no_invoices(app, live, sdk, invoices, counts):
+    """440 "Nie przesłano faktur". Closed empty: null counters. Forced after a send: the
+    invoice is 405 without a KSeF number and is counted failed (as under a forced 445),
+    never null counters beside a 200 row."""
+    scenario, ref, token = _run(app, sdk, "online-440-no-invoices", invoices=invoices, close=True)
     assert final_status(live, ref, token, scenario.online.processing.polls, 170) == status_payload(
         440,
         "Sesja anulowana",
         details=NO_INVOICES,
         created=START,
         valid_until=_valid_until(scenario),
+        counts=counts,
     )
+    rows = invoice_rows(live, ref, token)
+    assert [(r["ordinalNumber"], r["invoiceNumber"], r["status"]) for r in rows] == [
+        (
+            n + 1,
+            f"FV/ROW/{n + 1}",
+            {
+                "code": 405,
+                "description": "Przetwarzanie anulowane z powodu błędu sesji",
+                "details": [
+                    "Faktura nie została przetworzona: scenariusz wymusza status sesji 440."
+                ],
+            },
+        )
+        for n in range(invoices)
+    ]
+    assert [(r.get("ksefNumber"), r.get("upoDownloadUrl")) for r in rows] == [
+        (None, None)
+    ] * invoices
 
 
 def test_row_online_445_no_valid_invoices(app, live, sdk):

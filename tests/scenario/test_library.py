@@ -71,6 +71,7 @@ OTHERS = (
     "fault-commit-then-fail-send",
     "batch-150-three-polls-then-500",
     "online-short-validity",
+    "online-21184-session-unavailable",
 )
 
 

@@ -145,7 +145,7 @@ def test_codes_are_checked_per_session_type() -> None:
 def test_unknown_key_lists_the_allowed_ones() -> None:
     assert _error("online:\n  procesing: {polls: 1}\n") == (
         "scenarios/x.yaml:2:3: online.procesing: unknown key 'procesing'; "
-        "allowed: outcome, processing, validity_seconds"
+        "allowed: outcome, processing, send_unavailable, validity_seconds"
     )
 
 
@@ -210,10 +210,11 @@ def test_unknown_rate_limit_group() -> None:
     assert _error(
         "rate_limits:\n  groups:\n    sessionMisc: {per_second: 1}\n    foo: {per_hour: 1}\n"
     ) == (
-        "scenarios/x.yaml:4:5: rate_limits.groups.foo: unknown name 'foo'; allowed: public, "
-        "onlineSession, batchSession, invoiceSend, invoiceStatus, sessionList, "
-        "sessionInvoiceList, sessionMisc, invoiceMetadata, invoiceExport, invoiceExportStatus, "
-        "invoiceDownload, other"
+        "scenarios/x.yaml:4:5: rate_limits.groups.foo: unknown name 'foo'; allowed: anonymous, "
+        "public, onlineSession, onlineSessionClose, batchSession, batchSessionClose, "
+        "invoiceSend, invoiceStatus, sessionList, sessionInvoiceList, sessionMisc, "
+        "invoiceMetadata, invoiceExport, invoiceExportStatus, invoiceDownload, "
+        "collectiveIdentifier, other"
     )
 
 
@@ -375,4 +376,29 @@ def test_schema_forbids_unknown_keys_everywhere() -> None:
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(
         json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    )
+
+
+def test_send_unavailable_and_the_old_public_group_name() -> None:
+    """``online.send_unavailable`` (21184) and ``public`` (now ``anonymous``) load into the IR."""
+    scenario = load_scenario_text(
+        "online:\n  send_unavailable: {after_invoices: 2}\n"
+        "rate_limits:\n  enabled: true\n  groups:\n    public: {per_second: 3}\n",
+        "u.yaml",
+    )
+    assert scenario.online.send_unavailable_after == 2
+    assert scenario.rate_limits.groups == {"anonymous": RateLimit(per_second=3)}
+    assert (
+        load_scenario_text(
+            "online:\n  send_unavailable: {}\n", "z.yaml"
+        ).online.send_unavailable_after
+        == 0
+    )
+    assert load_scenario_text("{}\n", "n.yaml").online.send_unavailable_after is None
+    assert _error("online:\n  send_unavailable: {after_invoices: -1}\n") == (
+        "scenarios/x.yaml:2:38: online.send_unavailable.after_invoices: -1 is less than the "
+        "minimum of 0"
+    )
+    assert _error("rate_limits:\n  groups:\n    global: {per_second: 1}\n").startswith(
+        "scenarios/x.yaml:3:5: rate_limits.groups.global:"
     )
