@@ -22,9 +22,9 @@ from typing import Any
 
 from flask import Flask
 
-from mock_ksef.settings import Settings
+from mock_ksef.settings import SERVERS, Settings
 
-SERVERS = ("dev", "gunicorn", "granian")
+__all__ = ["DEFAULT_SERVER", "SERVERS", "check_workers", "run_granian", "run_gunicorn"]
 #: Chosen by measurement (``docs/serving.md``).
 DEFAULT_SERVER = "gunicorn"
 SETTINGS_ENV = "MOCK_KSEF_SERVING_SETTINGS"
@@ -40,17 +40,17 @@ def check_workers(settings: Settings, workers: int) -> None:
         ValueError: several workers with an in-memory store or a movable clock.
     """
     if workers < 1:
-        raise ValueError("--workers must be at least 1")
+        raise ValueError(f"--workers: {workers} is not a number of processes (at least 1)")
     if workers == 1:
         return
     if not settings.store.startswith("sqlite"):
         raise ValueError(
-            f"--workers {workers} needs the SQLite store (each process would keep its own "
+            f"--workers: {workers} workers need the SQLite store (each process would keep its own "
             "memory store); use --store sqlite or --state-dir, or --workers 1"
         )
     if not settings.clock.startswith("system"):
         raise ValueError(
-            f"--workers {workers} needs --clock system: a frozen or offset clock is kept "
+            f"--workers: {workers} workers need --clock system: a frozen or offset clock is kept "
             "per process, so /_mock/clock would move only one worker's; use --workers 1"
         )
 
@@ -78,7 +78,7 @@ def worker_app() -> Flask:
 
     settings = settings_from_env()
     if not logging.getLogger().handlers:  # a spawned worker: nothing configured yet
-        configure_logging(settings.log_format)
+        configure_logging(settings.log_format, settings.log_level)
     app = create_app(settings)
     install_request_log(app)
     return app
