@@ -17,6 +17,7 @@ import os
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,8 @@ DEFAULT_SERVER = "gunicorn"
 SETTINGS_ENV = "MOCK_KSEF_SERVING_SETTINGS"
 #: Threads per worker process (gunicorn ``gthread``, granian blocking threads).
 THREADS = 8
+#: Seconds granian's workers get to answer ``/_mock/health`` before the CLI says so.
+READY_TIMEOUT_S = 120.0
 log = logging.getLogger("mock_ksef")
 
 
@@ -176,15 +179,21 @@ def run_granian(
 
 
 def _announce_when_listening(host: str, port: int, on_ready: Callable[[int], None]) -> None:
-    """Call ``on_ready`` once a connection to the port succeeds (granian has no hook)."""
+    """Call ``on_ready`` once ``/_mock/health`` answers (granian has no ready hook).
+
+    A TCP connect is not enough: granian accepts before a worker has built its app.
+    """
     target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
-    for _ in range(600):  # at most a minute
+    url = f"http://{_bracket(target)}:{port}/_mock/health"
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
         try:
-            with socket.create_connection((target, port), timeout=1):
+            with urllib.request.urlopen(url, timeout=2):
                 on_ready(port)
                 return
-        except OSError:
+        except (OSError, ValueError):
             time.sleep(0.1)
+    log.error("granian did not answer %s within %.0f s", url, READY_TIMEOUT_S)
 
 
 def _granian_level() -> Any:
