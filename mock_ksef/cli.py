@@ -1,8 +1,9 @@
-"""The ``mock-ksef`` command: ``serve`` and ``config show``."""
+"""The ``mock-ksef`` command: ``serve``, ``config show``, ``keys``, ``schemas``, ``health``."""
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -10,7 +11,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -22,14 +23,17 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from mock_ksef import __version__
 from mock_ksef.app import create_app
+from mock_ksef.cli_health import health, remove_serving_file, write_serving_file
 from mock_ksef.cli_scenarios import scenarios
+from mock_ksef.cli_schemas import schema_summary, schemas, with_fetched_schemas
+from mock_ksef.clock import parse_clock
 from mock_ksef.crypto.keys import load_or_create
 from mock_ksef.http.context import services
 from mock_ksef.http.wire import DevRequestHandler
 from mock_ksef.request_log import configure_logging, install_request_log
 from mock_ksef.scenario.loader import ScenarioError, bundled_scenarios_dir
 from mock_ksef.serving import DEFAULT_SERVER, SERVERS, check_workers, run_granian, run_gunicorn
-from mock_ksef.settings import ENV_PREFIX, Settings
+from mock_ksef.settings import SettingError, Settings, env_name, flag_name
 from mock_ksef.store import SqliteStore, Store
 
 log = logging.getLogger("mock_ksef")
@@ -42,25 +46,66 @@ def main() -> None:
 
 
 def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The flags shared by ``serve`` and ``config show``; each maps to a setting."""
+    """The flags shared by ``serve`` and ``config show``; each maps to a setting.
+
+    Values are taken as text and checked by the settings validator
+    (``mock_ksef.settings.check_value``), the same one that reads ``MOCK_KSEF_*``.
+    """
+    frozen = parse_clock("frozen").now().isoformat()  # where a bare ``frozen`` starts
     options = [
-        click.option("--host", help="Interface to listen on [127.0.0.1]."),
-        click.option("--port", type=int, help="Port to listen on; 0 picks a free one [8080]."),
-        click.option("--public-url", help="Base of absolute links handed to clients."),
-        click.option("--store", help="memory | sqlite | sqlite:PATH [memory; sqlite with state]."),
-        click.option("--state-dir", help="Folder for keys, the JWT secret and the SQLite file."),
-        click.option("--keys-dir", help="Folder of user-supplied key PEM files."),
-        click.option("--schema-dir", help="Folder of official invoice XSDs."),
-        click.option("--scenarios-dir", help="Folder of scenario YAML files [bundled library]."),
-        click.option("--seed", type=int, help="Seed of the random generator and Faker [0]."),
-        click.option("--clock", help="system | frozen[:ISO] | offset[:SECONDS] [system]."),
-        click.option("--log-format", type=click.Choice(["text", "json"]), help="Log lines."),
+        click.option("--host", metavar="HOST", help="Interface to listen on [127.0.0.1]."),
+        click.option(
+            "--port", metavar="PORT", help="Port to listen on, 0-65535; 0 picks a free one [8080]."
+        ),
+        click.option(
+            "--public-url", metavar="URL", help="Base of absolute links handed to clients."
+        ),
+        click.option(
+            "--store",
+            metavar="STORE",
+            help="memory | sqlite | sqlite:PATH [sqlite: state.sqlite3 in the state folder].",
+        ),
+        click.option(
+            "--state-dir",
+            help=f"Folder for keys, the JWT secret, the SQLite file and fetched schemas "
+            f"[{DEFAULT_STATE_DIR}].",
+        ),
+        click.option("--keys-dir", metavar="DIR", help="Folder of user-supplied key PEM files."),
+        click.option(
+            "--schema-dir",
+            metavar="DIR",
+            help="Folder of official invoice XSDs [STATE/schemas if fetched, "
+            "else the FA(3) XSDs of ksef-client].",
+        ),
+        click.option(
+            "--auth-schema-dir",
+            metavar="DIR",
+            help="Folder of the official auth XSDs [STATE/schemas if fetched, "
+            "else none: structure checks only].",
+        ),
+        click.option(
+            "--scenarios-dir",
+            metavar="DIR",
+            help="Folder of scenario YAML files [bundled library].",
+        ),
+        click.option("--seed", metavar="INT", help="Seed of the random generator and Faker [0]."),
+        click.option(
+            "--clock",
+            metavar="CLOCK",
+            help=f"system | frozen[:ISO] | offset[:SECONDS] [system; frozen alone: {frozen}].",
+        ),
+        click.option("--log-format", metavar="text|json", help="Log lines [text]."),
+        click.option(
+            "--log-level",
+            metavar="debug|info|warning",
+            help="Log level [info; debug adds the control API's own reads].",
+        ),
         click.option(
             "--server",
-            type=click.Choice(SERVERS),
+            metavar="|".join(SERVERS),
             help=f"WSGI server: dev (werkzeug) | gunicorn | granian [{DEFAULT_SERVER}].",
         ),
-        click.option("--workers", type=int, help="Worker processes [1, or CPUs up to 4]."),
+        click.option("--workers", metavar="N", help="Worker processes [0: 1, or CPUs up to 4]."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -69,59 +114,96 @@ def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
 
 #: Where ``mock-ksef serve`` keeps keys and the SQLite file when no state folder is given.
 DEFAULT_STATE_DIR = ".mock-ksef"
+#: Settings naming folders that must exist when given.
+_FOLDERS = ("keys_dir", "schema_dir", "auth_schema_dir", "scenarios_dir")
 
 
-def resolve_settings(flags: dict[str, object], environ: dict[str, str] | None = None) -> Settings:
+class ConfigError(click.ClickException):
+    """A flag or variable with an unusable value: ``Error: --port: ...``, exit 2."""
+
+    exit_code = 2
+
+
+def source_of(name: str, flags: Mapping[str, object]) -> str:
+    """The flag that set ``name``, else its ``MOCK_KSEF_*`` variable."""
+    return flag_name(name) if flags.get(name) is not None else env_name(name)
+
+
+def resolve_settings(
+    flags: Mapping[str, object], environ: Mapping[str, str] | None = None
+) -> Settings:
     """Defaults < ``MOCK_KSEF_*`` < flags; a state folder implies the SQLite store.
 
     The implication applies only when neither ``--store`` nor ``MOCK_KSEF_STORE`` chose
     a store, so ``--state-dir X --store memory`` keeps keys on disk but state in memory.
+    Schemas fetched into ``STATE/schemas`` (``mock-ksef schemas fetch``) are used when no
+    schema folder is given.
+
+    Raises:
+        ConfigError: a bad value, naming the flag or variable that gave it.
     """
     env = dict(os.environ) if environ is None else environ
     try:
-        settings = Settings.from_env(env, **flags)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-    store_chosen = flags.get("store") is not None or f"{ENV_PREFIX}STORE" in env
+        settings = Settings.resolve(env, flags, flag_name)
+    except SettingError as exc:
+        raise ConfigError(str(exc)) from None
+    store_chosen = flags.get("store") is not None or env_name("store") in env
     if not settings.state_dir and not store_chosen:
         # ``serve`` keeps its state by default, so a restart loses nothing.
         settings = settings.with_overrides(state_dir=DEFAULT_STATE_DIR)
     if settings.state_dir and not store_chosen:
         settings = settings.with_overrides(store="sqlite")
+    settings = with_fetched_schemas(settings)
+    for name in _FOLDERS:
+        value = getattr(settings, name)
+        if value and not Path(value).is_dir():
+            raise ConfigError(f"{source_of(name, flags)}: {value} is not a folder")
     return settings
 
 
 @main.command()
 @_settings_options
 def serve(**flags: object) -> None:
-    """Serve the mock until interrupted (SIGINT or SIGTERM), then exit 0."""
+    """Serve the mock until interrupted (SIGINT or SIGTERM), then exit 0.
+
+    A bad flag or MOCK_KSEF_* value, a port in use or a host that is not this
+    machine's exits 2 with a message naming the flag or variable.
+    """
     settings = resolve_settings(flags)
     server = settings.server or DEFAULT_SERVER
     workers = settings.workers or default_workers(settings)
-    configure_logging(settings.log_format)
-    try:
-        if server != "dev":
+    configure_logging(settings.log_format, settings.log_level)
+    if server != "dev":
+        try:
             check_workers(settings, workers)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    check_listen(settings, flags)
+    try:
         app = create_app(settings)
     except ScenarioError as exc:
         raise click.ClickException(f"cannot start: the scenario files have errors:\n{exc}") from exc
     except (ValueError, OSError) as exc:
         raise click.ClickException(f"cannot start: {exc}") from exc
     store = services(app).store
+    facts = banner_facts(app)
     if server == "dev":
-        _serve_dev(settings, app, store)
+        _serve_dev(settings, app, store, facts)
         return
     # The workers build their own apps; this one has created the keys, secret and store.
-    facts = banner_facts(app)
     store.close()
-    _check_port(settings)
 
     def ready(port: int) -> None:
         click.echo(banner(settings, port, store, facts, f"{server}, {workers} worker(s)"))
         sys.stdout.flush()
+        write_serving_file(settings, port)
+
+    def stopped() -> None:
+        remove_serving_file(settings)
+        click.echo("mock-ksef stopped")
 
     runner = run_gunicorn if server == "gunicorn" else run_granian
-    runner(settings, workers, ready, lambda: click.echo("mock-ksef stopped"))
+    runner(settings, workers, ready, stopped)
 
 
 def default_workers(settings: Settings) -> int:
@@ -131,45 +213,74 @@ def default_workers(settings: Settings) -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _check_port(settings: Settings) -> None:
-    """Fail fast, as the dev server does, when the port is taken (gunicorn would retry)."""
-    if not settings.port:
-        return
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    with socket.socket(family) as sock:
+def check_listen(settings: Settings, flags: Mapping[str, object]) -> None:
+    """Bind the host and port once, so that every server fails the same way, at once.
+
+    Raises:
+        ConfigError: the port is taken or not allowed, or the host is not this machine's.
+    """
+    host, port = settings.host, settings.port
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ConfigError(
+            f"{source_of('host', flags)}: cannot resolve {host!r} ({exc}); "
+            "use an address or name of this machine, e.g. 127.0.0.1 or 0.0.0.0"
+        ) from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((settings.host, settings.port))
+            sock.bind(address)
         except OSError as exc:
-            raise click.ClickException(
-                f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}. "
-                f"Port {settings.port} is in use by another program."
-            ) from exc
+            raise ConfigError(_listen_problem(settings, flags, exc)) from None
 
 
-def _serve_dev(settings: Settings, app: Flask, store: Store) -> None:
+def _listen_problem(settings: Settings, flags: Mapping[str, object], exc: OSError) -> str:
+    where = f"{settings.host}:{settings.port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"{source_of('port', flags)}: port {settings.port} on {settings.host} is in use "
+            "by another program; choose another port (0 picks a free one)"
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"{source_of('port', flags)}: port {settings.port} needs privileges "
+            f"({exc.strerror}); use a port above 1023"
+        )
+    return (
+        f"{source_of('host', flags)}: cannot listen on {where} ({exc.strerror or exc}); "
+        "the host must be an address of this machine, e.g. 127.0.0.1 or 0.0.0.0"
+    )
+
+
+def _serve_dev(settings: Settings, app: Flask, store: Store, facts: dict[str, str]) -> None:
     """werkzeug's threaded server in this process."""
     install_request_log(app)
     try:
         server = make_server(
             settings.host, settings.port, app, threaded=True, request_handler=DevRequestHandler
         )
-    except OSError as exc:
+    except OSError as exc:  # taken between check_listen and now
         store.close()
         raise click.ClickException(
             f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
         ) from exc
     with _stop_on_signals(server):
         # The banner is the "ready" signal: print it only once a signal stops us cleanly.
-        click.echo(banner(settings, server.port, store, banner_facts(app), "dev (werkzeug)"))
+        click.echo(banner(settings, server.port, store, facts, "dev (werkzeug)"))
         sys.stdout.flush()
+        write_serving_file(settings, server.port)
         server.serve_forever()
     server.server_close()
     store.close()
+    remove_serving_file(settings)
     click.echo("mock-ksef stopped")
 
 
 main.add_command(scenarios)
+main.add_command(schemas)
+main.add_command(health)
 
 
 @main.group()
@@ -178,7 +289,7 @@ def keys() -> None:
 
 
 @keys.command("export")
-@click.option("--state-dir", help="State folder whose keys serve uses [.mock-ksef].")
+@click.option("--state-dir", metavar="DIR", help="State folder whose keys serve uses [.mock-ksef].")
 @click.option("--keys-dir", help="Folder of user-supplied key PEM files.")
 @click.option(
     "--format", "fmt", type=click.Choice(["pem", "der"]), default="pem", show_default=True
@@ -229,7 +340,10 @@ def banner_facts(app: Flask) -> dict[str, str]:
     svc = services(app)
     source = svc.settings.scenarios_dir or f"bundled library ({bundled_scenarios_dir()})"
     count = len(svc.scenarios.names()) - 1  # without the built-in "natural" scenario
-    return {"scenarios": f"{count} loaded from {source}"}
+    return {
+        "scenarios": f"{count} loaded from {source}",
+        "schemas": schema_summary(svc.settings),
+    }
 
 
 def banner(
@@ -248,7 +362,7 @@ def banner(
     state = (
         f"{settings.state_path.resolve()} (keys, JWT secret)"
         if settings.state_path
-        else "none: keys made at start-up, nothing persisted"
+        else "none: new keys at every start (bytes differ between runs; see --state-dir)"
     )
     lines = [
         f"mock-ksef {__version__} listening on {base}",
@@ -257,6 +371,8 @@ def banner(
     ]
     if facts and "scenarios" in facts:
         lines.append(f"  scenarios    {facts['scenarios']}")
+    if facts and "schemas" in facts:
+        lines.append(f"  schemas      {facts['schemas']}")
     lines += [
         f"  store        {store_text}",
         f"  state        {state}",

@@ -2,8 +2,9 @@
 
 Each line names the method, path, status, duration in milliseconds and, for KSeF API
 requests, the session reference, the scenario and the caller's context (what the fault
-hooks worked out for the request journal). ``GET /_mock/health`` is logged at DEBUG only,
-so health checks do not flood the log.
+hooks worked out for the request journal). The control API's own reads (``GET /_mock/...``:
+health checks, the dashboard polling twice a second) are logged at DEBUG only, so they do
+not flood the log at the default level (``--log-level debug`` shows them).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, request, request_finished
@@ -23,6 +25,7 @@ _TRACKED = "mock_ksef_log_tracked"
 #: The fault hooks' per-request record (``mock_ksef.faults.hooks``), read, never changed.
 _FAULT_TRACKED = "mock_ksef_tracked"
 _OPEN_PATHS = ("/sessions/online", "/sessions/batch")
+CONTROL_PREFIX = "/_mock/"
 log = logging.getLogger(REQUEST_LOGGER)
 
 
@@ -71,7 +74,8 @@ def request_fields(response: Response) -> dict[str, Any]:
 
 
 def _log_request(sender: Flask, response: Response, **_: Any) -> None:
-    level = logging.DEBUG if request.path == "/_mock/health" else logging.INFO
+    quiet = request.method in ("GET", "HEAD") and request.path.startswith(CONTROL_PREFIX)
+    level = logging.DEBUG if quiet else logging.INFO
     if not log.isEnabledFor(level):
         return
     fields = request_fields(response)
@@ -86,7 +90,7 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """Render ``record`` as JSON with time, level, logger and message (and request fields)."""
         entry: dict[str, Any] = {
-            "time": self.formatTime(record),
+            "time": iso_time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage().strip(),
@@ -99,8 +103,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(log_format: str) -> None:
-    """Log to stderr at INFO, as text or JSON lines (werkzeug's own access log is muted)."""
+def iso_time(record: logging.LogRecord) -> str:
+    """The record's time in ISO 8601, UTC, milliseconds: ``2026-11-24T09:00:41.660+00:00``."""
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
+def configure_logging(log_format: str, log_level: str = "info") -> None:
+    """Log to stderr at ``log_level``, as text or JSON lines (werkzeug's access log muted)."""
     handler = logging.StreamHandler()
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
@@ -108,6 +117,6 @@ def configure_logging(log_format: str) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
+    root.setLevel(log_level.upper())
     # Our request lines replace werkzeug's access log ("127.0.0.1 - - [...] GET ...").
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -17,20 +17,23 @@ import os
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
 from mock_ksef.http.wire import adopt_app_headers_in_gunicorn
-from mock_ksef.settings import Settings
+from mock_ksef.settings import SERVERS, Settings
 
-SERVERS = ("dev", "gunicorn", "granian")
+__all__ = ["DEFAULT_SERVER", "SERVERS", "check_workers", "run_granian", "run_gunicorn"]
 #: Chosen by measurement (``docs/serving.md``).
 DEFAULT_SERVER = "gunicorn"
 SETTINGS_ENV = "MOCK_KSEF_SERVING_SETTINGS"
 #: Threads per worker process (gunicorn ``gthread``, granian blocking threads).
 THREADS = 8
+#: Seconds granian's workers get to answer ``/_mock/health`` before the CLI says so.
+READY_TIMEOUT_S = 120.0
 log = logging.getLogger("mock_ksef")
 
 
@@ -41,17 +44,17 @@ def check_workers(settings: Settings, workers: int) -> None:
         ValueError: several workers with an in-memory store or a movable clock.
     """
     if workers < 1:
-        raise ValueError("--workers must be at least 1")
+        raise ValueError(f"--workers: {workers} is not a number of processes (at least 1)")
     if workers == 1:
         return
     if not settings.store.startswith("sqlite"):
         raise ValueError(
-            f"--workers {workers} needs the SQLite store (each process would keep its own "
+            f"--workers: {workers} workers need the SQLite store (each process would keep its own "
             "memory store); use --store sqlite or --state-dir, or --workers 1"
         )
     if not settings.clock.startswith("system"):
         raise ValueError(
-            f"--workers {workers} needs --clock system: a frozen or offset clock is kept "
+            f"--workers: {workers} workers need --clock system: a frozen or offset clock is kept "
             "per process, so /_mock/clock would move only one worker's; use --workers 1"
         )
 
@@ -79,7 +82,7 @@ def worker_app() -> Flask:
 
     settings = settings_from_env()
     if not logging.getLogger().handlers:  # a spawned worker: nothing configured yet
-        configure_logging(settings.log_format)
+        configure_logging(settings.log_format, settings.log_level)
     app = create_app(settings)
     install_request_log(app)
     return app
@@ -178,15 +181,21 @@ def run_granian(
 
 
 def _announce_when_listening(host: str, port: int, on_ready: Callable[[int], None]) -> None:
-    """Call ``on_ready`` once a connection to the port succeeds (granian has no hook)."""
+    """Call ``on_ready`` once ``/_mock/health`` answers (granian has no ready hook).
+
+    A TCP connect is not enough: granian accepts before a worker has built its app.
+    """
     target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
-    for _ in range(600):  # at most a minute
+    url = f"http://{_bracket(target)}:{port}/_mock/health"
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
         try:
-            with socket.create_connection((target, port), timeout=1):
+            with urllib.request.urlopen(url, timeout=2):
                 on_ready(port)
                 return
-        except OSError:
+        except (OSError, ValueError):
             time.sleep(0.1)
+    log.error("granian did not answer %s within %.0f s", url, READY_TIMEOUT_S)
 
 
 def _granian_level() -> Any:

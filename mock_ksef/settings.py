@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "MOCK_KSEF_"
+#: WSGI servers of ``mock-ksef serve`` (``mock_ksef.serving``).
+SERVERS = ("dev", "gunicorn", "granian")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning")
 
 ALL_FORM_CODES = ("FA (2)", "FA (3)", "FA_RR (1)", "PEF (3)", "PEF_KOR (3)")
 
@@ -41,13 +45,16 @@ class Settings:
     #: schemas shipped by the ``ksef-client`` package.
     schema_dir: str = ""
     #: A folder holding the official ``schemat_auth_v2-0.xsd``/``schemat_auth_v2-1.xsd``
-    #: (e.g. ``../shared/ksef/spec/auth``). Empty: XAdES requests are checked for structure
-    #: only, without XSD validation (a warning is logged at start-up).
+    #: (searched recursively, e.g. ``../shared/ksef/spec/auth``). Empty: XAdES requests are
+    #: checked for structure only, without XSD validation.
     auth_schema_dir: str = ""
     #: A folder of scenario YAML files loaded at start-up (a broken file stops the start).
     scenarios_dir: str = ""
     #: ``text`` or ``json``.
     log_format: str = "text"
+    #: ``debug``, ``info`` or ``warning``. At ``info`` the control API's own reads
+    #: (``GET /_mock/...``: health checks, the dashboard's polling) are not logged.
+    log_level: str = "info"
     #: WSGI server of ``mock-ksef serve``: ``dev`` (werkzeug), ``gunicorn`` or ``granian``.
     #: Empty: the measured default (``mock_ksef.serving.DEFAULT_SERVER``).
     server: str = ""
@@ -84,27 +91,55 @@ class Settings:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """Return a copy with the non-``None`` ``overrides`` applied (coerced by field type)."""
+        """Return a copy with the non-``None`` ``overrides`` applied (coerced by field type).
+
+        Raises:
+            SettingError: a value is unusable (the error names the setting).
+        """
+        return self._apply(overrides, str)
+
+    def _apply(self, values: Mapping[str, Any], label: Callable[[str], str]) -> Settings:
         known = {f.name: f for f in fields(self)}
         clean: dict[str, Any] = {}
-        for name, value in overrides.items():
+        for name, value in values.items():
             if value is None:
                 continue
             if name not in known:
                 raise ValueError(f"unknown setting {name!r}")
-            clean[name] = _coerce(known[name], value)
+            try:
+                clean[name] = check_value(name, _coerce(known[name], value))
+            except ValueError as exc:
+                raise SettingError(label(name), str(exc)) from None
         return dataclasses.replace(self, **clean)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then ``MOCK_KSEF_*`` variables from ``environ``, then ``overrides``."""
+        """Defaults, then ``MOCK_KSEF_*`` variables from ``environ``, then ``overrides``.
+
+        Raises:
+            SettingError: a value is unusable; the error names the variable (or setting).
+        """
+        return cls.resolve(environ, overrides, str)
+
+    @classmethod
+    def resolve(
+        cls,
+        environ: Mapping[str, str] | None,
+        overrides: Mapping[str, Any],
+        label: Callable[[str], str] = str,
+    ) -> Settings:
+        """Like :meth:`from_env`; errors in ``overrides`` are named by ``label(setting)``.
+
+        The CLI passes its flags with ``label=flag_name``, so every bad value, from a
+        variable or a flag, is reported by one validator in one style.
+        """
         env = os.environ if environ is None else environ
         from_env = {
-            f.name: env[ENV_PREFIX + f.name.upper()]
+            f.name: env[env_name(f.name)]
             for f in fields(cls)
-            if ENV_PREFIX + f.name.upper() in env and f.name != "extra"
+            if env_name(f.name) in env and f.name != "extra"
         }
-        return cls().with_overrides(**from_env).with_overrides(**overrides)
+        return cls()._apply(from_env, env_name)._apply(overrides, label)
 
     @property
     def state_path(self) -> Path | None:
@@ -112,12 +147,85 @@ class Settings:
         return Path(self.state_dir) if self.state_dir else None
 
 
+class SettingError(ValueError):
+    """An unusable setting value; ``source`` names the flag, variable or setting."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem
+
+
+def env_name(name: str) -> str:
+    """The variable of setting ``name``: ``port`` -> ``MOCK_KSEF_PORT``."""
+    return ENV_PREFIX + name.upper()
+
+
+def flag_name(name: str) -> str:
+    """The CLI flag of setting ``name``: ``state_dir`` -> ``--state-dir``."""
+    return "--" + name.replace("_", "-")
+
+
+def _choice(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _check_store(value: str) -> str:
+    if value in ("memory", "sqlite") or (value.startswith("sqlite:") and value != "sqlite:"):
+        return value
+    raise ValueError(f"{value!r} is not a store: use memory, sqlite or sqlite:PATH")
+
+
+def _check_clock(value: str) -> str:
+    from mock_ksef.clock import parse_clock  # the clock's own parser is the authority
+
+    try:
+        parse_clock(value)
+    except ValueError as exc:
+        raise ValueError(
+            f"{value!r} is not a clock ({exc}); use system, frozen, "
+            "frozen:2026-01-05T09:00:00+00:00, offset or offset:SECONDS"
+        ) from None
+    return value
+
+
+#: Checks beyond the field type, by setting name; each returns the value or raises.
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "store": _check_store,
+    "clock": _check_clock,
+    "log_format": lambda v: _choice(v, LOG_FORMATS),
+    "log_level": lambda v: _choice(v, LOG_LEVELS),
+    "server": lambda v: v and _choice(v, SERVERS),
+}
+
+
+def check_value(name: str, value: Any) -> Any:
+    """Validate one (coerced) setting value; return it or raise ``ValueError(problem)``.
+
+    Pure: it reads no files and no environment. The problem text says what is wrong
+    and what would be right; the caller prefixes the flag or variable.
+    """
+    if name == "port" and not 0 <= value <= 65535:
+        raise ValueError(f"{value} is not a port (0-65535; 0 picks a free one)")
+    if name == "host" and not value:
+        raise ValueError("the host is empty (e.g. 127.0.0.1, 0.0.0.0 or ::)")
+    if isinstance(value, int) and value < 0 and name != "seed":
+        raise ValueError(f"{value} is negative")
+    check = _CHECKS.get(name)
+    return check(value) if check else value
+
+
 def _coerce(spec: dataclasses.Field[Any], value: Any) -> Any:
     kind = spec.type if isinstance(spec.type, str) else getattr(spec.type, "__name__", "")
     if not isinstance(value, str):
         return tuple(value) if kind.startswith("tuple") else value
     if kind == "int":
-        return int(value)
+        try:
+            return int(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a whole number") from None
     if kind.startswith("tuple"):
         return tuple(part.strip() for part in value.split(",") if part.strip())
     return value

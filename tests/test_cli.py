@@ -101,24 +101,6 @@ class TestServe:
             assert server.stop(signal.SIGINT) == 0, server.output()
         assert "Traceback" not in server.stderr
 
-    def test_busy_port_is_a_clean_error(self) -> None:
-        """A port already in use gives werkzeug's one-line explanation and exit code 1."""
-        with socket.socket() as taken:
-            taken.bind(("127.0.0.1", 0))
-            taken.listen()
-            port = taken.getsockname()[1]
-            result = subprocess.run(
-                [console_script(), "serve", "--port", str(port), "--store", "memory"],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                env=clean_env(),
-                check=False,
-            )
-        assert result.returncode == 1
-        assert f"Port {port} is in use" in result.stderr
-        assert "Traceback" not in result.stderr
-
     def test_environment_configures_serve(self, tmp_path: Path) -> None:
         """MOCK_KSEF_* variables configure the server like flags do."""
         env = clean_env({"MOCK_KSEF_PORT": "0", "MOCK_KSEF_STATE_DIR": str(tmp_path)})
@@ -181,13 +163,131 @@ class TestSettingsResolution:
         assert result.exit_code == 0, result.output
         assert '"port": 9' in result.output
 
-    @pytest.mark.parametrize("bad", [["--port", "x"], ["--log-format", "xml"]])
-    def test_bad_flags_are_usage_errors(self, bad: list[str]) -> None:
-        """Unreadable flags exit 2 with a usage message."""
-        assert CliRunner().invoke(main, ["serve", *bad]).exit_code == 2
-
-    def test_bad_variable_is_a_usage_error(self) -> None:
-        """An unreadable MOCK_KSEF_* value is reported, not a traceback."""
+    def test_config_show_names_a_bad_variable(self) -> None:
+        """An unreadable MOCK_KSEF_* value is reported by its name, exit 2, no traceback."""
         result = CliRunner().invoke(main, ["config", "show"], env={"MOCK_KSEF_PORT": "x"})
-        assert result.exit_code == 2
-        assert "invalid literal" in result.output
+        assert (result.exit_code, result.output) == (
+            2,
+            "Error: MOCK_KSEF_PORT: 'x' is not a whole number\n",
+        )
+
+
+CLOCK_HINT = "use system, frozen, frozen:2026-01-05T09:00:00+00:00, offset or offset:SECONDS"
+#: (flags, extra environment, exact stderr): one style for flags and variables, exit 2.
+BAD_SETTINGS = {
+    "port-too-large": (
+        ["--port", "99999"],
+        {},
+        "Error: --port: 99999 is not a port (0-65535; 0 picks a free one)\n",
+    ),
+    "port-not-a-number": (["--port", "x"], {}, "Error: --port: 'x' is not a whole number\n"),
+    "seed-variable": (
+        [],
+        {"MOCK_KSEF_SEED": "abc"},
+        "Error: MOCK_KSEF_SEED: 'abc' is not a whole number\n",
+    ),
+    "clock-month-13": (
+        ["--clock", "frozen:2026-13-01"],
+        {},
+        "Error: --clock: 'frozen:2026-13-01' is not a clock (month must be in 1..12); "
+        f"{CLOCK_HINT}\n",
+    ),
+    "clock-variable": (
+        [],
+        {"MOCK_KSEF_CLOCK": "paused"},
+        "Error: MOCK_KSEF_CLOCK: 'paused' is not a clock (unknown clock 'paused': use system, "
+        f"frozen[:ISO] or offset[:SECONDS]); {CLOCK_HINT}\n",
+    ),
+    "log-format": (
+        ["--log-format", "xml"],
+        {},
+        "Error: --log-format: 'xml' is not one of text, json\n",
+    ),
+    "unresolvable-host": (
+        ["--host", "no-such-host.invalid"],
+        {},
+        "Error: --host: cannot resolve 'no-such-host.invalid' ([Errno -2] Name or service not "
+        "known); use an address or name of this machine, e.g. 127.0.0.1 or 0.0.0.0\n",
+    ),
+    "foreign-host": (
+        ["--host", "192.0.2.1"],  # TEST-NET-1: never an address of this machine
+        {},
+        "Error: --host: cannot listen on 192.0.2.1:0 (Cannot assign requested address); the "
+        "host must be an address of this machine, e.g. 127.0.0.1 or 0.0.0.0\n",
+    ),
+    "missing-folder": (
+        [],
+        {"MOCK_KSEF_SCHEMA_DIR": "/no/such/folder"},
+        "Error: MOCK_KSEF_SCHEMA_DIR: /no/such/folder is not a folder\n",
+    ),
+}
+
+
+def _run_serve(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [console_script(), "serve", "--port", "0", "--store", "memory", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(env),
+        check=False,
+    )
+
+
+class TestStartErrors:
+    """Every unusable setting: the flag or variable named, what is wrong, exit 2."""
+
+    @pytest.mark.parametrize("server", ["dev", "gunicorn"])
+    @pytest.mark.parametrize("case", sorted(BAD_SETTINGS))
+    def test_bad_setting(self, case: str, server: str) -> None:
+        """The same message under the dev server and gunicorn, before anything starts."""
+        flags, env, expected = BAD_SETTINGS[case]
+        result = _run_serve(["--server", server, *flags], env)
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", expected)
+
+    @pytest.mark.parametrize("server", ["dev", "gunicorn"])
+    def test_busy_port(self, server: str) -> None:
+        """A port in use is named as such (and only then), exit 2, for every server."""
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            result = _run_serve(["--server", server, "--port", str(port)], {})
+        assert (result.returncode, result.stdout, result.stderr) == (
+            2,
+            "",
+            f"Error: --port: port {port} on 127.0.0.1 is in use by another program; "
+            "choose another port (0 picks a free one)\n",
+        )
+
+    def test_variable_named_when_it_gave_the_port(self) -> None:
+        """A taken port from MOCK_KSEF_PORT names the variable, not the flag."""
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            result = subprocess.run(
+                [console_script(), "serve", "--store", "memory"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=clean_env({"MOCK_KSEF_PORT": str(port)}),
+                check=False,
+            )
+        assert result.returncode == 2
+        assert result.stderr.startswith(
+            f"Error: MOCK_KSEF_PORT: port {port} on 127.0.0.1 is in use"
+        )
+
+    def test_help_shows_the_real_defaults(self) -> None:
+        """--help names the SQLite default, the state folder and the frozen clock's start."""
+        text = " ".join(
+            CliRunner().invoke(main, ["serve", "--help"], terminal_width=200).output.split()
+        )
+        assert (
+            "--store STORE memory | sqlite | sqlite:PATH "
+            "[sqlite: state.sqlite3 in the state folder]." in text
+        )
+        assert "file and fetched schemas [.mock-ksef]." in text
+        assert "[system; frozen alone: 2026-01-01T12:00:00+00:00]." in text
+        assert "--auth-schema-dir DIR" in text

@@ -103,14 +103,27 @@ class TestImageDefinition:
     """Static promises of the image."""
 
     def test_base_user_and_install(self, dockerfile: Dockerfile) -> None:
-        """Slim Python 3.11, a non-root user, a regular (not editable) pip install."""
-        assert dockerfile.base.startswith("python:3.11-slim")
+        """Slim Python 3.11, a non-root user, a wheel built from the checkout, installed."""
+        assert dockerfile.base == "python:3.11-slim"
         assert dockerfile.user
         assert dockerfile.user not in ("root", "0")
-        installs = [run for run in dockerfile.runs if "pip install" in run]
-        assert installs
-        assert all("-e" not in shlex.split(run) for run in installs)
-        assert any("pip install ." in run for run in installs)
+        assert "pip wheel --no-deps --wheel-dir /wheels ." in dockerfile.runs
+        installs = [" ".join(run.split()) for run in dockerfile.runs if "pip install" in run]
+        assert installs == [
+            "--mount=type=bind,from=build,source=/wheels,target=/wheels pip install /wheels/*.whl"
+        ]
+
+    def test_user_has_fixed_uid_and_gid(self, dockerfile: Dockerfile) -> None:
+        """The group gets gid 10001 explicitly (``--user-group`` would pick any free one)."""
+        users = [" ".join(run.split()) for run in dockerfile.runs if "useradd" in run]
+        assert len(users) == 1
+        assert "groupadd --system --gid 10001 ksef" in users[0]
+        assert "useradd --system --uid 10001 --gid 10001 " in users[0]
+
+    def test_local_state_stays_out_of_the_build_context(self) -> None:
+        """A local ``make serve`` leaves keys and the JWT secret in .mock-ksef: ignored."""
+        ignored = (DOCKERFILE.parent / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        assert {".mock-ksef", "**/.mock-ksef", ".git", ".venv"} <= set(ignored)
 
     def test_configuration_by_environment(self, dockerfile: Dockerfile) -> None:
         """It listens on every interface, on the exposed port, with state in /data."""
@@ -118,6 +131,7 @@ class TestImageDefinition:
         assert dockerfile.env["MOCK_KSEF_STATE_DIR"] == "/data"
         assert dockerfile.expose == [dockerfile.env.get("MOCK_KSEF_PORT", "8080")] == ["8080"]
         assert dockerfile.argv == ["mock-ksef", "serve"]
+        assert dockerfile.healthcheck == ["mock-ksef", "health"]
 
     def test_parser_reads_both_env_forms(self) -> None:
         """The little parser understands ``ENV A=1 B="x y"`` and ``ENV A 1``."""
@@ -155,3 +169,26 @@ def test_container_command_serves_and_passes_its_healthcheck(
         dockerfile.healthcheck, env=env, capture_output=True, text=True, timeout=30
     )
     assert down.returncode != 0, "the healthcheck must fail when nothing answers"
+
+
+def test_healthcheck_follows_a_port_given_as_a_flag(dockerfile: Dockerfile, tmp_path: Path) -> None:
+    """``docker run IMAGE --port N``: MOCK_KSEF_PORT still says 8080, the check asks N."""
+    port = free_port()
+    env = clean_env({**dockerfile.env, "MOCK_KSEF_STATE_DIR": str(tmp_path / "data")})
+    assert env["MOCK_KSEF_PORT"] == "8080"
+    with ServerProcess([*dockerfile.argv, "--port", str(port)], env) as server:
+        assert server.wait_for_banner() == port
+        check = subprocess.run(
+            dockerfile.healthcheck, env=env, capture_output=True, text=True, timeout=30
+        )
+        assert (check.returncode, check.stdout.split(" (pid")[0]) == (
+            0,
+            f"ok http://127.0.0.1:{port}/_mock/health",
+        ), check.stderr
+        assert server.stop() == 0, server.output()
+    assert not (tmp_path / "data" / "serving.json").exists(), "removed at a clean stop"
+    down = subprocess.run(
+        dockerfile.healthcheck, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert down.returncode == 1
+    assert down.stderr.startswith("unhealthy: http://127.0.0.1:8080/_mock/health: ")

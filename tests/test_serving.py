@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -84,6 +85,31 @@ def test_two_gunicorn_workers_share_one_store_and_stop_on_sigterm(tmp_path: Path
     assert not [e for e in lines if e.get("path") == "/_mock/health"]
 
 
+ISO_UTC_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$")
+
+
+@pytest.mark.parametrize(("level", "polls_logged"), [("info", 0), ("debug", 3)])
+def test_json_lines_carry_iso_time_and_control_reads_are_quiet(
+    level: str, polls_logged: int
+) -> None:
+    """JSON ``time`` is ISO 8601 in UTC; ``GET /_mock/...`` (dashboard polls) only at debug."""
+    argv = [console_script(), "serve", "--port", "0", "--server", "dev", "--store", "memory"]
+    argv += ["--log-format", "json", "--log-level", level]
+    with ServerProcess(argv, clean_env()) as server:
+        server.wait_for_banner()
+        for _ in range(3):  # what one open dashboard tab asks every half second
+            assert get_json(server.url + "/_mock/sessions")[0] == 200
+        assert get_json(server.url + "/v2/sessions/x")[0] == 401
+        assert server.stop() == 0, server.output()
+    lines = [json.loads(line) for line in server.stderr.splitlines() if line.startswith("{")]
+    api = [e for e in lines if e.get("path") == "/v2/sessions/x"]
+    assert [(e["method"], e["status"], e["level"]) for e in api] == [("GET", 401, "info")]
+    assert ISO_UTC_MS.match(api[0]["time"]), api[0]["time"]
+    polls = [e for e in lines if e.get("path") == "/_mock/sessions"]
+    assert len(polls) == polls_logged
+    assert all(e["level"] == "debug" for e in polls)
+
+
 def test_dev_server_logs_one_text_line_per_request(tmp_path: Path) -> None:
     """``--server dev`` (werkzeug) also writes the request lines, as text."""
     argv = [console_script(), "serve", "--port", "0", "--server", "dev", "--store", "memory"]
@@ -100,19 +126,19 @@ def test_dev_server_logs_one_text_line_per_request(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--store", "memory"], "--workers 2 needs the SQLite store"),
-        (["--clock", "frozen"], "--workers 2 needs --clock system"),
+        (["--store", "memory"], "Error: --workers: 2 workers need the SQLite store"),
+        (["--clock", "frozen"], "Error: --workers: 2 workers need --clock system"),
     ],
 )
 def test_several_workers_refuse_per_process_state(
     tmp_path: Path, flags: list[str], message: str
 ) -> None:
-    """A memory store or a movable clock with two workers is a start-up error, exit 1."""
+    """A memory store or a movable clock with two workers is a settings error, exit 2."""
     args = ["serve", "--port", "0", "--server", "gunicorn", "--workers", "2", *flags]
     args += ["--state-dir", str(tmp_path)]
     result = CliRunner().invoke(main, args, env={})
-    assert result.exit_code == 1
-    assert message in result.output
+    assert result.exit_code == 2
+    assert result.output.startswith(message)
 
 
 _MAKE_KEYS = (

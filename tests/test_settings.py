@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from mock_ksef.settings import ALL_FORM_CODES, Settings
+from mock_ksef.settings import ALL_FORM_CODES, SettingError, Settings, check_value, flag_name
 
 
 class TestPrecedence:
@@ -66,10 +67,12 @@ class TestCoercion:
         assert settings.port == 1234
         assert settings.allowed_form_codes == ("FA (2)",)
 
-    def test_bad_int_is_an_error(self) -> None:
-        """An unreadable integer is a ValueError, not a silent default."""
-        with pytest.raises(ValueError, match="invalid literal"):
+    def test_bad_int_is_an_error_naming_the_variable(self) -> None:
+        """An unreadable integer is a SettingError naming the variable, not a default."""
+        with pytest.raises(SettingError) as caught:
             Settings.from_env({"MOCK_KSEF_PORT": "eighty"})
+        assert str(caught.value) == "MOCK_KSEF_PORT: 'eighty' is not a whole number"
+        assert caught.value.source == "MOCK_KSEF_PORT"
 
     def test_unknown_override_is_an_error(self) -> None:
         """Overriding a setting that does not exist is a ValueError naming it."""
@@ -81,3 +84,51 @@ class TestCoercion:
         base = Settings()
         changed = base.with_overrides(seed=5)
         assert (base.seed, changed.seed) == (0, 5)
+
+
+class TestValidation:
+    """One validator for variables, flags and overrides: what is wrong, who said it."""
+
+    @pytest.mark.parametrize(
+        ("name", "value", "problem"),
+        [
+            ("port", 65536, "65536 is not a port (0-65535; 0 picks a free one)"),
+            ("port", -1, "-1 is not a port (0-65535; 0 picks a free one)"),
+            ("workers", -2, "-2 is negative"),
+            ("host", "", "the host is empty (e.g. 127.0.0.1, 0.0.0.0 or ::)"),
+            ("store", "postgres", "'postgres' is not a store: use memory, sqlite or sqlite:PATH"),
+            ("server", "uvicorn", "'uvicorn' is not one of dev, gunicorn, granian"),
+            ("log_level", "loud", "'loud' is not one of debug, info, warning"),
+        ],
+    )
+    def test_bad_values(self, name: str, value: object, problem: str) -> None:
+        """Each bad value is refused with a sentence that says what would be right."""
+        with pytest.raises(ValueError, match=re.escape(problem)) as caught:
+            check_value(name, value)
+        assert str(caught.value) == problem
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("port", 0),
+            ("port", 65535),
+            ("seed", -5),
+            ("clock", "frozen:2026-02-03"),
+            ("server", ""),
+        ],
+    )
+    def test_good_values_pass_unchanged(self, name: str, value: object) -> None:
+        """Edge values that are fine come back as they are."""
+        assert check_value(name, value) == value
+
+    def test_flags_are_named_by_the_label(self) -> None:
+        """The CLI's label turns ``state_dir`` into ``--state-dir`` in the message."""
+        with pytest.raises(SettingError) as caught:
+            Settings.resolve({}, {"clock": "offset:soon"}, flag_name)
+        assert caught.value.source == "--clock"
+        assert str(caught.value).startswith("--clock: 'offset:soon' is not a clock (")
+
+    def test_overrides_are_named_by_setting(self) -> None:
+        """Python overrides (``create_app(port=...)``) name the setting itself."""
+        with pytest.raises(SettingError, match=r"^port: 70000 is not a port"):
+            Settings().with_overrides(port=70000)

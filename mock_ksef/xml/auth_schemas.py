@@ -47,11 +47,20 @@ def load_auth_schema(path: Path) -> etree.XMLSchema:
     return etree.XMLSchema(tree)
 
 
+def find_auth_schemas(folder: Path | None) -> dict[str, Path]:
+    """The auth XSD files (by file name) found in ``folder``, searched recursively."""
+    if folder is None or not folder.is_dir():
+        return {}
+    wanted = set(AUTH_SCHEMA_FILES.values())
+    return {path.name: path for path in sorted(folder.rglob("*.xsd")) if path.name in wanted}
+
+
 class AuthSchemas:
     """Lazily compiled auth XSDs from a folder; ``None`` folder disables validation."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
+        self._files = find_auth_schemas(folder)
         self._compiled: dict[str, etree.XMLSchema] = {}
         self._lock = threading.Lock()
 
@@ -65,9 +74,10 @@ class AuthSchemas:
         file_name = AUTH_SCHEMA_FILES.get(namespace)
         if self.folder is None or file_name is None:
             return None
+        path = self._files.get(file_name, self.folder / file_name)
         with self._lock:
             if namespace not in self._compiled:
-                self._compiled[namespace] = load_auth_schema(self.folder / file_name)
+                self._compiled[namespace] = load_auth_schema(path)
             return self._compiled[namespace]
 
     def errors(self, root: etree._Element) -> list[str]:
@@ -88,11 +98,15 @@ _cache_lock = threading.Lock()
 
 
 def auth_schemas(folder: str) -> AuthSchemas:
-    """The (process-wide, cached) :class:`AuthSchemas` of ``folder``; warns once when empty."""
+    """The (process-wide, cached) :class:`AuthSchemas` of ``folder``.
+
+    Without a folder this says so at DEBUG only: ``mock-ksef serve`` reports it once, in
+    the banner's ``schemas`` line.
+    """
     with _cache_lock:
         if folder not in _cache:
             if not folder:
-                log.warning(
+                log.debug(
                     "auth_schema_dir is not set: XAdES AuthTokenRequest documents are "
                     "checked for structure only, without XSD validation"
                 )

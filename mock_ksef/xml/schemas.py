@@ -69,6 +69,10 @@ class SchemaRegistry:
         """Whether a schema for ``system_code`` was found."""
         return SCHEMA_FILES.get(system_code, "") in self._by_name
 
+    def path_of(self, system_code: str) -> Path | None:
+        """The XSD file found for ``system_code``, if any."""
+        return self._by_name.get(SCHEMA_FILES.get(system_code, ""))
+
     def missing(self, system_codes: tuple[str, ...]) -> list[str]:
         """The form codes among ``system_codes`` that have no schema."""
         return [code for code in system_codes if not self.has(code)]
@@ -100,10 +104,14 @@ class SchemaRegistry:
 
 
 def warn_missing_schemas(registry: SchemaRegistry, system_codes: tuple[str, ...]) -> list[str]:
-    """Say once, at start-up, which form codes are checked without an XSD."""
+    """Log (at DEBUG) which form codes are checked without an XSD; return them.
+
+    Every app (each worker, each test) calls this; ``mock-ksef serve`` says it once, in
+    the banner's ``schemas`` line (``mock_ksef.cli_schemas.schema_summary``).
+    """
     missing = registry.missing(system_codes)
     if missing:
-        log.warning(
+        log.debug(
             "no XSD found in %s for %s: those invoices are checked for "
             "well-formedness and key fields only",
             registry.folder,
