@@ -22,7 +22,7 @@ from mock_ksef.http.auth_schemas import (
     dump_token,
     load_ksef_token_request,
 )
-from mock_ksef.http.bodies import page_size
+from mock_ksef.http.bodies import XML_MEDIA, page_size, require_media
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
 from mock_ksef.tokens import ACCESS, OPERATION, REFRESH
@@ -86,7 +86,9 @@ def ksef_token() -> Response:
 def xades_signature() -> Response:
     """Start a login with a signed ``AuthTokenRequest``."""
     verify_chain = _bool_arg("verifyCertificateChain")
-    started = _authenticator().init_xades(request.get_data(cache=False), verify_chain)
+    document = request.get_data(cache=False)
+    require_media(XML_MEDIA, document)
+    started = _authenticator().init_xades(document, verify_chain)
     return _json(dump_init(started.reference, started.token), 202)
 
 

@@ -61,6 +61,8 @@ LISTS_21001 = frozenset(
 )
 #: Media types read as JSON, as ASP.NET's JSON input formatter does.
 JSON_MEDIA = ("application/json", "text/json", "application/*+json")
+#: What ``POST /auth/xades-signature`` reads (the spec's ``application/xml``, and its aliases).
+XML_MEDIA = ("application/xml", "text/xml", "application/*+xml")
 _API_PREFIX = re.compile(r"^(/api)?/v2(?=/)")
 _PARAMETER = re.compile(r"[<{][^>}]*[>}]")
 

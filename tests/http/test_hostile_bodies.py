@@ -106,6 +106,32 @@ def test_json_without_content_type_is_415(live):
     )
 
 
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", ""])
+def test_xades_document_under_another_content_type_is_415(live, content_type):
+    """The signed AuthTokenRequest is XML: JSON, text or no label at all is refused."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    status, _, data = _send(live, "POST", "/v2/auth/xades-signature", b"<a/>", headers)
+    assert status == 415
+    wanted = "application/xml lub text/xml lub application/*+xml."
+    if content_type:
+        assert data["detail"] == f"Content-Type '{content_type}' nieobsługiwany; wymagany: {wanted}"
+    else:
+        assert data["detail"] == f"Brak nagłówka Content-Type; wymagany: {wanted}"
+
+
+@pytest.mark.parametrize("content_type", ["application/xml", "text/xml; charset=utf-8"])
+def test_xades_document_labelled_xml_reaches_the_checks(live, content_type):
+    """An XML label passes the media check; a document that is no AuthTokenRequest is 21401."""
+    status, _, data = _send(
+        live, "POST", "/v2/auth/xades-signature", b"<a/>", {"Content-Type": content_type}
+    )
+    assert status == 400
+    [detail] = data["exception"]["exceptionDetailList"]
+    assert detail["exceptionCode"] == 21401
+    assert detail["exceptionDescription"] == "Dokument nie jest zgodny ze schemą (xsd)."
+    assert detail["details"][0].endswith("otrzymano a.")
+
+
 def test_415_ignores_x_error_format(live):
     """415 is always problem+json, whatever X-Error-Format asks for."""
     status, headers, _ = _send(
