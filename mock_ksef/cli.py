@@ -23,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from mock_ksef import __version__
 from mock_ksef.app import create_app
 from mock_ksef.cli_scenarios import scenarios
+from mock_ksef.cli_state import state
 from mock_ksef.crypto.keys import load_or_create
 from mock_ksef.http.context import services
 from mock_ksef.request_log import configure_logging, install_request_log
@@ -167,6 +168,7 @@ def _serve_dev(settings: Settings, app: Flask, store: Store) -> None:
 
 
 main.add_command(scenarios)
+main.add_command(state)
 
 
 @main.group()
