@@ -262,7 +262,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def add_options(parser: argparse.ArgumentParser) -> None:
+def add_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """The store-growth options, for this module and the suite's own parser."""
     parser.add_argument("--sizes", default="300000", help="extra invoices, comma-separated")
     parser.add_argument("--sends", type=int, default=205, help="sends per run (5 warm-up)")
