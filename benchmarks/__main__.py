@@ -1,4 +1,5 @@
-"""``python -m benchmarks``: cold start, request overhead against bare Flask, SDK flow.
+"""``python -m benchmarks``: cold start, request overhead against bare Flask, SDK flow, batch;
+store growth (``--parts growth``, not in the default set: it fills a store on disk).
 
 Run from the repository root. Prints a table and writes ``benchmarks/results/latest.json``.
 Everything runs on 127.0.0.1 with a bounded number of requests and a time cap.
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import batch, cold_start, flow
+from benchmarks import batch, cold_start, flow, store_growth
 from benchmarks.load import LoadResult, run_load
 from tests.support.process import ServerProcess, clean_env
 
@@ -34,6 +35,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--flow-runs", type=int, default=5, help="SDK flows (after a warm-up)")
     parser.add_argument("--server", choices=["werkzeug", "waitress"], default="werkzeug")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    store_growth.add_options(parser.add_argument_group("store growth (--parts growth)"))
     return parser.parse_args(argv)
 
 
@@ -98,6 +100,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 child.stop()
     if "batch" in parts:
         report["batch"] = _guard(lambda: batch.measure(args.batch_mb))
+    if "growth" in parts:
+        report["growth"] = _guard(lambda: store_growth.measure(args))
     return report
 
 
@@ -144,6 +148,14 @@ def render(report: dict[str, Any]) -> str:
     if "batch" in report:
         out += ["", "(d) batch session: package through upload and close"]
         out.append(batch.render(report["batch"]))
+    if "growth" in report:
+        out += ["", "(e) store growth: latency and soak vs extra invoices in a SQLite store"]
+        growth = report["growth"]
+        out.append(
+            f"    skipped: {growth['skipped']}"
+            if "skipped" in growth
+            else store_growth.render(growth)
+        )
     return "\n".join(out)
 
 

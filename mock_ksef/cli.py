@@ -26,6 +26,7 @@ from mock_ksef.app import create_app
 from mock_ksef.cli_health import health, remove_serving_file, write_serving_file
 from mock_ksef.cli_scenarios import scenarios
 from mock_ksef.cli_schemas import schema_summary, schemas, with_fetched_schemas
+from mock_ksef.cli_state import state
 from mock_ksef.clock import parse_clock
 from mock_ksef.crypto.keys import load_or_create
 from mock_ksef.http.context import services
@@ -281,6 +282,7 @@ def _serve_dev(settings: Settings, app: Flask, store: Store, facts: dict[str, st
 main.add_command(scenarios)
 main.add_command(schemas)
 main.add_command(health)
+main.add_command(state)
 
 
 @main.group()

@@ -14,6 +14,7 @@ from faker import Faker
 from mock_ksef.clock import Clock, parse_clock
 from mock_ksef.crypto.keys import KeyRing, create_exclusive, load_or_create
 from mock_ksef.domain.repos import Repos
+from mock_ksef.domain.retention import RetentionPolicy
 from mock_ksef.ids import IdFactory, RefType
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.settings import Settings
@@ -42,8 +43,8 @@ class Services:
 
     @property
     def repos(self) -> Repos:
-        """Typed repositories over the store."""
-        return Repos(self.store)
+        """Typed repositories over the store (sweeping by the settings' retention policy)."""
+        return Repos(self.store, RetentionPolicy.of(self.settings))
 
     def reseed(self, seed: int) -> None:
         """Restart the random generator and Faker from ``seed``."""

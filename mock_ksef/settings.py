@@ -79,6 +79,12 @@ class Settings:
     upo_page_size: int = 10_000
     #: Request-journal entries kept (``/_mock/requests``); older ones are dropped.
     journal_size: int = 10_000
+    #: Retention on the mock clock (docs/performance.md): an authentication operation is
+    #: deleted this long after both its status retention and its refresh token ended.
+    retention_auth_s: int = 24 * 3600
+    #: Sessions (with their invoices, UPOs and duplicate records) are deleted this many
+    #: days after they were opened; 0 keeps them forever.
+    retention_session_days: int = 100
     #: Where uploaded batch parts are kept until the session is processed. Empty:
     #: ``<state_dir>/batch``, or a folder in the system temp dir without a state dir.
     batch_dir: str = ""

@@ -7,22 +7,37 @@ from dataclasses import dataclass
 from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.domain.auth import AuthOperation, Challenge
 from mock_ksef.domain.invoice import Invoice
+from mock_ksef.domain.retention import (
+    AUTH,
+    CHALLENGE,
+    DUPLICATE,
+    INVOICE,
+    SESSION,
+    SWEEP_BUDGET,
+    RetentionPolicy,
+    sweep,
+)
 from mock_ksef.domain.session import Session
-from mock_ksef.store.base import Store
+from mock_ksef.store.base import Cursor, Doc, Query, Store
+from mock_ksef.timefmt import iso
 
-CHALLENGE = "challenge"
-AUTH = "auth"
-SESSION = "session"
-INVOICE = "invoice"
-DUPLICATE = "duplicate"
 REVOKED_JTI = "revoked-jti"
+__all__ = ["AUTH", "CHALLENGE", "DUPLICATE", "INVOICE", "REVOKED_JTI", "SESSION", "Repos"]
+#: Documents re-indexed per transaction by :meth:`Repos.reindex`.
+_REINDEX_PAGE = 500
 
 
 @dataclass(frozen=True)
 class Repos:
-    """Typed access to the store."""
+    """Typed access to the store.
+
+    Every document is indexed by what its lookups and the retention sweep need (index
+    values are sortable text: :func:`~mock_ksef.timefmt.iso` for times). With a
+    ``retention`` policy, each new challenge also sweeps a little expired state.
+    """
 
     store: Store
+    retention: RetentionPolicy | None = None
 
     # challenges
     def get_challenge(self, value: str) -> Challenge | None:
@@ -31,8 +46,14 @@ class Repos:
         return from_doc(Challenge, doc) if doc else None
 
     def put_challenge(self, challenge: Challenge) -> None:
-        """Save a challenge."""
-        self.store.put(CHALLENGE, challenge.value, to_doc(challenge))
+        """Save a challenge; a new one also runs a small retention sweep."""
+        self._save_challenge(challenge)
+        if self.retention is not None and not challenge.used:
+            sweep(self.store, self.retention, challenge.created, SWEEP_BUDGET)
+
+    def _save_challenge(self, challenge: Challenge) -> None:
+        index = {"created": iso(challenge.created)}
+        self.store.put(CHALLENGE, challenge.value, to_doc(challenge), index)
 
     # authentication operations
     def get_auth(self, reference: str) -> AuthOperation | None:
@@ -41,8 +62,10 @@ class Repos:
         return from_doc(AuthOperation, doc) if doc else None
 
     def put_auth(self, op: AuthOperation) -> None:
-        """Save an authentication operation, indexed by context."""
-        self.store.put(AUTH, op.reference, to_doc(op), {"context": op.context.key})
+        """Save an authentication operation, indexed by context and the end of its use."""
+        ends = max(op.start_date, op.refresh_valid_until or op.start_date)
+        index = {"context": op.context.key, "ends": iso(ends)}
+        self.store.put(AUTH, op.reference, to_doc(op), index)
 
     def auths_in_context(self, context_key: str) -> list[AuthOperation]:
         """Authentication operations of a context, oldest first."""
@@ -63,13 +86,13 @@ class Repos:
         return from_doc(Session, doc) if doc else None
 
     def put_session(self, session: Session) -> None:
-        """Save a session, indexed by context and kind."""
-        self.store.put(
-            SESSION,
-            session.reference,
-            to_doc(session),
-            {"context": session.context.key, "type": session.kind.value},
-        )
+        """Save a session, indexed by context, kind and opening time."""
+        index = {
+            "context": session.context.key,
+            "type": session.kind.value,
+            "created": iso(session.created),
+        }
+        self.store.put(SESSION, session.reference, to_doc(session), index)
 
     def sessions_in_context(self, context_key: str, kind: str) -> list[Session]:
         """Sessions of a context and kind, oldest first."""
@@ -107,6 +130,38 @@ class Repos:
 
     def remember_acceptance(self, key: str, ksef_number: str, session_reference: str) -> None:
         """Record the first acceptance of a duplicate key."""
-        self.store.put(
-            DUPLICATE, key, {"ksefNumber": ksef_number, "sessionReference": session_reference}
-        )
+        doc = {"ksefNumber": ksef_number, "sessionReference": session_reference}
+        self.store.put(DUPLICATE, key, doc, {"session": session_reference})
+
+    # migration
+    def reindex(self) -> int:
+        """Save every document again, so ones an older version wrote get today's index.
+
+        ``mock-ksef state compact`` runs it; until then such documents are found as
+        before but never expire. Pages by key; returns how many documents it saved.
+        """
+        count = 0
+        for kind in (CHALLENGE, AUTH, SESSION, INVOICE, DUPLICATE):
+            cursor: Cursor | None = None
+            while True:
+                with self.store.transaction():
+                    page = self.store.query(kind, Query(after=cursor, limit=_REINDEX_PAGE))
+                    for hit in page:
+                        self._save_again(kind, hit.key, hit.doc)
+                count += len(page)
+                if len(page) < _REINDEX_PAGE:
+                    break
+                cursor = page[-1].cursor
+        return count
+
+    def _save_again(self, kind: str, key: str, doc: Doc) -> None:
+        if kind == CHALLENGE:
+            self._save_challenge(from_doc(Challenge, doc))
+        elif kind == AUTH:
+            self.put_auth(from_doc(AuthOperation, doc))
+        elif kind == SESSION:
+            self.put_session(from_doc(Session, doc))
+        elif kind == INVOICE:
+            self.put_invoice(from_doc(Invoice, doc))
+        else:
+            self.remember_acceptance(key, str(doc["ksefNumber"]), str(doc["sessionReference"]))

@@ -3,6 +3,12 @@
 Domain repositories (``domain/repos.py``) encode their dataclasses to JSON-ready dicts and
 keep them here, so a backend never needs to know a domain type (WireMock's ``Store``).
 Both backends pass one contract suite (``tests/store/test_contract.py``).
+
+Every hot-path call is index-backed in every backend, so its cost does not grow with the
+number of stored documents: ``get``/``put``/``delete`` by key, ``find`` by index values
+(cost ~ the number of matches), ``query`` over one ordered index (cost ~ the page), and
+``next_sequence``. Nothing here speaks SQL: a PostgreSQL backend implements the same
+calls over a ``(kind, name, value, key)`` B-tree (see ``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -10,9 +16,61 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a keyset page ended: the last hit's order value and key."""
+
+    value: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """Documents of one kind in the order of one index, optionally ranged and paged.
+
+    Index values compare as text (code points), so dates must be indexed in one
+    fixed-width UTC form (``timefmt``-style ISO text) to sort and range correctly.
+    Ties are broken by document key, in the same direction as the order.
+    """
+
+    #: The index name to order and range by; ``None`` orders by document key.
+    order_by: str | None = None
+    #: Inclusive lower / upper bounds on the ordered value (``None``: unbounded).
+    low: str | None = None
+    high: str | None = None
+    #: Exclusive upper bound (a half-open range ``[low, below)``).
+    below: str | None = None
+    #: Other index values that must all match (checked per row of the ordered range:
+    #: for a selective subset, index a composite value and range over it instead).
+    equal: Mapping[str, str] = field(default_factory=dict)
+    descending: bool = False
+    #: Continue after this hit (keyset paging; never an offset over everything).
+    after: Cursor | None = None
+    #: At most this many hits (``None``: all of them).
+    limit: int | None = None
+    #: Skip this many hits first. Only for small bounded offsets (the retrieval side's
+    #: 10,000-record cap); page through anything larger with ``after``.
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One document a :class:`Query` found, with its key and order value."""
+
+    key: str
+    value: str
+    doc: Doc
+
+    @property
+    def cursor(self) -> Cursor:
+        """The cursor that continues after this hit."""
+        return Cursor(self.value, self.key)
 
 
 class Store(Protocol):
@@ -46,6 +104,13 @@ class Store(Protocol):
         """
         ...
 
+    def query(self, kind: str, query: Query) -> list[Hit]:
+        """Documents of ``kind`` that carry the ``query.order_by`` index, in its order.
+
+        With ``order_by=None`` every document of the kind takes part, ordered by key.
+        """
+        ...
+
     def delete(self, kind: str, key: str) -> None:
         """Remove a document, if present."""
         ...
@@ -62,6 +127,14 @@ class Store(Protocol):
         """Raw bytes kept under ``key``, or ``None``."""
         ...
 
+    def delete_blob(self, key: str) -> None:
+        """Forget the bytes kept under ``key``, if any."""
+        ...
+
+    def compact(self) -> None:
+        """Give the space of deleted data back (SQLite: ``VACUUM``); a no-op in memory."""
+        ...
+
     def reset(self) -> None:
         """Forget everything."""
         ...
@@ -69,11 +142,6 @@ class Store(Protocol):
     def close(self) -> None:
         """Release resources."""
         ...
-
-
-def matches(doc_index: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
-    """Whether a document's index values include all of ``wanted``."""
-    return all(doc_index.get(name) == value for name, value in wanted.items())
 
 
 def encode(doc: Doc) -> str:

@@ -5,6 +5,11 @@ request does not open one connection per request. A thread inside
 :meth:`SqliteStore.transaction` keeps its connection until the block ends; the
 transaction takes SQLite's write lock (``BEGIN IMMEDIATE``), which also serialises
 other processes (or other ``SqliteStore`` objects) working on the same file.
+
+Every statement on a hot path is answered from an index: ``docs`` by its primary key
+``(kind, key)`` and ``(kind, position)``, ``idx`` by ``(kind, name, value, key)``. The
+schema is versioned with ``PRAGMA user_version`` and migrated in place when a state
+folder written by an older version is opened (see ``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from mock_ksef.store.base import Doc, decode, encode
+from mock_ksef.store.base import Doc, Hit, Query, decode, encode
 
+#: Version 0: the first layout (``idx_lookup`` without the key, a global position).
+#: Version 1: ``idx_order`` covers ``(kind, name, value, key)``; positions count per kind.
+SCHEMA_VERSION = 1
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS docs (
         kind TEXT NOT NULL, key TEXT NOT NULL, position INTEGER NOT NULL, body TEXT NOT NULL,
@@ -25,10 +33,14 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS idx (
         kind TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
         PRIMARY KEY (kind, key, name))""",
-    "CREATE INDEX IF NOT EXISTS idx_lookup ON idx (kind, name, value)",
+    "CREATE INDEX IF NOT EXISTS idx_order ON idx (kind, name, value, key)",
+    "DROP INDEX IF EXISTS idx_lookup",
     "CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, data BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
+#: Page cache per connection, in KiB (SQLite's default is 2 MiB).
+CACHE_KIB = 16 * 1024
 #: Idle connections kept for reuse; extra ones are closed when returned.
 POOL_SIZE = 16
 #: Seconds a writer waits for another process's write lock before failing.
@@ -48,8 +60,15 @@ class SqliteStore:
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
         with self.transaction(), self._connection() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{path} has schema version {version}; this mock-ksef reads up to "
+                    f"{SCHEMA_VERSION}: upgrade mock-ksef or use another state folder"
+                )
+            if version < SCHEMA_VERSION:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -57,6 +76,7 @@ class SqliteStore:
         )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         return conn
 
     @contextmanager
@@ -117,9 +137,11 @@ class SqliteStore:
                 "UPDATE docs SET body=? WHERE kind=? AND key=?", (body, kind, key)
             ).rowcount
             if not updated:
+                # MAX over (kind, position) is one index seek, not a scan.
                 conn.execute(
-                    "INSERT INTO docs SELECT ?, ?, COALESCE(MAX(position), 0) + 1, ? FROM docs",
-                    (kind, key, body),
+                    "INSERT INTO docs SELECT ?, ?, COALESCE(MAX(position), 0) + 1, ?"
+                    " FROM docs WHERE kind=?",
+                    (kind, key, body, kind),
                 )
             conn.execute("DELETE FROM idx WHERE kind=? AND key=?", (kind, key))
             conn.executemany(
@@ -128,18 +150,34 @@ class SqliteStore:
             )
 
     def find(self, kind: str, /, **index: str) -> list[Doc]:
-        """See :class:`mock_ksef.store.base.Store`."""
-        sql = "SELECT body FROM docs d WHERE d.kind=?"
-        params: list[str] = [kind]
-        for name, value in index.items():
-            sql += (
-                " AND EXISTS (SELECT 1 FROM idx i WHERE i.kind=d.kind AND i.key=d.key"
-                " AND i.name=? AND i.value=?)"
+        """See :class:`mock_ksef.store.base.Store`.
+
+        With index values the matches come from ``idx_order`` (the first value drives,
+        the others are checked per match) and only they are sorted by position.
+        """
+        if not index:
+            sql, params = "SELECT body FROM docs WHERE kind=? ORDER BY position", [kind]
+        else:
+            (first, first_value), *rest = index.items()
+            sql = (
+                "SELECT d.body FROM idx i CROSS JOIN docs d ON d.kind=i.kind AND d.key=i.key"
+                " WHERE i.kind=? AND i.name=? AND i.value=?"
+                + _EXISTS * len(rest)
+                + " ORDER BY d.position"
             )
-            params += [name, value]
+            params = [kind, first, first_value]
+            for name, value in rest:
+                params += [name, value]
         with self._connection() as conn:
-            rows = conn.execute(sql + " ORDER BY d.position", params).fetchall()
+            rows = conn.execute(sql, params).fetchall()
         return [decode(row[0]) for row in rows]
+
+    def query(self, kind: str, query: Query) -> list[Hit]:
+        """See :class:`mock_ksef.store.base.Store`; one range scan of an index."""
+        sql, params = _query_sql(kind, query)
+        with self._connection() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [Hit(str(key), str(value), decode(body)) for key, value, body in rows]
 
     def delete(self, kind: str, key: str) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
@@ -169,6 +207,17 @@ class SqliteStore:
             row = conn.execute("SELECT data FROM blobs WHERE key=?", (key,)).fetchone()
         return bytes(row[0]) if row else None
 
+    def delete_blob(self, key: str) -> None:
+        """See :class:`mock_ksef.store.base.Store`."""
+        with self.transaction(), self._connection() as conn:
+            conn.execute("DELETE FROM blobs WHERE key=?", (key,))
+
+    def compact(self) -> None:
+        """``VACUUM`` the file and truncate the WAL (outside any transaction)."""
+        with self._write_lock, self._connection() as conn:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def reset(self) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
         with self.transaction(), self._connection() as conn:
@@ -182,3 +231,42 @@ class SqliteStore:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+
+
+_EXISTS = (
+    " AND EXISTS (SELECT 1 FROM idx e WHERE e.kind=i.kind AND e.key=i.key"
+    " AND e.name=? AND e.value=?)"
+)
+
+
+def _query_sql(kind: str, query: Query) -> tuple[str, list[object]]:
+    """The statement of :meth:`SqliteStore.query`: a walk along one index, in order."""
+    if query.order_by is None:
+        # The document table itself (aliased ``i`` like the index), by its primary key.
+        sql = "SELECT i.key, i.key, i.body FROM docs i WHERE i.kind=?"
+        params: list[object] = [kind]
+        value = "i.key"
+    else:
+        sql = (
+            "SELECT i.key, i.value, d.body FROM idx i CROSS JOIN docs d"
+            " ON d.kind=i.kind AND d.key=i.key WHERE i.kind=? AND i.name=?"
+        )
+        params = [kind, query.order_by]
+        value = "i.value"
+    for op, bound in ((">=", query.low), ("<=", query.high), ("<", query.below)):
+        if bound is not None:
+            sql += f" AND {value} {op} ?"
+            params.append(bound)
+    if query.after is not None:
+        sql += f" AND ({value}, i.key) {'<' if query.descending else '>'} (?, ?)"
+        params += [query.after.value, query.after.key]
+    for name, wanted in query.equal.items():
+        sql += _EXISTS
+        params += [name, wanted]
+    direction = "DESC" if query.descending else "ASC"
+    order = "i.key" if query.order_by is None else f"i.value {direction}, i.key"
+    sql += f" ORDER BY {order} {direction}"
+    if query.limit is not None or query.offset:
+        sql += " LIMIT ? OFFSET ?"
+        params += [-1 if query.limit is None else query.limit, query.offset]
+    return sql, params
