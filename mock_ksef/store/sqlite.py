@@ -22,6 +22,8 @@ _SCHEMA = (
         kind TEXT NOT NULL, key TEXT NOT NULL, position INTEGER NOT NULL, body TEXT NOT NULL,
         PRIMARY KEY (kind, key))""",
     "CREATE INDEX IF NOT EXISTS docs_position ON docs (kind, position)",
+    # MAX(position) of every insert: without it each insert scans the table.
+    "CREATE INDEX IF NOT EXISTS docs_by_position ON docs (position)",
     """CREATE TABLE IF NOT EXISTS idx (
         kind TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
         PRIMARY KEY (kind, key, name))""",
