@@ -94,6 +94,7 @@ def process_closed(svc: Services, reference: str) -> Session:
             if current is None:
                 return svc.repos.get_session(reference) or session
             done = _finish(svc, current, Prepared(failure(exc)), ())
+    svc.worker.checkpoint(reference, "committed", 0)
     svc.parts.discard(reference)
     return done
 
