@@ -2,9 +2,8 @@
 identity that owns a close in progress (:class:`~mock_ksef.domain.part_store.Worker`).
 
 Layout: ``<root>/<session reference>/part-NN.bin`` (uploaded parts),
-``part-NN.<token>.tmp`` (an upload being received), ``package.bin`` (the decrypted
-package of a close). The root is ``batch_dir``, else ``<state_dir>/batch``, else a
-folder of this process in the system temp dir.
+``part-NN.<token>.tmp`` (an upload being received). The root is ``batch_dir``, else
+``<state_dir>/batch``, else a folder of this process in the system temp dir.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from mock_ksef.settings import Settings
 PAUSE_ENV = "MOCK_KSEF_TEST_PAUSE"
 #: File written (``<stage>:<index> <reference>``) when the pause is reached.
 PAUSE_FILE_ENV = "MOCK_KSEF_TEST_PAUSE_FILE"
-PACKAGE = "package.bin"
 
 
 def batch_root(settings: Settings, instance: object) -> Path:
@@ -38,7 +36,7 @@ def batch_root(settings: Settings, instance: object) -> Path:
 
 
 class FilePartStore:
-    """Parts and packages as plain files, one folder per session."""
+    """Parts as plain files, one folder per session."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -88,23 +86,8 @@ class FilePartStore:
         """See :class:`~mock_ksef.domain.part_store.PartStore`."""
         return self.part_path(reference, ordinal).stat().st_size
 
-    @contextmanager
-    def write_package(self, reference: str) -> Iterator[BinaryIO]:
+    def discard_scratch(self, reference: str) -> None:
         """See :class:`~mock_ksef.domain.part_store.PartStore`."""
-        folder = self.folder(reference)
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / PACKAGE).open("wb") as out:
-            yield out
-
-    @contextmanager
-    def read_package(self, reference: str) -> Iterator[BinaryIO]:
-        """See :class:`~mock_ksef.domain.part_store.PartStore`."""
-        with (self.folder(reference) / PACKAGE).open("rb") as source:
-            yield source
-
-    def discard_package(self, reference: str) -> None:
-        """See :class:`~mock_ksef.domain.part_store.PartStore`."""
-        (self.folder(reference) / PACKAGE).unlink(missing_ok=True)
         for temp in self.folder(reference).glob("*.tmp"):
             temp.unlink(missing_ok=True)
 

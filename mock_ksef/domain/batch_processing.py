@@ -4,7 +4,8 @@
 2. each part's size and SHA-256 (measured while it was uploaded) against ``fileParts``
    -> 405;
 3. each part decrypted on its own (AES-256-CBC, PKCS#7 per part, same key and IV) and
-   appended, in ordinal order, to one package file -> 435;
+   hashed, in ordinal order, as one package -> 435 (nothing decrypted is written: the
+   archive is then read in place, :mod:`mock_ksef.domain.package_view`);
 4. the package's size and SHA-256 against ``batchFile`` -> 405;
 5. reading the archive (:mod:`mock_ksef.domain.archive`) -> 430;
 6. no XML entry -> 440 "Nie przesłano faktur";
@@ -13,10 +14,10 @@
    ``invoicingDate`` = session open time);
 9. all failed -> 445, otherwise 200.
 
-Steps 1-8 (:func:`prepare`) run outside the store's lock and write nothing but the
-package file. What needs the lock - duplicates, scenario rules, KSeF numbers, rows and
-acceptance records - is :func:`record_invoices`, run inside the one transaction that
-also ends the session, so a crash leaves either the whole outcome or none of it.
+Steps 1-8 (:func:`prepare`) run outside the store's lock and write nothing. What needs
+the lock - duplicates, scenario rules, KSeF numbers, rows and acceptance records - is
+:func:`record_invoices`, run inside the one transaction that also ends the session, so a
+crash leaves either the whole outcome or none of it.
 Any other exception ends in 500 "Nieznany błąd".
 """
 
@@ -27,11 +28,13 @@ import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from mock_ksef.crypto.envelope import CbcDecryptor, DecryptionError
 from mock_ksef.domain.archive import ArchiveLimits, ArchiveRejected, Tally, XmlEntry, xml_entries
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.online import Checked, accept_checked, check_plain_invoice, limits_of
+from mock_ksef.domain.package_view import package_view
 from mock_ksef.domain.session import NO_INVOICES, Session
 from mock_ksef.ids import RefType
 from mock_ksef.scenario.model import Outcome
@@ -50,12 +53,14 @@ class Prepared:
 
     ``outcome`` is ``None`` when the invoices were reached: their final outcomes (and
     the session's, 200 or 445) are decided by :func:`record_invoices`. ``checked`` keeps
-    no invoice XML: it is read again from the package when the invoices are recorded.
+    no invoice XML: it is read again from the parts when the invoices are recorded.
     """
 
     outcome: Outcome | None
     checked: tuple[Checked, ...] = ()
     limits: ArchiveLimits | None = None
+    #: ``(ordinal, plaintext bytes)`` of each part: how to read the package again.
+    plain_sizes: tuple[tuple[int, int], ...] = ()
 
 
 class _Stop(Exception):
@@ -76,36 +81,38 @@ def _check_parts(session: Session) -> None:
             )
 
 
-def _decrypt_parts(svc: Services, session: Session) -> tuple[int, str]:
-    """Decrypt each part into the package file (appended in order); its size and SHA-256."""
+def _decrypt_parts(svc: Services, session: Session) -> tuple[list[tuple[int, int]], str]:
+    """Decrypt and hash each part in order (nothing written); plaintext sizes and SHA-256."""
     assert session.batch is not None
     key = base64.b64decode(session.aes_key)
     iv = base64.b64decode(session.iv)
     digest = hashlib.sha256()
-    size = 0
+    sizes: list[tuple[int, int]] = []
     ref = session.reference
-    with svc.parts.write_package(ref) as out:
-        for part in session.batch.parts:
-            decryptor = CbcDecryptor(key, iv)
-            try:
-                with svc.parts.open_part(ref, part.ordinal) as source:
-                    for _ in range(svc.parts.part_size(ref, part.ordinal) // CHUNK + 2):
-                        chunk = source.read(CHUNK)
-                        if not chunk:
-                            break
-                        plain = decryptor.update(chunk)
-                        digest.update(plain)
-                        out.write(plain)
-                        size += len(plain)
-                tail = decryptor.finalize()
-            except (DecryptionError, ValueError) as exc:
-                raise _Stop(
-                    435, f"Nie udało się odszyfrować części '{part.ordinal}': {exc}"
-                ) from exc
-            digest.update(tail)
-            out.write(tail)
-            size += len(tail)
-    return size, base64.b64encode(digest.digest()).decode("ascii")
+    for part in session.batch.parts:
+        decryptor = CbcDecryptor(key, iv)
+        size = 0
+        try:
+            with svc.parts.open_part(ref, part.ordinal) as source:
+                for _ in range(svc.parts.part_size(ref, part.ordinal) // CHUNK + 2):
+                    chunk = source.read(CHUNK)
+                    if not chunk:
+                        break
+                    plain = decryptor.update(chunk)
+                    digest.update(plain)
+                    size += len(plain)
+            tail = decryptor.finalize()
+        except (DecryptionError, ValueError) as exc:
+            raise _Stop(435, f"Nie udało się odszyfrować części '{part.ordinal}': {exc}") from exc
+        digest.update(tail)
+        sizes.append((part.ordinal, size + len(tail)))
+    return sizes, base64.b64encode(digest.digest()).decode("ascii")
+
+
+def _package(svc: Services, session: Session, sizes: list[tuple[int, int]]) -> BinaryIO:
+    key = base64.b64decode(session.aes_key)
+    iv = base64.b64decode(session.iv)
+    return package_view(svc.parts, session.reference, key, iv, sizes)
 
 
 def _limits(svc: Services, session: Session) -> ArchiveLimits:
@@ -160,7 +167,8 @@ def _run(svc: Services, session: Session) -> Prepared:
     if session.key_error or not session.aes_key:
         return Prepared(Outcome(415))
     _check_parts(session)
-    size, sha256 = _decrypt_parts(svc, session)
+    sizes, sha256 = _decrypt_parts(svc, session)
+    size = sum(n for _, n in sizes)
     if size != info.file_size or sha256 != info.file_hash:
         raise _Stop(
             405,
@@ -171,10 +179,9 @@ def _run(svc: Services, session: Session) -> Prepared:
     tally = Tally()
     checked: list[Checked] = []
     try:
-        with svc.parts.read_package(session.reference) as package:
-            for ordinal, entry in enumerate(
-                xml_entries(package, info.compression, limits, tally), 1
-            ):
+        with _package(svc, session, sizes) as package:
+            entries = xml_entries(package, info.compression, limits, tally)
+            for ordinal, entry in enumerate(entries, start=1):
                 if entry.data is None:
                     continue  # past the limit: 420 below, once every entry is counted
                 svc.worker.checkpoint(session.reference, "check", ordinal)
@@ -188,7 +195,7 @@ def _run(svc: Services, session: Session) -> Prepared:
             420,
             f"Paczka zawiera {tally.xml_count} faktur; limit sesji to {limits.max_xml_entries}.",
         )
-    return Prepared(None, tuple(checked), limits)
+    return Prepared(None, tuple(checked), limits, tuple(sizes))
 
 
 def prepare(svc: Services, session: Session) -> Prepared:
@@ -219,12 +226,12 @@ def record_invoices(svc: Services, session: Session, prepared: Prepared) -> tupl
     """Give every checked invoice its final outcome and write rows and acceptance records.
 
     Call it inside the transaction that ends the session. Accepted invoices' XML is read
-    again from the package, one entry at a time.
+    again from the parts, one entry at a time.
     """
     assert session.batch is not None
     assert prepared.limits is not None
     invoices: list[Invoice] = []
-    with svc.parts.read_package(session.reference) as package:
+    with _package(svc, session, list(prepared.plain_sizes)) as package:
         entries = xml_entries(package, session.batch.compression, prepared.limits, Tally())
         for checked, entry in zip(prepared.checked, entries, strict=False):
             svc.worker.checkpoint(session.reference, "commit", checked.invoice.ordinal)

@@ -119,7 +119,7 @@ def _take_over(svc: Services, reference: str) -> bool:
             return False
         taken = {**marker, "owner": svc.worker.owner, "taken_from": marker.get("owner", "")}
         svc.store.put(CLOSING, reference, taken)
-    svc.parts.discard_package(reference)
+    svc.parts.discard_scratch(reference)
     return True
 
 

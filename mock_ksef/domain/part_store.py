@@ -1,7 +1,7 @@
 """What the batch domain needs from the outside world: part files and process identity.
 
 The domain never opens a file, names a folder or asks for its process id: it talks to a
-:class:`PartStore` (uploaded parts, the decrypted package of a close) and a
+:class:`PartStore` (uploaded parts) and a
 :class:`Worker` (who is processing a close, and whether that process still lives). The
 file-system implementation is :mod:`mock_ksef.batch_files`.
 """
@@ -14,7 +14,7 @@ from typing import BinaryIO, Protocol
 
 
 class PartStore(Protocol):
-    """Where uploaded parts and the package being processed are kept, per session."""
+    """Where uploaded parts are kept, per session."""
 
     def stage(self, reference: str, ordinal: int, chunks: Iterable[bytes]) -> str:
         """Write ``chunks`` to a staging file; returns a token for :meth:`commit`.
@@ -43,16 +43,8 @@ class PartStore(Protocol):
         """Bytes kept for part ``ordinal``."""
         ...
 
-    def write_package(self, reference: str) -> AbstractContextManager[BinaryIO]:
-        """A fresh (truncated) package file of the session, for writing."""
-        ...
-
-    def read_package(self, reference: str) -> AbstractContextManager[BinaryIO]:
-        """The session's package file, for reading (seekable)."""
-        ...
-
-    def discard_package(self, reference: str) -> None:
-        """Delete the session's package file, if any (its parts stay)."""
+    def discard_scratch(self, reference: str) -> None:
+        """Delete the session's scratch files (an interrupted upload's); its parts stay."""
         ...
 
     def discard(self, reference: str) -> None:
