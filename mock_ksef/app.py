@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from flask import Flask, Response, request
 
 from mock_ksef.clock import Clock
 from mock_ksef.crypto.keys import KeyRing
+from mock_ksef.domain import batch_recovery
 from mock_ksef.faults import hooks as fault_hooks
 from mock_ksef.http import API_BLUEPRINTS, PUBLIC_BLUEPRINTS, wire
 from mock_ksef.http.context import install, services
@@ -70,7 +72,19 @@ def create_app_from_services(svc: Services) -> Flask:
     app.after_request(_system_warning)
     wire.install(app)
     warn_missing_schemas(svc.schemas, svc.settings.allowed_form_codes)
+    if batch_recovery.pending_recovery(svc):
+        threading.Thread(
+            target=_recover_batches, args=(svc,), name="mock-ksef-batch-recovery", daemon=True
+        ).start()
     return app
+
+
+def _recover_batches(svc: Services) -> None:
+    """Clean batch leftovers and finish closes a killed process left (in the background)."""
+    try:
+        batch_recovery.recover(svc)
+    except Exception:
+        log.exception("batch recovery failed")
 
 
 def _system_warning(response: Response) -> Response:

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from faker import Faker
 
+from mock_ksef.batch_files import FilePartStore, ProcessWorker, batch_root
 from mock_ksef.clock import Clock, parse_clock
 from mock_ksef.crypto.keys import KeyRing, create_exclusive, load_or_create
+from mock_ksef.domain.part_store import PartStore, Worker
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retention import RetentionPolicy
 from mock_ksef.ids import IdFactory, RefType
@@ -34,6 +36,9 @@ class Services:
     tokens: TokenService
     schemas: SchemaRegistry
     scenarios: ScenarioRegistry
+    #: Batch part files, and this process as the owner of a close in progress.
+    parts: PartStore
+    worker: Worker
     rng: random.Random = field(init=False)
     faker: Faker = field(init=False)
     ids: IdFactory = field(init=False)
@@ -102,4 +107,6 @@ def build_services(
         tokens=TokenService(_jwt_secret(settings, state), settings.jwt_issuer),
         schemas=SchemaRegistry(Path(settings.schema_dir) if settings.schema_dir else None),
         scenarios=ScenarioRegistry(the_store),
+        parts=FilePartStore(batch_root(settings, the_store)),
+        worker=ProcessWorker(),
     )

@@ -1,8 +1,9 @@
-"""Safe unpacking of a batch package (Zip or TarGz) into one file per XML entry.
+"""Safe reading of a batch package (Zip or TarGz): its XML entries, one at a time.
 
-Everything is streamed: entries are read in chunks of :data:`CHUNK` and each XML entry is
-read only up to the invoice size limit (plus one byte, to tell an oversized entry), so
-memory stays bounded whatever the archive holds. An archive is refused (session status
+Nothing is extracted to disk: :func:`xml_entries` yields each XML entry's bytes in archive
+order, read in chunks of :data:`CHUNK` and kept only up to the invoice size limit (plus
+one byte, to tell an oversized entry), so memory holds one invoice whatever the archive
+holds. An archive is refused (session status
 430) when it cannot be read, or when it looks hostile:
 
 * more than ``max_entries`` entries;
@@ -26,8 +27,8 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import IO
+from pathlib import PurePosixPath
+from typing import IO, BinaryIO
 
 #: Bytes read from an entry at a time.
 CHUNK = 1024 * 1024
@@ -65,28 +66,27 @@ class ArchiveLimits:
 
 @dataclass(frozen=True)
 class XmlEntry:
-    """One XML entry of the package, extracted to ``path`` (``None``: past the limit).
+    """One XML entry of the package; ``data`` is ``None`` past ``max_xml_entries``.
 
-    At most ``max_entry_bytes + 1`` bytes are extracted; ``size`` and ``sha256`` are
+    ``data`` holds at most ``max_entry_bytes + 1`` bytes; ``size`` and ``sha256`` are
     those of the whole entry.
     """
 
     name: str
-    path: Path | None
+    data: bytes | None
     size: int = 0
     sha256: str = ""
 
     def oversized(self, limit: int) -> bool:
-        """Whether the entry is longer than ``limit`` (and was cut when extracted)."""
+        """Whether the entry is longer than ``limit`` (and was cut when read)."""
         return self.size > limit
 
 
-@dataclass(frozen=True)
-class Unpacked:
-    """The XML entries of a package, in archive order; ``xml_count`` counts them all."""
+class Tally:
+    """What :func:`xml_entries` counted: complete once the iteration has ended."""
 
-    entries: tuple[XmlEntry, ...]
-    xml_count: int
+    def __init__(self) -> None:
+        self.xml_count = 0
 
 
 def check_name(name: str) -> None:
@@ -111,36 +111,33 @@ def is_xml(name: str) -> bool:
     return name.lower().endswith(".xml")
 
 
-def _copy(source: IO[bytes], target: Path, limit: int, declared: int) -> tuple[int, str]:
-    """Copy at most ``limit + 1`` bytes to ``target`` while hashing the whole entry.
+def _read(source: IO[bytes], limit: int, declared: int) -> tuple[bytes, int, str]:
+    """At most ``limit + 1`` bytes of an entry, its real size and Base64 SHA-256.
 
-    Returns:
-        The entry's real size and Base64 SHA-256 (reading stops after ``declared`` bytes).
+    Reading stops after ``declared`` bytes (plus a chunk, to notice a longer entry).
     """
     digest = hashlib.sha256()
+    kept: list[bytes] = []
     size = 0
-    with target.open("wb") as out:
-        for _ in range(declared // CHUNK + 2):
-            chunk = source.read(CHUNK)
-            if not chunk:
-                break
-            digest.update(chunk)
-            if size <= limit:
-                out.write(chunk[: limit + 1 - size])
-            size += len(chunk)
-    return size, base64.b64encode(digest.digest()).decode("ascii")
+    for _ in range(declared // CHUNK + 2):
+        chunk = source.read(CHUNK)
+        if not chunk:
+            break
+        digest.update(chunk)
+        if size <= limit:
+            kept.append(chunk[: limit + 1 - size])
+        size += len(chunk)
+    return b"".join(kept), size, base64.b64encode(digest.digest()).decode("ascii")
 
 
 class _Collector:
-    """Counts entries against the limits and extracts XML entries into ``dest``."""
+    """Counts entries against the limits and reads XML entries."""
 
-    def __init__(self, dest: Path, limits: ArchiveLimits, compressed_size: int) -> None:
-        self.dest = dest
+    def __init__(self, limits: ArchiveLimits, compressed_size: int, tally: Tally) -> None:
         self.limits = limits
         self.compressed_size = max(compressed_size, 1)
-        self.entries: list[XmlEntry] = []
+        self.tally = tally
         self.count = 0
-        self.xml_count = 0
         self.total = 0
 
     def admit(self, name: str, size: int) -> None:
@@ -165,15 +162,13 @@ class _Collector:
                 f"({size} B z {compressed} B; limit {self.limits.max_ratio}x)."
             )
 
-    def extract(self, name: str, source: IO[bytes], declared: int) -> None:
-        """Extract an XML entry (only the first ``max_xml_entries`` are kept)."""
-        self.xml_count += 1
-        if self.xml_count > self.limits.max_xml_entries:
-            self.entries.append(XmlEntry(name, None))
-            return
-        target = self.dest / f"{self.xml_count:06d}.xml"
-        size, sha256 = _copy(source, target, self.limits.max_entry_bytes, declared)
-        self.entries.append(XmlEntry(name, target, size, sha256))
+    def read(self, name: str, source: IO[bytes], declared: int) -> XmlEntry:
+        """Read an XML entry (only the first ``max_xml_entries`` are kept)."""
+        self.tally.xml_count += 1
+        if self.tally.xml_count > self.limits.max_xml_entries:
+            return XmlEntry(name, None)
+        data, size, sha256 = _read(source, self.limits.max_entry_bytes, declared)
+        return XmlEntry(name, data, size, sha256)
 
 
 def _zip_members(archive: zipfile.ZipFile) -> Iterator[zipfile.ZipInfo]:
@@ -184,7 +179,7 @@ def _zip_members(archive: zipfile.ZipFile) -> Iterator[zipfile.ZipInfo]:
         yield info
 
 
-def _unpack_zip(path: Path, collector: _Collector) -> None:
+def _zip_entries(path: BinaryIO, collector: _Collector) -> Iterator[XmlEntry]:
     with zipfile.ZipFile(path) as archive:
         members = list(_zip_members(archive))
         for info in members:
@@ -196,11 +191,11 @@ def _unpack_zip(path: Path, collector: _Collector) -> None:
         for info in members:
             if not info.is_dir() and is_xml(info.filename):
                 with archive.open(info) as source:
-                    collector.extract(info.filename, source, info.file_size)
+                    yield collector.read(info.filename, source, info.file_size)
 
 
-def _unpack_tar(path: Path, collector: _Collector) -> None:
-    with tarfile.open(path, mode="r|gz") as archive:
+def _tar_entries(path: BinaryIO, collector: _Collector) -> Iterator[XmlEntry]:
+    with tarfile.open(fileobj=path, mode="r|gz") as archive:
         for member in archive:
             check_name(member.name)
             if member.isdir():
@@ -213,29 +208,30 @@ def _unpack_tar(path: Path, collector: _Collector) -> None:
                 source = archive.extractfile(member)
                 if source is None:  # pragma: no cover - regular members always have data
                     raise ArchiveRejected(f"Nie można odczytać pliku {member.name!r}.")
-                collector.extract(member.name, source, member.size)
+                yield collector.read(member.name, source, member.size)
 
 
-def unpack(path: Path, compression: str, dest: Path, limits: ArchiveLimits) -> Unpacked:
-    """Extract the XML entries of the package at ``path`` into ``dest``.
+def xml_entries(
+    package: BinaryIO, compression: str, limits: ArchiveLimits, tally: Tally
+) -> Iterator[XmlEntry]:
+    """The XML entries of the package, in archive order; ``tally`` counts them all.
 
     Args:
-        path: the decrypted, concatenated package.
+        package: the decrypted, concatenated package (seekable).
         compression: ``Zip`` or ``TarGz``.
-        dest: an existing, empty folder.
         limits: what the package may contain.
+        tally: filled in as the iteration goes.
 
     Raises:
-        ArchiveRejected: unreadable or unsafe package (status 430).
+        ArchiveRejected: unreadable or unsafe package (status 430), while iterating.
     """
-    collector = _Collector(dest, limits, path.stat().st_size)
+    size = package.seek(0, 2)
+    package.seek(0)
+    collector = _Collector(limits, size, tally)
+    entries = _tar_entries if compression == "TarGz" else _zip_entries
     try:
-        if compression == "TarGz":
-            _unpack_tar(path, collector)
-        else:
-            _unpack_zip(path, collector)
+        yield from entries(package, collector)
     except ArchiveRejected:
         raise
     except _READ_ERRORS as exc:
         raise ArchiveRejected(f"Nie można rozpakować archiwum ({compression}): {exc}") from exc
-    return Unpacked(tuple(collector.entries), collector.xml_count)

@@ -1,28 +1,25 @@
 """Batch sessions: open (declare the package), receive parts, close (and process).
 
 The package's encrypted parts are uploaded to presigned links (``http/part_upload.py``)
-and kept on disk, one folder per session under :func:`batch_root`. Closing checks that
-every declared part arrived with its declared size, then runs the real processing
-(:mod:`mock_ksef.domain.batch_processing`) synchronously and keeps its outcome in
-``session.pending``; the lifecycle reveals it when the scenario's processing delay is due.
+and kept by ``svc.parts`` (:class:`~mock_ksef.domain.part_store.PartStore`). Closing
+checks that every declared part arrived with its declared size, moves the session to 150
+with a processing marker naming the owner process, and then runs the real processing
+(:mod:`mock_ksef.domain.batch_processing`, :mod:`mock_ksef.domain.batch_recovery`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-import shutil
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import IO
 
 from mock_ksef.crypto.digest import b64
 from mock_ksef.domain import lifecycle
 from mock_ksef.domain.auth import Principal
-from mock_ksef.domain.batch_processing import BatchResult, process_package
+from mock_ksef.domain.batch_recovery import CLOSING, process_closed
 from mock_ksef.domain.errors import Forbidden, InvalidSessionState, KsefError, ValidationFailed
 from mock_ksef.domain.online import check_form_code, create_session, unwrap_key
 from mock_ksef.domain.session import (
@@ -49,8 +46,6 @@ MAX_PARTS = 50
 MAX_PART_BYTES = 100_000_016
 PART_WINDOW_SECONDS = 20 * 60
 CHUNK = 1024 * 1024
-#: Store kind of the marker that a close is processing a session.
-CLOSING = "batch-closing"
 
 
 class PartSizeInvalid(KsefError):
@@ -174,28 +169,9 @@ def open_batch(
     return create_session(svc, principal, command.form_code, (key, iv, error), setup, now, info)
 
 
-def batch_root(svc: Services) -> Path:
-    """Where uploaded parts live: ``batch_dir``, ``<state_dir>/batch`` or a temp folder."""
-    if svc.settings.batch_dir:
-        return Path(svc.settings.batch_dir)
-    if svc.settings.state_path is not None:
-        return svc.settings.state_path / "batch"
-    return Path(tempfile.gettempdir()) / f"mock-ksef-batch-{os.getpid()}-{id(svc):x}"
-
-
 def discard_uploads(svc: Services) -> None:
     """Delete every uploaded part (done by a reset of the mock)."""
-    shutil.rmtree(batch_root(svc), ignore_errors=True)
-
-
-def session_dir(svc: Services, reference: str) -> Path:
-    """The folder of one session's parts."""
-    return batch_root(svc) / reference
-
-
-def part_path(svc: Services, reference: str, ordinal: int) -> Path:
-    """Where part ``ordinal`` of a session is kept once uploaded."""
-    return session_dir(svc, reference) / f"part-{ordinal:02d}.bin"
+    svc.parts.clear()
 
 
 def _uploadable(svc: Services, reference: str, ordinal: int) -> tuple[Session, BatchPart]:
@@ -204,7 +180,7 @@ def _uploadable(svc: Services, reference: str, ordinal: int) -> tuple[Session, B
         raise Forbidden("Nie ma takiej sesji wsadowej.", "insufficient-resource-access")
     session = lifecycle.advance(session, svc.now())
     info = session.batch
-    if info is None or session.status_code != 100 or svc.store.get(CLOSING, reference) is not None:
+    if info is None or session.status_code != 100:
         raise Forbidden(
             f"Sesja {reference} nie przyjmuje części (status {session.status_code}).",
             "insufficient-resource-access",
@@ -234,43 +210,45 @@ def receive_part(
             "PartTooLarge",
             f"Część {ordinal} ma {length} B, a zadeklarowano {declared.size} B.",
         )
-    folder = session_dir(svc, reference)
-    folder.mkdir(parents=True, exist_ok=True)
-    final = part_path(svc, reference, ordinal)
-    temp = final.with_suffix(f".{svc.ids.hex_token(8)}.tmp")
     digest = hashlib.sha256()
     size = 0
-    try:
-        with temp.open("wb") as out:
-            for _ in range(declared.size // CHUNK + 2):
-                chunk = body.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > declared.size:
-                    raise PartRejected(
-                        "PartTooLarge",
-                        f"Część {ordinal} jest dłuższa niż zadeklarowane {declared.size} B.",
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-        temp.replace(final)
-    finally:
-        temp.unlink(missing_ok=True)
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal size
+        for _ in range(declared.size // CHUNK + 2):
+            chunk = body.read(CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > declared.size:
+                raise PartRejected(
+                    "PartTooLarge",
+                    f"Część {ordinal} jest dłuższa niż zadeklarowane {declared.size} B.",
+                )
+            digest.update(chunk)
+            yield chunk
+
+    staged = svc.parts.stage(reference, ordinal, chunks())
     uploaded = dataclasses.replace(
         declared, uploaded=True, uploaded_size=size, uploaded_hash=b64(digest.digest())
     )
-    with svc.store.transaction():
-        session, _ = _uploadable(svc, reference, ordinal)
-        assert session.batch is not None
-        parts = tuple(uploaded if p.ordinal == ordinal else p for p in session.batch.parts)
-        svc.repos.put_session(
-            dataclasses.replace(
-                session,
-                updated=svc.now(),
-                batch=dataclasses.replace(session.batch, parts=parts),
+    try:
+        with svc.store.transaction():
+            # Checked again and replaced under the lock: a part can never change under a
+            # close that already started (the close holds the same lock to start).
+            session, _ = _uploadable(svc, reference, ordinal)
+            assert session.batch is not None
+            parts = tuple(uploaded if p.ordinal == ordinal else p for p in session.batch.parts)
+            svc.repos.put_session(
+                dataclasses.replace(
+                    session,
+                    updated=svc.now(),
+                    batch=dataclasses.replace(session.batch, parts=parts),
+                )
             )
-        )
+            svc.parts.commit(staged)
+    finally:
+        svc.parts.drop(staged)
     return uploaded
 
 
@@ -293,42 +271,21 @@ def _check_closable(session: Session) -> BatchInfo:
 
 
 def close_batch(svc: Services, principal: Principal, reference: str) -> Session:
-    """Close a batch session (204): check the parts, process the package, move to 150.
+    """Close a batch session (204): check the parts, move to 150, process the package.
 
-    Processing runs here, outside the store's lock; a marker keeps a second close and
-    late part uploads out meanwhile.
+    The session shows 150 from the moment the close is accepted; the outcome (invoice
+    rows, acceptance records, counters, the pending status) is committed at once at the
+    end. A marker naming this process keeps the close recoverable: if the process dies,
+    the next start re-runs the processing from the kept parts.
     """
     require_batch_write(principal)
     with svc.store.transaction():
         session = load_session(svc, principal, reference, SessionKind.BATCH)
-        if svc.store.get(CLOSING, reference) is not None:
-            raise InvalidSessionState(f"Sesja {reference} jest już zamykana.")
         info = _check_closable(session)
-        closed_at: datetime = svc.now()
-        svc.store.put(CLOSING, reference, {"reference": reference})
-    try:
-        work = session_dir(svc, reference)
-        paths = [part_path(svc, reference, p.ordinal) for p in info.parts]
-        forced = session.plan.outcome
-        if forced is not None and forced.code not in (200, 445):
-            # A session-level failure forced by the scenario: as in a real 405/415/420/
-            # 430/435/440/500 the invoices are never reached, so none gets a KSeF number.
-            result = BatchResult(forced)
-        else:
-            result = process_package(svc, session, paths, work)
-        with svc.store.transaction():
-            for invoice in result.invoices:
-                svc.repos.put_invoice(invoice)
-            current = svc.repos.get_session(reference) or session
-            ok = sum(i.succeeded for i in result.invoices)
-            current = dataclasses.replace(
-                current,
-                pending=result.outcome,
-                invoice_count=len(result.invoices),
-                successful_count=ok,
-                failed_count=len(result.invoices) - ok,
-            )
-            return save_session(svc, lifecycle.close(current, closed_at))
-    finally:
-        shutil.rmtree(session_dir(svc, reference), ignore_errors=True)
-        svc.store.delete(CLOSING, reference)
+        closed = lifecycle.close(
+            dataclasses.replace(session, batch=dataclasses.replace(info, processing=True)),
+            svc.now(),
+        )
+        save_session(svc, closed)
+        svc.store.put(CLOSING, reference, {"reference": reference, "owner": svc.worker.owner})
+    return process_closed(svc, reference)

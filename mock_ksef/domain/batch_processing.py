@@ -4,17 +4,21 @@
 2. each part's size and SHA-256 (measured while it was uploaded) against ``fileParts``
    -> 405;
 3. each part decrypted on its own (AES-256-CBC, PKCS#7 per part, same key and IV) and
-   appended, in ordinal order, to one package file -> 435;
+   hashed, in ordinal order, as one package -> 435 (nothing decrypted is written: the
+   archive is then read in place, :mod:`mock_ksef.domain.package_view`);
 4. the package's size and SHA-256 against ``batchFile`` -> 405;
-5. unpacking (:mod:`mock_ksef.domain.archive`) -> 430;
+5. reading the archive (:mod:`mock_ksef.domain.archive`) -> 430;
 6. no XML entry -> 440 "Nie przesłano faktur";
 7. more XML entries than ``max_invoices_per_session`` -> 420;
-8. every entry verified like an online invoice (``invoiceFileName`` = entry name,
+8. every entry checked like an online invoice (``invoiceFileName`` = entry name,
    ``invoicingDate`` = session open time);
 9. all failed -> 445, otherwise 200.
 
-Any other exception ends in 500 "Nieznany błąd". Everything is streamed through files in
-chunks, so memory does not grow with the package.
+Steps 1-8 (:func:`prepare`) run outside the store's lock and write nothing. What needs
+the lock - duplicates, scenario rules, KSeF numbers, rows and acceptance records - is
+:func:`record_invoices`, run inside the one transaction that also ends the session, so a
+crash leaves either the whole outcome or none of it.
+Any other exception ends in 500 "Nieznany błąd".
 """
 
 from __future__ import annotations
@@ -24,30 +28,40 @@ import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
-from pathlib import Path
+from typing import BinaryIO
 
 from mock_ksef.crypto.envelope import CbcDecryptor, DecryptionError
-from mock_ksef.domain.archive import ArchiveLimits, ArchiveRejected, XmlEntry, unpack
+from mock_ksef.domain.archive import ArchiveLimits, ArchiveRejected, Tally, XmlEntry, xml_entries
 from mock_ksef.domain.invoice import Invoice
-from mock_ksef.domain.online import limits_of, verify_plain_invoice
+from mock_ksef.domain.online import Checked, accept_checked, check_plain_invoice, limits_of
+from mock_ksef.domain.package_view import package_view
 from mock_ksef.domain.polish import invoices_accusative
-from mock_ksef.domain.session import NO_INVOICES, BatchInfo, Session
+from mock_ksef.domain.session import NO_INVOICES, Session
 from mock_ksef.ids import RefType
 from mock_ksef.scenario.model import Outcome
 from mock_ksef.services import Services
 
 log = logging.getLogger("mock_ksef")
-CHUNK = 1024 * 1024
+#: Bytes decrypted and hashed at a time (bigger chunks cost fewer calls, same memory class).
+CHUNK = 4 * 1024 * 1024
 #: ``invoiceFileName`` is at most this long in the spec.
 MAX_FILE_NAME = 128
 
 
 @dataclass(frozen=True)
-class BatchResult:
-    """The session outcome and the invoice rows the processing produced."""
+class Prepared:
+    """What :func:`prepare` found: a session outcome, or the checked invoices.
 
-    outcome: Outcome
-    invoices: tuple[Invoice, ...] = ()
+    ``outcome`` is ``None`` when the invoices were reached: their final outcomes (and
+    the session's, 200 or 445) are decided by :func:`record_invoices`. ``checked`` keeps
+    no invoice XML: it is read again from the parts when the invoices are recorded.
+    """
+
+    outcome: Outcome | None
+    checked: tuple[Checked, ...] = ()
+    limits: ArchiveLimits | None = None
+    #: ``(ordinal, plaintext bytes)`` of each part: how to read the package again.
+    plain_sizes: tuple[tuple[int, int], ...] = ()
 
 
 class _Stop(Exception):
@@ -58,8 +72,9 @@ class _Stop(Exception):
         super().__init__(code, details)
 
 
-def _check_parts(info: BatchInfo) -> None:
-    for part in info.parts:
+def _check_parts(session: Session) -> None:
+    assert session.batch is not None
+    for part in session.batch.parts:
         if part.uploaded_size != part.size or part.uploaded_hash != part.hash:
             raise _Stop(
                 405,
@@ -67,32 +82,38 @@ def _check_parts(info: BatchInfo) -> None:
             )
 
 
-def _decrypt_parts(session: Session, paths: list[Path], target: Path) -> tuple[int, str]:
-    """Decrypt each part into ``target`` (appended in order); returns size and SHA-256."""
+def _decrypt_parts(svc: Services, session: Session) -> tuple[list[tuple[int, int]], str]:
+    """Decrypt and hash each part in order (nothing written); plaintext sizes and SHA-256."""
+    assert session.batch is not None
     key = base64.b64decode(session.aes_key)
     iv = base64.b64decode(session.iv)
     digest = hashlib.sha256()
-    size = 0
-    with target.open("wb") as out:
-        for ordinal, path in enumerate(paths, start=1):
-            decryptor = CbcDecryptor(key, iv)
-            try:
-                with path.open("rb") as part:
-                    for _ in range(path.stat().st_size // CHUNK + 2):
-                        chunk = part.read(CHUNK)
-                        if not chunk:
-                            break
-                        plain = decryptor.update(chunk)
-                        digest.update(plain)
-                        out.write(plain)
-                        size += len(plain)
-                tail = decryptor.finalize()
-            except (DecryptionError, ValueError) as exc:
-                raise _Stop(435, f"Nie udało się odszyfrować części '{ordinal}': {exc}") from exc
-            digest.update(tail)
-            out.write(tail)
-            size += len(tail)
-    return size, base64.b64encode(digest.digest()).decode("ascii")
+    sizes: list[tuple[int, int]] = []
+    ref = session.reference
+    for part in session.batch.parts:
+        decryptor = CbcDecryptor(key, iv)
+        size = 0
+        try:
+            with svc.parts.open_part(ref, part.ordinal) as source:
+                for _ in range(svc.parts.part_size(ref, part.ordinal) // CHUNK + 2):
+                    chunk = source.read(CHUNK)
+                    if not chunk:
+                        break
+                    plain = decryptor.update(chunk)
+                    digest.update(plain)
+                    size += len(plain)
+            tail = decryptor.finalize()
+        except (DecryptionError, ValueError) as exc:
+            raise _Stop(435, f"Nie udało się odszyfrować części '{part.ordinal}': {exc}") from exc
+        digest.update(tail)
+        sizes.append((part.ordinal, size + len(tail)))
+    return sizes, base64.b64encode(digest.digest()).decode("ascii")
+
+
+def _package(svc: Services, session: Session, sizes: list[tuple[int, int]]) -> BinaryIO:
+    key = base64.b64decode(session.aes_key)
+    iv = base64.b64decode(session.iv)
+    return package_view(svc.parts, session.reference, key, iv, sizes)
 
 
 def _limits(svc: Services, session: Session) -> ArchiveLimits:
@@ -113,11 +134,13 @@ def _file_name(name: str) -> str:
     return name if len(name) <= MAX_FILE_NAME else name[-MAX_FILE_NAME:]
 
 
-def _invoice(svc: Services, session: Session, ordinal: int, entry: XmlEntry, limit: int) -> Invoice:
+def _check_entry(
+    svc: Services, session: Session, ordinal: int, entry: XmlEntry, limit: int
+) -> Checked:
     assert session.batch is not None
-    assert entry.path is not None
+    assert entry.data is not None
     invoice = Invoice(
-        reference=svc.new_reference(RefType.INVOICE, svc.now()),
+        reference="",  # given when recorded, under the lock
         session_reference=session.reference,
         ordinal=ordinal,
         invoice_hash=entry.sha256,
@@ -128,73 +151,100 @@ def _invoice(svc: Services, session: Session, ordinal: int, entry: XmlEntry, lim
         file_name=_file_name(entry.name),
     )
     if entry.oversized(limit):
-        return dataclasses.replace(
-            invoice,
-            status_code=430,
-            status_details=(f"Rozmiar faktury {entry.size} B przekracza limit {limit} B",),
+        return Checked(
+            dataclasses.replace(
+                invoice,
+                status_code=430,
+                status_details=(f"Rozmiar faktury {entry.size} B przekracza limit {limit} B",),
+            )
         )
-    return verify_plain_invoice(svc, session, invoice, entry.path.read_bytes(), online=False)
+    checked = check_plain_invoice(svc, session, invoice, entry.data, online=False)
+    return dataclasses.replace(checked, plain=b"")  # not kept: read again when recorded
 
 
-def _run(svc: Services, session: Session, paths: list[Path], work: Path) -> BatchResult:
+def _run(svc: Services, session: Session) -> Prepared:
     info = session.batch
     assert info is not None
     if session.key_error or not session.aes_key:
-        return BatchResult(Outcome(415))
-    _check_parts(info)
-    package = work / "package.bin"
-    size, sha256 = _decrypt_parts(session, paths, package)
+        return Prepared(Outcome(415))
+    _check_parts(session)
+    sizes, sha256 = _decrypt_parts(svc, session)
+    size = sum(n for _, n in sizes)
     if size != info.file_size or sha256 != info.file_hash:
         raise _Stop(
             405,
             f"Skrót lub rozmiar pliku paczki ({size} B) nie zgadza się z zadeklarowanym "
             f"({info.file_size} B).",
         )
-    for path in paths:
-        path.unlink(missing_ok=True)  # no longer needed: keep the disk footprint down
-    unpacked_dir = work / "unpacked"
-    unpacked_dir.mkdir(exist_ok=True)
     limits = _limits(svc, session)
+    tally = Tally()
+    checked: list[Checked] = []
     try:
-        unpacked = unpack(package, info.compression, unpacked_dir, limits)
+        with _package(svc, session, sizes) as package:
+            entries = xml_entries(package, info.compression, limits, tally)
+            for ordinal, entry in enumerate(entries, start=1):
+                if entry.data is None:
+                    continue  # past the limit: 420 below, once every entry is counted
+                svc.worker.checkpoint(session.reference, "check", ordinal)
+                checked.append(_check_entry(svc, session, ordinal, entry, limits.max_entry_bytes))
     except ArchiveRejected as exc:
         raise _Stop(430, str(exc)) from exc
-    package.unlink(missing_ok=True)
-    if unpacked.xml_count == 0:
+    if tally.xml_count == 0:
         raise _Stop(440, NO_INVOICES)
-    if unpacked.xml_count > limits.max_xml_entries:
+    if tally.xml_count > limits.max_xml_entries:
         raise _Stop(
             420,
-            f"Paczka zawiera {invoices_accusative(unpacked.xml_count)}; "
+            f"Paczka zawiera {invoices_accusative(tally.xml_count)}; "
             f"limit sesji to {limits.max_xml_entries}.",
         )
-    invoices: list[Invoice] = []
-    for ordinal, entry in enumerate(unpacked.entries, start=1):
-        invoices.append(_invoice(svc, session, ordinal, entry, limits.max_entry_bytes))
-        if entry.path is not None:
-            entry.path.unlink(missing_ok=True)
-    code = 200 if any(i.succeeded for i in invoices) else 445
-    return BatchResult(Outcome(code), tuple(invoices))
+    return Prepared(None, tuple(checked), limits, tuple(sizes))
 
 
-def process_package(svc: Services, session: Session, paths: list[Path], work: Path) -> BatchResult:
-    """Verify, decrypt, unpack and check the package of a closed batch session.
+def prepare(svc: Services, session: Session) -> Prepared:
+    """Verify, decrypt and check the package of a closed batch session (no lock held).
 
     Args:
-        svc: the app's services.
+        svc: the app's services (``svc.parts`` holds the uploaded parts).
         session: the session being closed (its ``batch`` describes the package).
-        paths: the uploaded part files, in ordinal order.
-        work: a folder for temporary files (the caller removes it).
 
     Returns:
-        The outcome to reveal when processing is due, and the invoice rows (only when
-        the invoices were reached: 200 and 445).
+        A session outcome (405/415/420/430/435/440/500), or the checked invoices.
     """
     try:
-        work.mkdir(parents=True, exist_ok=True)
-        return _run(svc, session, paths, work)
+        return _run(svc, session)
     except _Stop as stop:
-        return BatchResult(stop.outcome)
+        return Prepared(stop.outcome)
     except Exception as exc:  # the session must end in 500, never crash the close
         log.exception("batch processing of %s failed", session.reference)
-        return BatchResult(Outcome(500, (f"{type(exc).__name__}: {exc}",), status_code=500))
+        return Prepared(failure(exc))
+
+
+def failure(exc: BaseException) -> Outcome:
+    """The 500 outcome naming an unexpected exception."""
+    return Outcome(500, (f"{type(exc).__name__}: {exc}",), status_code=500)
+
+
+def record_invoices(svc: Services, session: Session, prepared: Prepared) -> tuple[Invoice, ...]:
+    """Give every checked invoice its final outcome and write rows and acceptance records.
+
+    Call it inside the transaction that ends the session. Accepted invoices' XML is read
+    again from the parts, one entry at a time.
+    """
+    assert session.batch is not None
+    assert prepared.limits is not None
+    invoices: list[Invoice] = []
+    with _package(svc, session, list(prepared.plain_sizes)) as package:
+        entries = xml_entries(package, session.batch.compression, prepared.limits, Tally())
+        for checked, entry in zip(prepared.checked, entries, strict=False):
+            svc.worker.checkpoint(session.reference, "commit", checked.invoice.ordinal)
+            invoice = dataclasses.replace(
+                checked.invoice, reference=svc.new_reference(RefType.INVOICE, svc.now())
+            )
+            final = accept_checked(
+                svc, session, dataclasses.replace(checked, invoice=invoice, plain=entry.data or b"")
+            )
+            svc.repos.put_invoice(final)
+            invoices.append(final)
+    if len(invoices) != len(prepared.checked):
+        raise ArchiveRejected("the package changed while it was processed")
+    return tuple(invoices)

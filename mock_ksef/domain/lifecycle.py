@@ -98,12 +98,20 @@ def close(session: Session, at: datetime, cause: str = "closed by the client") -
 
 
 def count_poll(session: Session, at: datetime) -> Session:
-    """Count one status read that answered 170/150 (``GET /sessions/{ref}`` only)."""
-    if session.status_code != PROCESSING_CODE[session.kind]:
+    """Count one status read that answered 170/150 (``GET /sessions/{ref}`` only).
+
+    Reads while a batch package is really being processed do not count: ``polls`` are
+    the reads after processing, as with an instant one.
+    """
+    if session.status_code != PROCESSING_CODE[session.kind] or _processing(session):
         return session
     return dataclasses.replace(
         session, polls_in_progress=session.polls_in_progress + 1, last_poll_at=at
     )
+
+
+def _processing(session: Session) -> bool:
+    return session.batch is not None and session.batch.processing
 
 
 def processing_due(session: Session) -> datetime | None:
@@ -165,7 +173,7 @@ def _next_batch(session: Session, now: datetime) -> Session | None:
             given = forced.details if forced is not None and forced.code == 440 else None
             details, _ = outcome_details(session.kind, Outcome(440, given), timed_out=True)
             return _move(session, 440, session.valid_until, "session validity expired", details)
-    elif session.status_code == 150:
+    elif session.status_code == 150 and not _processing(session):
         due = processing_due(session)
         if due is not None and now >= due:
             outcome = final_outcome(session)

@@ -183,6 +183,23 @@ def _decode_content(command: SendInvoice) -> bytes:
     return encrypted
 
 
+def _check_open(session: Session) -> None:
+    if session.status_code != 100:
+        raise InvalidSessionState(
+            f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur."
+        )
+    check_available(session)
+
+
+def _check_limit(svc: Services, session: Session) -> None:
+    limit = limits_of(svc, session).max_invoices
+    if session.invoice_count >= limit:
+        raise InvoiceLimitExceeded(
+            f"Sesja o numerze referencyjnym {session.reference} osiągnęła dozwolony limit "
+            f"liczby faktur {limit}."
+        )
+
+
 def send_invoice(
     svc: Services, principal: Principal, reference: str, command: SendInvoice
 ) -> Invoice:
@@ -190,41 +207,47 @@ def send_invoice(
 
     Checks in order: 21173 (no such session), 21180 (status), 21184 (the scenario made the
     session unavailable), 21405/21402/21403 (the content), 21155 (invoice limit).
+    Decryption and the XML checks run outside the store's lock; the duplicate check, the
+    KSeF number and the row are decided and written in one transaction, which repeats the
+    session checks (another request may have changed the session meanwhile).
     """
     require_write(principal)
+    now = svc.now()
+    session = load_session(svc, principal, reference, SessionKind.ONLINE)
+    _check_open(session)
+    encrypted = _decode_content(command)
+    _check_limit(svc, session)
+    draft = Invoice(
+        reference="",
+        session_reference=reference,
+        ordinal=0,
+        invoice_hash=command.invoice_hash,
+        invoice_size=command.invoice_size,
+        invoicing_date=now,
+        status_code=100,
+        invoicing_mode="Offline" if command.offline_mode else "Online",
+    )
+    checked = process_invoice(svc, session, draft, encrypted, command, online=True)
     with svc.store.transaction():
-        now = svc.now()
         session = load_session(svc, principal, reference, SessionKind.ONLINE)
-        if session.status_code != 100:
-            raise InvalidSessionState(
-                f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur."
-            )
-        check_available(session)
-        encrypted = _decode_content(command)
-        limit = limits_of(svc, session).max_invoices
-        if session.invoice_count >= limit:
-            raise InvoiceLimitExceeded(
-                f"Sesja o numerze referencyjnym {reference} osiągnęła dozwolony limit liczby "
-                f"faktur {limit}."
-            )
-        invoice = Invoice(
-            reference=svc.new_reference(RefType.INVOICE, now),
-            session_reference=reference,
-            ordinal=session.invoice_count + 1,
-            invoice_hash=command.invoice_hash,
-            invoice_size=command.invoice_size,
-            invoicing_date=now,
-            status_code=100,
-            invoicing_mode="Offline" if command.offline_mode else "Online",
+        _check_open(session)
+        _check_limit(svc, session)
+        checked = dataclasses.replace(
+            checked,
+            invoice=dataclasses.replace(
+                checked.invoice,
+                reference=svc.new_reference(RefType.INVOICE, now),
+                ordinal=session.invoice_count + 1,
+            ),
         )
-        invoice = process_invoice(svc, session, invoice, encrypted, command, online=True)
+        invoice = accept_checked(svc, session, checked)
         svc.repos.put_invoice(invoice)
         ok = invoice.succeeded
         save_session(
             svc,
             dataclasses.replace(
                 session,
-                updated=now,
+                updated=max(session.updated, now),
                 invoice_count=session.invoice_count + 1,
                 successful_count=session.successful_count + ok,
                 failed_count=session.failed_count + (not ok),
@@ -256,6 +279,25 @@ def limits_of(svc: Services, session: Session) -> SessionLimits:
     return testdata.session_limits(svc.store, svc.settings, session.context, kind)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """An invoice after the checks that need no lock (decryption, XML, dates).
+
+    ``invoice`` failed already when its status is not 100; otherwise
+    :func:`accept_checked` decides (duplicates, scenario rules, KSeF number) under the
+    store's lock. ``key`` is its duplicate key, ``plain`` the XML to keep if accepted.
+    """
+
+    invoice: Invoice
+    key: str | None = None
+    plain: bytes = b""
+
+    @property
+    def pending(self) -> bool:
+        """Whether the invoice passed every check made so far."""
+        return self.invoice.status_code == 100
+
+
 def _fail(invoice: Invoice, code: int, *details: str, **extensions: str) -> Invoice:
     return dataclasses.replace(
         invoice, status_code=code, status_details=details, status_extensions=dict(extensions)
@@ -270,27 +312,29 @@ def process_invoice(
     command: SendInvoice,
     *,
     online: bool,
-) -> Invoice:
-    """Decrypt and verify one invoice; assign its KSeF number when it passes."""
+) -> Checked:
+    """Decrypt and check one invoice (no store writes: see :func:`accept_checked`)."""
     try:
         plain = aes_cbc_decrypt(
             base64.b64decode(session.aes_key), base64.b64decode(session.iv), encrypted
         )
     except DecryptionError as exc:
-        return _fail(invoice, 435, str(exc))
+        return Checked(_fail(invoice, 435, str(exc)))
     if len(plain) != command.invoice_size or sha256_b64(plain) != command.invoice_hash:
-        return _fail(
-            invoice,
-            430,
-            "Skrót lub rozmiar odszyfrowanej faktury nie zgadza się z invoiceHash/invoiceSize.",
+        return Checked(
+            _fail(
+                invoice,
+                430,
+                "Skrót lub rozmiar odszyfrowanej faktury nie zgadza się z invoiceHash/invoiceSize.",
+            )
         )
-    return verify_plain_invoice(svc, session, invoice, plain, online=online)
+    return check_plain_invoice(svc, session, invoice, plain, online=online)
 
 
-def verify_plain_invoice(
+def check_plain_invoice(
     svc: Services, session: Session, invoice: Invoice, plain: bytes, *, online: bool
-) -> Invoice:
-    """Verify a decrypted invoice (XML checks, duplicates); number it when it passes.
+) -> Checked:
+    """The XML checks of a decrypted invoice; reads the store, never writes it.
 
     Shared by online sends and batch processing (which calls it once per archive entry).
     """
@@ -319,8 +363,20 @@ def verify_plain_invoice(
         invoicing_mode=_mode(invoice, facts.issue_date),
     )
     if verdict.code != 200:
-        return _fail(invoice, verdict.code, *verdict.details)
-    key = duplicate_key(facts)
+        return Checked(_fail(invoice, verdict.code, *verdict.details))
+    return Checked(invoice, duplicate_key(facts), plain)
+
+
+def accept_checked(svc: Services, session: Session, checked: Checked) -> Invoice:
+    """Decide a checked invoice: duplicate, scenario rule or a KSeF number.
+
+    Call it inside ``svc.store.transaction()``, and write the row in the same one: the
+    acceptance record must never exist without its invoice row (an invoice accepted
+    earlier in the same transaction is seen as the original of a duplicate).
+    """
+    invoice, key = checked.invoice, checked.key
+    if not checked.pending:
+        return invoice
     original = svc.repos.find_duplicate(key) if key else None
     if original:
         return _fail(
@@ -334,7 +390,7 @@ def verify_plain_invoice(
     forced = forced_invoice(svc, session, invoice)
     if forced is not None:
         return forced
-    return _accept(svc, invoice, plain, key)
+    return _accept(svc, invoice, checked.plain, key)
 
 
 def _mode(invoice: Invoice, issue_date: str | None) -> str:

@@ -105,6 +105,8 @@ class BatchInfo:
     parts: tuple[BatchPart, ...]
     offline_mode: bool = False
     upload_deadline: datetime | None = None
+    #: Set from the close until the processing outcome is committed (status 150 meanwhile).
+    processing: bool = False
 
 
 @dataclass(frozen=True)

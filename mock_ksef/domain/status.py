@@ -96,6 +96,8 @@ def read_status(svc: Services, principal: Principal, reference: str) -> Session:
     session = load_session(svc, principal, reference)
     if session.status_code != lifecycle.PROCESSING_CODE[session.kind]:
         return session
+    if session.batch is not None and session.batch.processing:
+        return session  # not counted (lifecycle.count_poll); no lock: a close may hold it
     with svc.store.transaction():
         session = _visible(svc, principal, reference, None)
         if _stale(svc, session):

@@ -63,7 +63,9 @@ class SchemaRegistry:
         files = list(self.folder.rglob("*.xsd")) if self.folder and self.folder.is_dir() else []
         self._by_name = {path.name: path for path in sorted(files)}
         self._compiled: dict[str, etree.XMLSchema] = {}
-        self._lock = threading.Lock()
+        # Held while compiling and while validating: lxml failed to resolve an XSD
+        # include when a schema was compiled while other threads validated invoices.
+        self._lock = threading.RLock()
 
     def has(self, system_code: str) -> bool:
         """Whether a schema for ``system_code`` was found."""
@@ -92,15 +94,16 @@ class SchemaRegistry:
 
     def validate(self, system_code: str, document: etree._ElementTree) -> list[str] | None:
         """XSD errors of ``document`` (empty when valid), or ``None`` without a schema."""
-        schema = self.schema(system_code)
-        if schema is None:
-            return None
-        try:
-            if schema.validate(document):
-                return []
-        except etree.XMLSchemaValidateError as exc:  # e.g. an unexpanded entity reference
-            return [str(exc)]
-        return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+        with self._lock:
+            schema = self.schema(system_code)
+            if schema is None:
+                return None
+            try:
+                if schema.validate(document):
+                    return []
+            except etree.XMLSchemaValidateError as exc:  # e.g. an unexpanded entity reference
+                return [str(exc)]
+            return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
 
 
 def warn_missing_schemas(registry: SchemaRegistry, system_codes: tuple[str, ...]) -> list[str]:

@@ -209,7 +209,7 @@ def test_an_unexpected_error_ends_in_500(batch, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(batch_processing, "unpack", boom)
+    monkeypatch.setattr(batch_processing, "xml_entries", boom)
     _, state = batch.run(Package.of(good_zip()))
     assert state["status"] == {
         "code": 500,

@@ -75,13 +75,12 @@ def test_several_parts_end_in_200_with_invoices_and_upo(batch, compression, buil
 
 def test_parts_are_gone_from_disk_after_close(batch, app):
     """Uploaded parts and temporary files are removed once the package is processed."""
-    from mock_ksef.domain.batch import session_dir
     from mock_ksef.http.context import services
 
     package = Package.of(zip_bytes(invoices(1)), parts=2)
     opened = batch.opened(package)
     batch.upload_all(opened, package)
-    folder = session_dir(services(app), opened["referenceNumber"])
+    folder = services(app).parts.folder(opened["referenceNumber"])  # type: ignore[attr-defined]
     assert sorted(p.name for p in folder.iterdir()) == ["part-01.bin", "part-02.bin"]
     assert batch.close(opened["referenceNumber"]).status_code == 204
     assert not folder.exists()

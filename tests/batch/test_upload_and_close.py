@@ -270,13 +270,12 @@ class TestGarbage:
 
 def test_reset_discards_uploaded_parts(app, batch):
     """``POST /_mock/reset`` deletes the parts of sessions that were never closed."""
-    from mock_ksef.domain.batch import part_path
     from mock_ksef.http.context import services
 
     package = Package.of(archive(), parts=2)
     opened = batch.opened(package)
     assert batch.put(opened["partUploadRequests"][0], package.parts[0]).status_code == 201
-    stored = part_path(services(app), opened["referenceNumber"], 1)
+    stored = services(app).parts.part_path(opened["referenceNumber"], 1)  # type: ignore[attr-defined]
     assert stored.is_file()
     assert batch.client.post("/_mock/reset").status_code == 200
     assert not stored.exists()

@@ -1,0 +1,151 @@
+"""Running a batch close to its end, and taking over a close whose process died.
+
+A close is recorded in three steps:
+
+1. (close request, one transaction) the session moves to 150 with
+   ``batch.processing`` set, and a ``batch-closing`` marker names the owner process;
+2. (no lock) :func:`~mock_ksef.domain.batch_processing.prepare` verifies, decrypts and
+   checks the package; the uploaded parts stay where they are;
+3. (one transaction) invoice rows, acceptance records, counters and the pending outcome
+   are written, ``batch.processing`` is cleared and the marker removed; only then are
+   the parts deleted.
+
+A kill at any point leaves either nothing of step 3 or all of it. At start-up
+:func:`recover` deletes what finished sessions left on disk and re-runs every close
+whose owner no longer lives (the same process id with another start time is another
+process), from its kept parts: the session reaches its true final status.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from mock_ksef.domain import lifecycle
+from mock_ksef.domain.batch_processing import Prepared, failure, prepare, record_invoices
+from mock_ksef.domain.invoice import Invoice
+from mock_ksef.domain.session import Session
+from mock_ksef.domain.status import save_session
+from mock_ksef.services import Services
+
+log = logging.getLogger("mock_ksef")
+#: Store kind of the marker that a close is processing a session: ``{reference, owner}``.
+CLOSING = "batch-closing"
+
+
+def _owned(svc: Services, reference: str) -> Session | None:
+    """The session if this process still owns its close (a reset or a takeover ends it)."""
+    marker = svc.store.get(CLOSING, reference)
+    session = svc.repos.get_session(reference)
+    if marker is None or marker.get("owner") != svc.worker.owner or session is None:
+        return None
+    if session.batch is None or not session.batch.processing:
+        return None
+    return session
+
+
+def _finish(
+    svc: Services, session: Session, prepared: Prepared, invoices: tuple[Invoice, ...]
+) -> Session:
+    assert session.batch is not None
+    ok = sum(i.succeeded for i in invoices)
+    outcome = prepared.outcome
+    if outcome is None:
+        outcome = lifecycle.natural_outcome(
+            dataclasses.replace(session, invoice_count=len(invoices), successful_count=ok)
+        )
+    done = dataclasses.replace(
+        session,
+        pending=outcome,
+        invoice_count=len(invoices),
+        successful_count=ok,
+        failed_count=len(invoices) - ok,
+        batch=dataclasses.replace(session.batch, processing=False),
+    )
+    svc.store.delete(CLOSING, session.reference)
+    return save_session(svc, done)
+
+
+def process_closed(svc: Services, reference: str) -> Session:
+    """Process a session this process holds the close marker of, and commit the outcome.
+
+    Returns the session as committed (or as found, when the close is no longer ours).
+    """
+    session = svc.repos.get_session(reference)
+    assert session is not None
+    forced = session.plan.outcome
+    if forced is not None and forced.code not in (200, 445):
+        # A session-level failure forced by the scenario: as in a real 405/415/420/
+        # 430/435/440/500 the invoices are never reached, so none gets a KSeF number.
+        prepared = Prepared(forced)
+    else:
+        prepared = prepare(svc, session)
+    try:
+        with svc.store.transaction():
+            current = _owned(svc, reference)
+            if current is None:
+                return svc.repos.get_session(reference) or session
+            invoices = record_invoices(svc, current, prepared) if prepared.outcome is None else ()
+            done = _finish(svc, current, prepared, invoices)
+    except Exception as exc:  # e.g. a store error: end in 500 rather than stay at 150
+        log.exception("recording the batch outcome of %s failed", reference)
+        with svc.store.transaction():
+            current = _owned(svc, reference)
+            if current is None:
+                return svc.repos.get_session(reference) or session
+            done = _finish(svc, current, Prepared(failure(exc)), ())
+    svc.worker.checkpoint(reference, "committed", 0)
+    svc.parts.discard(reference)
+    return done
+
+
+def _abandoned(svc: Services) -> list[str]:
+    return [
+        str(doc.get("reference", ""))
+        for doc in svc.store.find(CLOSING)
+        if not svc.worker.alive(str(doc.get("owner", "")))
+    ]
+
+
+def _take_over(svc: Services, reference: str) -> bool:
+    """Claim an abandoned close for this process (only one process wins the claim)."""
+    with svc.store.transaction():
+        marker = svc.store.get(CLOSING, reference)
+        if marker is None or svc.worker.alive(str(marker.get("owner", ""))):
+            return False
+        session = svc.repos.get_session(reference)
+        if session is None or session.batch is None or not session.batch.processing:
+            svc.store.delete(CLOSING, reference)  # a marker of an older version: drop it
+            return False
+        taken = {**marker, "owner": svc.worker.owner, "taken_from": marker.get("owner", "")}
+        svc.store.put(CLOSING, reference, taken)
+    svc.parts.discard_scratch(reference)
+    return True
+
+
+def clean_leftovers(svc: Services) -> list[str]:
+    """Delete what sessions no longer processing or open left on disk; their references."""
+    removed = []
+    for reference in svc.parts.references():
+        session = svc.repos.get_session(reference)
+        processing = session is not None and session.batch is not None and session.batch.processing
+        if session is None or (not processing and session.status_code != 100):
+            svc.parts.discard(reference)
+            removed.append(reference)
+    return removed
+
+
+def pending_recovery(svc: Services) -> bool:
+    """Whether anything is left to clean or resume (cheap: for the start-up check)."""
+    return bool(svc.parts.references()) or bool(_abandoned(svc))
+
+
+def recover(svc: Services) -> list[Session]:
+    """At start-up: clean leftovers, then finish every close whose owner died."""
+    clean_leftovers(svc)
+    finished = []
+    for reference in _abandoned(svc):
+        if _take_over(svc, reference):
+            log.warning("resuming the batch close of %s (its process died)", reference)
+            finished.append(process_closed(svc, reference))
+    return finished
