@@ -45,6 +45,7 @@ class FaWriter:
             self._fixed_after.append(self._jst_unit(buyer, buyer_party))
         self._notes = self._annotations()
         self._sellers: dict[str, tuple[etree._Element, etree._Element]] = {}
+        self._rows: dict[tuple[str, str, str, str, bool], etree._Element] = {}
 
     def q(self, name: str) -> str:
         """The qualified tag of ``name`` in this form's namespace (memoised)."""
@@ -55,7 +56,8 @@ class FaWriter:
 
     def sub(self, parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
         """Append a child element ``name`` with ``text``."""
-        child = _SE(parent, self.q(name))
+        tag = self._tags.get(name) or self.q(name)
+        child = _SE(parent, tag)
         if text is not None:
             child.text = text
         return child
@@ -184,17 +186,32 @@ class FaWriter:
         self.sub(fa, "P_15", amount_text(totals.gross))
 
     def _line(self, fa: etree._Element, number: int, line: Line, rate: str | None) -> None:
-        row = self.sub(fa, "FaWiersz")
-        self.sub(row, "NrWierszaFa", str(number))
+        """Append a ``FaWiersz``: a copy of the product's cached row with the amounts set."""
+        key = (line.name, line.index, line.unit, line.rate, rate is not None)
+        template = self._rows.get(key)
+        if template is None:
+            template = self._rows[key] = self._row_template(line, rate is not None)
+        row = template.__copy__()  # lxml copies deep
+        row[0].text = str(number)
+        row[4].text = quantity_text(line.quantity)
+        row[5].text = amount_text(line.unit_price)
+        row[6].text = amount_text(line.net)
+        if rate is not None:
+            row[8].text = rate
+        fa.append(row)
+
+    def _row_template(self, line: Line, foreign: bool) -> etree._Element:
+        row = etree.Element(self.q("FaWiersz"))
+        self.sub(row, "NrWierszaFa")
         self.sub(row, "P_7", line.name)
         self.sub(row, "Indeks", line.index)
         self.sub(row, "P_8A", line.unit)
-        self.sub(row, "P_8B", quantity_text(line.quantity))
-        self.sub(row, "P_9A", amount_text(line.unit_price))
-        self.sub(row, "P_11", amount_text(line.net))
+        for name in ("P_8B", "P_9A", "P_11"):
+            self.sub(row, name)
         self.sub(row, "P_12", RATES[line.rate].text(self.form))
-        if rate is not None:
-            self.sub(row, "KursWaluty", rate)
+        if foreign:
+            self.sub(row, "KursWaluty")
+        return row
 
     def _order_line(self, order: etree._Element, number: int, line: Line) -> None:
         row = self.sub(order, "ZamowienieWiersz")
