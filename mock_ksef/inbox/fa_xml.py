@@ -9,6 +9,8 @@ every new ``Fa``. Only ``Fa`` and ``Zalacznik`` are built per invoice.
 
 from __future__ import annotations
 
+import copy
+
 from lxml import etree
 
 from mock_ksef.inbox.draft import Attachment, Draft
@@ -191,7 +193,7 @@ class FaWriter:
         template = self._rows.get(key)
         if template is None:
             template = self._rows[key] = self._row_template(line, rate is not None)
-        row = template.__copy__()  # lxml copies deep
+        row = copy.copy(template)  # lxml copies elements deep
         row[0].text = str(number)
         row[4].text = quantity_text(line.quantity)
         row[5].text = amount_text(line.unit_price)
