@@ -187,7 +187,8 @@ class Planner:
         return code, base + int(base * (self.rng.random() - 0.5) * 0.04)
 
     def _number(self, seller: Seller, kind: str, issue: date) -> str:
-        key = (seller.party.nip, kind, issue.year, issue.month)
+        monthly = "{m" in seller.number_style  # a yearly series restarts in January only
+        key = (seller.party.nip, kind, issue.year, issue.month if monthly else 0)
         counter = self._counters.get(key, 0) + 1
         self._counters[key] = counter
         number = seller.number_style.format(y=issue.year, m=issue.month, n=counter)
