@@ -22,7 +22,7 @@ from mock_ksef.inbox.fa_xml import JST_RECIPIENT_ROLE, FaWriter, unit_name
 from mock_ksef.inbox.generated import GeneratedInvoice, Identifier, ThirdSubject
 from mock_ksef.inbox.ids import InboxIds, SeededIds
 from mock_ksef.inbox.planning import Original, Planner
-from mock_ksef.inbox.pools import party, products, seller_weights, sellers
+from mock_ksef.inbox.pools import between, party, products, seller_weights, sellers
 from mock_ksef.inbox.spec import InboxSpec
 from mock_ksef.timefmt import WARSAW
 
@@ -149,8 +149,8 @@ def generate_inbox(
         xml = writer.write(draft)
         ksef_number = ids.ksef_number(draft.seller.party.nip, invoicing)
         session, ordinal = sessions.add(ids, draft.seller.party.nip, invoicing, day)
-        acquisition = invoicing + timedelta(microseconds=rng.randint(*ACQUISITION_DELAY_US))
-        storage = acquisition + lag + timedelta(microseconds=rng.randint(*STORAGE_JITTER_US))
+        acquisition = invoicing + timedelta(microseconds=between(rng, *ACQUISITION_DELAY_US))
+        storage = acquisition + lag + timedelta(microseconds=between(rng, *STORAGE_JITTER_US))
         if kind == "VAT":
             planner.remember(Original(draft, ksef_number))
         yield GeneratedInvoice(

@@ -19,7 +19,7 @@ from mock_ksef.inbox.money import (
     totals_of_advance,
     totals_of_lines,
 )
-from mock_ksef.inbox.pools import Product, Seller, pick
+from mock_ksef.inbox.pools import Product, Seller, between, one_of, pick
 from mock_ksef.inbox.vocabulary import (
     ATTACHMENT_TITLES,
     CORRECTION_REASONS,
@@ -137,11 +137,11 @@ class Planner:
             The draft and, for a KOR of an invoice in KSeF, the corrected KSeF number.
         """
         rng = self.rng
-        back = rng.choice(OFFLINE_DAYS) if offline else 0
+        back = one_of(rng, OFFLINE_DAYS) if offline else 0
         issue = day - timedelta(days=back)
-        created = invoicing - timedelta(days=back, seconds=rng.randint(5, 3_600))
+        created = invoicing - timedelta(days=back, seconds=between(rng, 5, 3_600))
         kept = self._originals[foreign]
-        original = kept[rng.randrange(len(kept))] if kind == "KOR" and kept else None
+        original = kept[int(rng.random() * len(kept))] if kind == "KOR" and kept else None
         if original is not None:
             seller = original.draft.seller
             currency, rate = original.draft.currency, original.draft.exchange_rate
@@ -164,13 +164,13 @@ class Planner:
         if kind == "ZAL":
             order = self._lines(seller, rate)
             order_totals = totals_of_lines(order, rate)
-            share = rng.choice(ADVANCE_SHARES)
+            share = one_of(rng, ADVANCE_SHARES)
             totals = totals_of_advance(order_totals, share, rate)
             return head.draft([], totals, advance=Advance(tuple(order), order_totals)), None
         lines = self._lines(seller, rate)
-        form = rng.choice(PAYMENT_FORMS)
-        due = issue + timedelta(days=rng.choice(PAYMENT_DAYS)) if form == "6" else None
-        sale = issue - timedelta(days=rng.randint(0, 5))
+        form = one_of(rng, PAYMENT_FORMS)
+        due = issue + timedelta(days=one_of(rng, PAYMENT_DAYS)) if form == "6" else None
+        sale = issue - timedelta(days=between(rng, 0, 5))
         draft = head.draft(
             lines,
             totals_of_lines(lines, rate),
@@ -183,7 +183,7 @@ class Planner:
     def _currency(self, foreign: bool) -> tuple[str, int | None]:
         if not foreign:
             return "PLN", None
-        code, base = self.rng.choice(_CURRENCY_RATES)
+        code, base = one_of(self.rng, _CURRENCY_RATES)
         return code, base + int(base * (self.rng.random() - 0.5) * 0.04)
 
     def _number(self, seller: Seller, kind: str, issue: date) -> str:
@@ -198,13 +198,13 @@ class Planner:
         rng = self.rng
         start = (hash_of(seller.party.nip) * 7) % len(self.products)
         lines = []
-        for _ in range(rng.choice(LINE_COUNTS)):
-            product = self.products[(start + rng.randrange(ASSORTMENT)) % len(self.products)]
+        for _ in range(one_of(rng, LINE_COUNTS)):
+            product = self.products[(start + int(rng.random() * ASSORTMENT)) % len(self.products)]
             ware = product.ware
             quantity = (
-                rng.randint(1, 80) * 500 if ware.fractional else rng.randint(1, 20) * QTY_SCALE
+                between(rng, 1, 80) * 500 if ware.fractional else between(rng, 1, 20) * QTY_SCALE
             )
-            price = rng.randint(ware.min_price, ware.max_price)
+            price = between(rng, ware.min_price, ware.max_price)
             if rate is not None:
                 price = max(div_half_up(price * RATE_SCALE, rate), 1)
             lines.append(Line(product.name, product.index, ware.unit, quantity, price, ware.rate))
@@ -214,26 +214,26 @@ class Planner:
         rng = self.rng
         if original is None:  # an invoice from before the inbox, issued outside KSeF
             source = self._lines(head.seller, head.rate)
-            number = f"{rng.randint(1, 999)}/{head.issue.year - 1}"
-            issued = (head.issue - timedelta(days=rng.randint(30, 300))).isoformat()
+            number = f"{between(rng, 1, 999)}/{head.issue.year - 1}"
+            issued = (head.issue - timedelta(days=between(rng, 30, 300))).isoformat()
         else:
             source = list(original.draft.lines)
             number, issued = original.draft.number, original.draft.issue_date
-        chosen = rng.sample(source, min(len(source), rng.choice((1, 1, 2))))
+        chosen = rng.sample(source, min(len(source), one_of(rng, (1, 1, 2))))
         lines = [
             Line(
                 o.name,
                 o.index,
                 o.unit,
-                -max(1, o.quantity * rng.randint(1, 50) // 100),
+                -max(1, o.quantity * between(rng, 1, 50) // 100),
                 o.unit_price,
                 o.rate,
             )
             for o in chosen
         ]
         fix = Correction(
-            reason=rng.choice(CORRECTION_REASONS),
-            kind=rng.choice(("1", "2")),
+            reason=one_of(rng, CORRECTION_REASONS),
+            kind=one_of(rng, ("1", "2")),
             original_number=number,
             original_issue_date=issued,
             original_ksef_number=None if original is None else original.ksef_number,
@@ -242,13 +242,13 @@ class Planner:
 
     def _attachment(self, issue: date) -> Attachment:
         rng = self.rng
-        order = f"ZAM/{issue.year}/{rng.randint(1, 9_999):04d}"
+        order = f"ZAM/{issue.year}/{between(rng, 1, 9_999):04d}"
         return Attachment(
-            title=rng.choice(ATTACHMENT_TITLES),
-            meta=(("Numer zamówienia", order), ("Osoba kontaktowa", rng.choice(self.contacts))),
+            title=one_of(rng, ATTACHMENT_TITLES),
+            meta=(("Numer zamówienia", order), ("Osoba kontaktowa", one_of(rng, self.contacts))),
             paragraphs=(
                 f"Dotyczy zamówienia {order} z dnia {issue.isoformat()}.",
-                f"Liczba pozycji: {rng.randint(1, 40)}. Uwagi: brak.",
+                f"Liczba pozycji: {between(rng, 1, 40)}. Uwagi: brak.",
             ),
         )
 

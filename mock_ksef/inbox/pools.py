@@ -9,7 +9,9 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from faker import Faker
 
@@ -22,6 +24,7 @@ NUMBER_STYLES = ("FV/{y}/{m:02d}/{n:04d}", "{n}/{m:02d}/{y}", "F{y}{m:02d}-{n:05
 #: How often seller k (0-based) sells, relative to the first: 1 / (k + 1) ** SKEW.
 SKEW = 0.8
 _BRANCH_WEIGHTS = (3, 9, 7, 1, 3, 9, 7)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -141,3 +144,13 @@ def products(faker: Faker, per_ware: int = 4) -> list[Product]:
             )
             found.append(Product(ware, name, code))
     return found
+
+
+def between(rng: random.Random, low: int, high: int) -> int:
+    """An integer in ``[low, high]`` from one ``random()`` call (``randint`` is slower)."""
+    return low + int(rng.random() * (high - low + 1))
+
+
+def one_of(rng: random.Random, items: Sequence[T]) -> T:
+    """An item of ``items`` from one ``random()`` call (``choice`` is slower)."""
+    return items[int(rng.random() * len(items))]
