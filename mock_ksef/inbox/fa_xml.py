@@ -48,6 +48,7 @@ class FaWriter:
         self._notes = self._annotations()
         self._sellers: dict[str, tuple[etree._Element, etree._Element]] = {}
         self._rows: dict[tuple[str, str, str, str, bool], etree._Element] = {}
+        self._payments: dict[tuple[str, str, bool], etree._Element] = {}
 
     def q(self, name: str) -> str:
         """The qualified tag of ``name`` in this form's namespace (memoised)."""
@@ -227,19 +228,34 @@ class FaWriter:
         self.sub(row, "P_12Z", RATES[line.rate].text(self.form))
 
     def _payment(self, fa: etree._Element, draft: Draft) -> None:
+        """Append ``Platnosc``: a copy of the seller's cached block with the date set."""
         if draft.kind == "KOR":
             return
-        payment = self.sub(fa, "Platnosc")
-        if draft.due_date is None:
-            self.sub(payment, "Zaplacono", "1")
-            self.sub(payment, "DataZaplaty", draft.issue_date)
+        paid = draft.due_date is None
+        key = (draft.seller.party.nip, draft.payment_form, paid)
+        template = self._payments.get(key)
+        if template is None:
+            template = self._payments[key] = self._payment_template(draft.seller, *key[1:])
+        payment = copy.copy(template)
+        if paid:
+            payment[1].text = draft.issue_date  # DataZaplaty
         else:
-            self.sub(self.sub(payment, "TerminPlatnosci"), "Termin", draft.due_date)
-        self.sub(payment, "FormaPlatnosci", draft.payment_form)
-        if draft.payment_form == "6":
+            payment[0][0].text = draft.due_date  # TerminPlatnosci/Termin
+        fa.append(payment)
+
+    def _payment_template(self, seller: Seller, form: str, paid: bool) -> etree._Element:
+        payment = etree.Element(self.q("Platnosc"))
+        if paid:
+            self.sub(payment, "Zaplacono", "1")
+            self.sub(payment, "DataZaplaty")
+        else:
+            self.sub(self.sub(payment, "TerminPlatnosci"), "Termin")
+        self.sub(payment, "FormaPlatnosci", form)
+        if form == "6":
             account = self.sub(payment, "RachunekBankowy")
-            self.sub(account, "NrRB", draft.seller.account)
-            self.sub(account, "NazwaBanku", draft.seller.bank_name)
+            self.sub(account, "NrRB", seller.account)
+            self.sub(account, "NazwaBanku", seller.bank_name)
+        return payment
 
     def _attachment(self, attachment: Attachment) -> etree._Element:
         root = etree.Element(self.q("Zalacznik"))
