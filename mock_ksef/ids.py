@@ -17,13 +17,24 @@ from enum import StrEnum
 from mock_ksef.timefmt import warsaw_date
 
 
-def crc8(data: bytes) -> int:
-    """CRC-8 with polynomial 0x07 and initial value 0 (CRC-8/SMBUS)."""
-    crc = 0
-    for byte in data:
-        crc ^= byte
+def _crc8_table() -> tuple[int, ...]:
+    table = []
+    for value in range(256):
+        crc = value
         for _ in range(8):
             crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC8_TABLE = _crc8_table()
+
+
+def crc8(data: bytes) -> int:
+    """CRC-8 with polynomial 0x07 and initial value 0 (CRC-8/SMBUS), table-driven."""
+    crc = 0
+    for byte in data:
+        crc = _CRC8_TABLE[crc ^ byte]
     return crc
 
 

@@ -1,6 +1,6 @@
 """Architecture rules, checked on the source's syntax tree.
 
-* The pure layers (``domain``, ``xml``, ``crypto``, ``store``) import no web framework:
+* The pure layers (``domain``, ``xml``, ``crypto``, ``store``, ``inbox``) import no web framework:
   flask, werkzeug and marshmallow belong to the HTTP edge only.
 * ``domain`` reads time only from the injected clock and randomness only from the
   seeded generator in ``Services``: no ``datetime.now``/``utcnow``, ``uuid4`` or ``random``.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mock_ksef"
-PURE_LAYERS = ("domain", "xml", "crypto", "store")
+PURE_LAYERS = ("domain", "xml", "crypto", "store", "inbox")
 WEB_FRAMEWORKS = frozenset({"flask", "werkzeug", "marshmallow"})
 #: The edge of the application, which the pure layers must not reach back into.
 EDGE_MODULES = (

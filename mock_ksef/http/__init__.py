@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from mock_ksef.admin.blueprint import bp as admin_bp
+from mock_ksef.admin.inbox import bp as admin_inbox_bp
 from mock_ksef.admin.journal import bp as admin_journal_bp
 from mock_ksef.admin.scenarios import bp as admin_scenarios_bp
 from mock_ksef.admin.sessions import bp as admin_sessions_bp
@@ -35,6 +36,7 @@ PUBLIC_BLUEPRINTS: list[Blueprint] = [
     admin_sessions_bp,
     admin_scenarios_bp,
     admin_journal_bp,
+    admin_inbox_bp,
     dashboard_bp,
     storage_bp,
     part_upload_bp,

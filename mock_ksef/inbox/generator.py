@@ -1,0 +1,186 @@
+"""Generate an inbox: N incoming invoices over a period, deterministic for a seed.
+
+:func:`generate_inbox` plans each invoice (kind, seller, dates, lines, amounts), writes its
+XML with :class:`~mock_ksef.inbox.fa_xml.FaWriter` and numbers it as KSeF would. Invoicing
+dates are spread evenly over the period with jitter, so they come out in ascending order.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from faker import Faker
+
+from mock_ksef.ids import RefType
+from mock_ksef.inbox.fa_xml import JST_RECIPIENT_ROLE, FaWriter, unit_name
+from mock_ksef.inbox.generated import GeneratedInvoice, Identifier, ThirdSubject
+from mock_ksef.inbox.ids import InboxIds, SeededIds
+from mock_ksef.inbox.planning import Original, Planner
+from mock_ksef.inbox.pools import between, party, products, seller_weights, sellers
+from mock_ksef.inbox.spec import InboxSpec
+from mock_ksef.timefmt import WARSAW
+
+#: ``acquisitionDate`` follows ``invoicingDate`` by this many microseconds (range).
+ACQUISITION_DELAY_US = (50_000, 2_000_000)
+#: Extra ``permanentStorageDate`` delay on top of ``storage_lag`` (microseconds, range).
+STORAGE_JITTER_US = (0, 1_000_000)
+
+
+class _Quota:
+    """Exact counts drawn at random positions: ``k`` hits among the next ``n`` draws."""
+
+    def __init__(self, total: int, *fractions: float) -> None:
+        self.left = [int(total * f + 0.5) for f in fractions]
+        self.n = total
+
+    def draw(self, rng: random.Random) -> int:
+        """The index of the fraction hit, or -1 for none."""
+        point = rng.random() * self.n
+        self.n -= 1
+        for index, left in enumerate(self.left):
+            if point < left:
+                self.left[index] -= 1
+                return index
+            point -= left
+        return -1
+
+
+@dataclass
+class _Sessions:
+    """One online session per seller and Polish day, with its invoice count."""
+
+    day: date | None = None
+    open: dict[str, tuple[str, int]] | None = None
+
+    def add(self, ids: InboxIds, seller_nip: str, when: datetime, day: date) -> tuple[str, int]:
+        if day != self.day or self.open is None:
+            self.day, self.open = day, {}
+        reference, count = self.open.get(seller_nip) or (
+            ids.reference(RefType.ONLINE_SESSION, when),
+            0,
+        )
+        self.open[seller_nip] = (reference, count + 1)
+        return reference, count + 1
+
+
+def _money(grosze: int) -> Decimal:
+    return Decimal(grosze).scaleb(-2)
+
+
+def _rate(scaled: int | None) -> Decimal | None:
+    return None if scaled is None else Decimal(scaled).scaleb(-4)
+
+
+def generate_inbox(
+    spec: InboxSpec,
+    *,
+    faker: Faker | None = None,
+    rng: random.Random | None = None,
+    ids: InboxIds | None = None,
+) -> Iterator[GeneratedInvoice]:
+    """Yield ``spec.count`` invoices to ``spec.buyer``, in ascending invoicing date.
+
+    Args:
+        spec: what to generate (validated here).
+        faker: a seeded ``Faker("pl_PL")`` for the pools; default: seeded with ``spec.seed``.
+        rng: the seeded generator every invoice draws from; default: ``Random(spec.seed)``.
+        ids: KSeF and reference numbers; default: :class:`SeededIds` over ``rng``.
+
+    Raises:
+        InboxSpecError: the spec is unusable (raised on the first ``next``).
+    """
+    spec.validate()
+    if faker is None:
+        faker = Faker("pl_PL")
+        faker.seed_instance(spec.seed)
+    rng = rng if rng is not None else random.Random(spec.seed)
+    ids = ids if ids is not None else SeededIds(rng)
+    buyer = spec.buyer
+    buyer_party = party(faker, buyer.nip, buyer.name)
+    pool = sellers(faker, rng, spec.sellers, {buyer.nip})
+    planner = Planner(
+        spec.form,
+        rng,
+        pool,
+        seller_weights(len(pool)),
+        products(faker),
+        tuple(faker.name() for _ in range(40)),
+    )
+    writer = FaWriter(spec.form, buyer, buyer_party)
+    mix = spec.effective_mix
+    kinds = _Quota(spec.count, mix.corrections, mix.advances)
+    foreign = _Quota(spec.count, mix.foreign_currency)
+    offline = _Quota(spec.count, mix.offline)
+    attached = _Quota(spec.count, mix.attachments)
+    third = (
+        (
+            ThirdSubject(
+                Identifier("InternalId", buyer.value),
+                unit_name(buyer_party),
+                int(JST_RECIPIENT_ROLE),
+            ),
+        )
+        if buyer.identifier_type == "InternalId"
+        else ()
+    )
+    sessions = _Sessions()
+    span_us = (spec.end - spec.start) // timedelta(microseconds=1)
+    slot_us = max(span_us // max(spec.count, 1), 1)
+    lag = spec.storage_lag
+    for i in range(spec.count):
+        offset = min(span_us * i // spec.count + int(rng.random() * slot_us), span_us - 1)
+        invoicing = spec.start + timedelta(microseconds=offset)
+        day = invoicing.astimezone(WARSAW).date()
+        kind = ("KOR", "ZAL")[k] if (k := kinds.draw(rng)) >= 0 else "VAT"
+        draft, corrected = planner.plan(
+            kind=kind,
+            day=day,
+            invoicing=invoicing,
+            foreign=foreign.draw(rng) == 0,
+            offline=offline.draw(rng) == 0,
+            attachment=attached.draw(rng) == 0,
+        )
+        xml = writer.write(draft)
+        ksef_number = ids.ksef_number(draft.seller.party.nip, invoicing)
+        session, ordinal = sessions.add(ids, draft.seller.party.nip, invoicing, day)
+        acquisition = invoicing + timedelta(microseconds=between(rng, *ACQUISITION_DELAY_US))
+        storage = acquisition + lag + timedelta(microseconds=between(rng, *STORAGE_JITTER_US))
+        if kind == "VAT":
+            planner.remember(Original(draft, ksef_number))
+        yield GeneratedInvoice(
+            xml=xml,
+            invoice_hash=base64.b64encode(hashlib.sha256(xml).digest()).decode("ascii"),
+            size=len(xml),
+            ksef_number=ksef_number,
+            invoice_number=draft.number,
+            invoice_kind=draft.kind,
+            system_code=spec.form,
+            schema_version="1-0E",
+            issue_date=date.fromisoformat(draft.issue_date),
+            invoicing_date=invoicing,
+            acquisition_date=acquisition,
+            permanent_storage_date=storage,
+            invoicing_mode="Offline" if draft.issue_date < day.isoformat() else "Online",
+            seller_nip=draft.seller.party.nip,
+            seller_name=draft.seller.party.name,
+            buyer=Identifier("Nip", buyer.nip),
+            buyer_name=buyer_party.name,
+            third_subjects=third,
+            currency=draft.currency,
+            exchange_rate=_rate(draft.exchange_rate),
+            net_amount=_money(draft.totals.net),
+            vat_amount=_money(draft.totals.vat_pln),
+            vat_in_currency=_money(draft.totals.vat),
+            gross_amount=_money(draft.totals.gross),
+            has_attachment=draft.attachment is not None,
+            corrected_ksef_number=corrected,
+            session_reference=session,
+            invoice_reference=ids.reference(RefType.INVOICE, invoicing),
+            ordinal=ordinal,
+        )

@@ -1,0 +1,158 @@
+"""Amounts in grosze (integers): line values, totals per VAT rate, and their XML text.
+
+Polish VAT is computed on the sum of net values per rate (art. 106e ust. 1 pkt 14), rounded
+half up to the grosz; ``P_15`` is the sum of all ``P_13_*`` and ``P_14_*``. Amounts of a
+foreign-currency invoice are in that currency; ``P_14_*W`` converts the VAT to PLN at the
+invoice's exchange rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Exchange rates are kept as integers of 1/10 000 PLN (NBP's four decimals).
+RATE_SCALE = 10_000
+#: Quantities are kept as integers of 1/1000 of a unit.
+QTY_SCALE = 1_000
+
+
+@dataclass(frozen=True)
+class VatRate:
+    """One VAT rate: its ``P_12`` text per form, its ``P_13``/``P_14`` field suffix, percent."""
+
+    key: str
+    fa2_text: str
+    fa3_text: str
+    suffix: str  # P_13_{suffix} / P_14_{suffix}
+    percent: int | None  # None: no VAT amount (0 %, zw)
+
+    def text(self, form: str) -> str:
+        """``P_12`` of a line at this rate on ``form``."""
+        return self.fa2_text if form == "FA (2)" else self.fa3_text
+
+
+RATES: dict[str, VatRate] = {
+    "23": VatRate("23", "23", "23", "1", 23),
+    "8": VatRate("8", "8", "8", "2", 8),
+    "5": VatRate("5", "5", "5", "3", 5),
+    "0": VatRate("0", "0", "0 KR", "6_1", None),
+    "zw": VatRate("zw", "zw", "zw", "7", None),
+}
+#: Order of the rate groups in ``Fa`` (the XSD's sequence).
+RATE_ORDER = ("23", "8", "5", "0", "zw")
+
+
+def div_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half away from zero (``denominator`` > 0)."""
+    sign = -1 if numerator < 0 else 1
+    return sign * ((abs(numerator) * 2 + denominator) // (2 * denominator))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One invoice line (``FaWiersz``) or order line (``ZamowienieWiersz``)."""
+
+    name: str
+    index: str  # Indeks: the seller's product code
+    unit: str
+    quantity: int  # thousandths of ``unit``; negative on a correction
+    unit_price: int  # grosze, net
+    rate: str  # key of RATES
+
+    @property
+    def net(self) -> int:
+        """Net value in grosze: quantity × price, rounded half up."""
+        return div_half_up(self.quantity * self.unit_price, QTY_SCALE)
+
+
+@dataclass(frozen=True)
+class RateTotal:
+    """``P_13_x`` / ``P_14_x`` / ``P_14_xW`` of one rate."""
+
+    rate: str
+    net: int
+    vat: int  # in the invoice currency (0 for 0 % and zw)
+    vat_pln: int  # P_14_xW: VAT in PLN (equals ``vat`` for a PLN invoice)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The amounts an invoice states and the sums of InvoiceMetadata (BRIEF-RETRIEVAL §2.4)."""
+
+    groups: tuple[RateTotal, ...]
+    gross: int  # P_15
+
+    @property
+    def net(self) -> int:
+        """Σ ``P_13_*``."""
+        return sum(group.net for group in self.groups)
+
+    @property
+    def vat(self) -> int:
+        """Σ ``P_14_*`` in the invoice currency."""
+        return sum(group.vat for group in self.groups)
+
+    @property
+    def vat_pln(self) -> int:
+        """Σ ``P_14_*W`` (PLN), equal to :attr:`vat` for a PLN invoice."""
+        return sum(group.vat_pln for group in self.groups)
+
+
+def _vat_pln(vat: int, exchange_rate: int | None) -> int:
+    return vat if exchange_rate is None else div_half_up(vat * exchange_rate, RATE_SCALE)
+
+
+def totals_of_lines(lines: list[Line], exchange_rate: int | None) -> Totals:
+    """Group line nets by rate and compute VAT on each group's sum.
+
+    Args:
+        lines: the invoice lines.
+        exchange_rate: PLN per unit × :data:`RATE_SCALE`, or ``None`` for a PLN invoice.
+    """
+    nets: dict[str, int] = {}
+    for line in lines:
+        nets[line.rate] = nets.get(line.rate, 0) + line.net
+    groups = []
+    for key in RATE_ORDER:
+        if key in nets:
+            percent = RATES[key].percent
+            vat = div_half_up(nets[key] * percent, 100) if percent else 0
+            groups.append(RateTotal(key, nets[key], vat, _vat_pln(vat, exchange_rate)))
+    gross = sum(g.net + g.vat for g in groups)
+    return Totals(tuple(groups), gross)
+
+
+def totals_of_advance(order: Totals, share: int, exchange_rate: int | None) -> Totals:
+    """The amounts of an advance invoice (ZAL) for ``share`` percent of ``order``'s gross.
+
+    The advance's gross per rate is the share of the order's gross at that rate; its net and
+    VAT are extracted from that gross (art. 106f ust. 1 pkt 3).
+    """
+    groups = []
+    for group in order.groups:
+        gross = div_half_up((group.net + group.vat) * share, 100)
+        percent = RATES[group.rate].percent
+        net = div_half_up(gross * 100, 100 + percent) if percent else gross
+        vat = gross - net
+        groups.append(RateTotal(group.rate, net, vat, _vat_pln(vat, exchange_rate)))
+    return Totals(tuple(groups), sum(g.net + g.vat for g in groups))
+
+
+def amount_text(grosze: int) -> str:
+    """``TKwotowy`` text: ``1234.50``, ``-0.07``, ``0.00``."""
+    sign = "-" if grosze < 0 else ""
+    whole, cents = divmod(abs(grosze), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def quantity_text(thousandths: int) -> str:
+    """``TIlosci`` text without trailing zeros: ``2``, ``2.5``, ``-1.125``."""
+    sign = "-" if thousandths < 0 else ""
+    whole, part = divmod(abs(thousandths), QTY_SCALE)
+    return f"{sign}{whole}" if part == 0 else f"{sign}{whole}.{part:03d}".rstrip("0")
+
+
+def rate_text(rate: int) -> str:
+    """An exchange rate (× :data:`RATE_SCALE`) as four-decimal text: ``4.2650``."""
+    whole, part = divmod(rate, RATE_SCALE)
+    return f"{whole}.{part:04d}"

@@ -1,0 +1,258 @@
+"""Plan one invoice: seller, dates, lines, amounts, correction/advance/attachment data.
+
+Everything is drawn from the seeded generator and the pools; nothing here calls Faker.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from mock_ksef.inbox.draft import Advance, Attachment, Correction, Draft
+from mock_ksef.inbox.money import (
+    QTY_SCALE,
+    RATE_SCALE,
+    Line,
+    Totals,
+    div_half_up,
+    totals_of_advance,
+    totals_of_lines,
+)
+from mock_ksef.inbox.pools import Product, Seller, between, one_of, pick
+from mock_ksef.inbox.vocabulary import (
+    ATTACHMENT_TITLES,
+    CORRECTION_REASONS,
+    CURRENCIES,
+    PAYMENT_DAYS,
+    PAYMENT_FORMS,
+)
+
+#: Number of lines on an invoice: 1 most often, up to 8.
+LINE_COUNTS = (1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 6, 8)
+#: Products each seller offers (a window of the product pool).
+ASSORTMENT = 12
+#: Advance shares of the order's gross value, in percent.
+ADVANCE_SHARES = (10, 20, 25, 30, 50, 100)
+#: Days an offline invoice was issued before it reached KSeF.
+OFFLINE_DAYS = (1, 1, 1, 2, 3)
+#: Earlier VAT invoices kept as originals for later corrections (per currency class).
+ORIGINALS_KEPT = 512
+_CURRENCY_RATES = tuple((code, int(rate.replace(".", ""))) for code, rate in CURRENCIES)
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A VAT invoice a later KOR may correct."""
+
+    draft: Draft
+    ksef_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """What every kind of invoice states the same way."""
+
+    kind: str
+    number: str
+    issue: date
+    created: datetime
+    seller: Seller
+    currency: str
+    rate: int | None
+    attachment: Attachment | None
+
+    def draft(
+        self,
+        lines: list[Line],
+        totals: Totals,
+        *,
+        sale_date: str | None = None,
+        payment_form: str = "6",
+        due_date: str | None = None,
+        correction: Correction | None = None,
+        advance: Advance | None = None,
+    ) -> Draft:
+        return Draft(
+            kind=self.kind,
+            number=self.number,
+            issue_date=self.issue.isoformat(),
+            sale_date=sale_date,
+            created=self.created,
+            seller=self.seller,
+            currency=self.currency,
+            exchange_rate=self.rate,
+            lines=tuple(lines),
+            totals=totals,
+            payment_form=payment_form,
+            due_date=due_date,
+            correction=correction,
+            advance=advance,
+            attachment=self.attachment,
+        )
+
+
+class Planner:
+    """Draws invoice plans; keeps the per-seller numbering and the originals to correct."""
+
+    def __init__(
+        self,
+        form: str,
+        rng: random.Random,
+        sellers: list[Seller],
+        weights: list[float],
+        products: list[Product],
+        contacts: tuple[str, ...],
+    ) -> None:
+        self.form = form
+        self.rng = rng
+        self.sellers = sellers
+        self.weights = weights
+        self.products = products
+        self.contacts = contacts
+        self._counters: dict[tuple[str, str, int, int], int] = {}
+        self._originals: dict[bool, list[Original]] = {False: [], True: []}
+
+    def remember(self, original: Original) -> None:
+        """Keep ``original`` (a sample of recent ones) as a candidate for corrections."""
+        kept = self._originals[original.draft.exchange_rate is not None]
+        if len(kept) < ORIGINALS_KEPT:
+            kept.append(original)
+        else:
+            kept[self.rng.randrange(ORIGINALS_KEPT)] = original
+
+    def plan(
+        self,
+        *,
+        kind: str,
+        day: date,
+        invoicing: datetime,
+        foreign: bool,
+        offline: bool,
+        attachment: bool,
+    ) -> tuple[Draft, str | None]:
+        """A draft of ``kind`` accepted at ``invoicing`` (Polish date ``day``).
+
+        Returns:
+            The draft and, for a KOR of an invoice in KSeF, the corrected KSeF number.
+        """
+        rng = self.rng
+        back = one_of(rng, OFFLINE_DAYS) if offline else 0
+        issue = day - timedelta(days=back)
+        created = invoicing - timedelta(days=back, seconds=between(rng, 5, 3_600))
+        kept = self._originals[foreign]
+        original = kept[int(rng.random() * len(kept))] if kind == "KOR" and kept else None
+        if original is not None:
+            seller = original.draft.seller
+            currency, rate = original.draft.currency, original.draft.exchange_rate
+        else:
+            seller_index = pick(rng, self.weights)
+            seller = self.sellers[seller_index]
+            currency, rate = self._currency(foreign)
+        head = _Head(
+            kind,
+            self._number(seller, kind, issue),
+            issue,
+            created,
+            seller,
+            currency,
+            rate,
+            self._attachment(issue) if attachment else None,
+        )
+        if kind == "KOR":
+            return self._correction(head, original), original.ksef_number if original else None
+        if kind == "ZAL":
+            order = self._lines(seller, rate)
+            order_totals = totals_of_lines(order, rate)
+            share = one_of(rng, ADVANCE_SHARES)
+            totals = totals_of_advance(order_totals, share, rate)
+            return head.draft([], totals, advance=Advance(tuple(order), order_totals)), None
+        lines = self._lines(seller, rate)
+        form = one_of(rng, PAYMENT_FORMS)
+        due = issue + timedelta(days=one_of(rng, PAYMENT_DAYS)) if form == "6" else None
+        sale = issue - timedelta(days=between(rng, 0, 5))
+        draft = head.draft(
+            lines,
+            totals_of_lines(lines, rate),
+            sale_date=sale.isoformat(),
+            payment_form=form,
+            due_date=None if due is None else due.isoformat(),
+        )
+        return draft, None
+
+    def _currency(self, foreign: bool) -> tuple[str, int | None]:
+        if not foreign:
+            return "PLN", None
+        code, base = one_of(self.rng, _CURRENCY_RATES)
+        return code, base + int(base * (self.rng.random() - 0.5) * 0.04)
+
+    def _number(self, seller: Seller, kind: str, issue: date) -> str:
+        monthly = "{m" in seller.number_style  # a yearly series restarts in January only
+        key = (seller.party.nip, kind, issue.year, issue.month if monthly else 0)
+        counter = self._counters.get(key, 0) + 1
+        self._counters[key] = counter
+        number = seller.number_style.format(y=issue.year, m=issue.month, n=counter)
+        return number if kind == "VAT" else f"{kind}/{number}"
+
+    def _lines(self, seller: Seller, rate: int | None) -> list[Line]:
+        rng = self.rng
+        start = (hash_of(seller.party.nip) * 7) % len(self.products)
+        lines = []
+        for _ in range(one_of(rng, LINE_COUNTS)):
+            product = self.products[(start + int(rng.random() * ASSORTMENT)) % len(self.products)]
+            ware = product.ware
+            quantity = (
+                between(rng, 1, 80) * 500 if ware.fractional else between(rng, 1, 20) * QTY_SCALE
+            )
+            price = between(rng, ware.min_price, ware.max_price)
+            if rate is not None:
+                price = max(div_half_up(price * RATE_SCALE, rate), 1)
+            lines.append(Line(product.name, product.index, ware.unit, quantity, price, ware.rate))
+        return lines
+
+    def _correction(self, head: _Head, original: Original | None) -> Draft:
+        rng = self.rng
+        if original is None:  # an invoice from before the inbox, issued outside KSeF
+            source = self._lines(head.seller, head.rate)
+            number = f"{between(rng, 1, 999)}/{head.issue.year - 1}"
+            issued = (head.issue - timedelta(days=between(rng, 30, 300))).isoformat()
+        else:
+            source = list(original.draft.lines)
+            number, issued = original.draft.number, original.draft.issue_date
+        chosen = rng.sample(source, min(len(source), one_of(rng, (1, 1, 2))))
+        lines = [
+            Line(
+                o.name,
+                o.index,
+                o.unit,
+                -max(1, o.quantity * between(rng, 1, 50) // 100),
+                o.unit_price,
+                o.rate,
+            )
+            for o in chosen
+        ]
+        fix = Correction(
+            reason=one_of(rng, CORRECTION_REASONS),
+            kind=one_of(rng, ("1", "2")),
+            original_number=number,
+            original_issue_date=issued,
+            original_ksef_number=None if original is None else original.ksef_number,
+        )
+        return head.draft(lines, totals_of_lines(lines, head.rate), correction=fix)
+
+    def _attachment(self, issue: date) -> Attachment:
+        rng = self.rng
+        order = f"ZAM/{issue.year}/{between(rng, 1, 9_999):04d}"
+        return Attachment(
+            title=one_of(rng, ATTACHMENT_TITLES),
+            meta=(("Numer zamówienia", order), ("Osoba kontaktowa", one_of(rng, self.contacts))),
+            paragraphs=(
+                f"Dotyczy zamówienia {order} z dnia {issue.isoformat()}.",
+                f"Liczba pozycji: {between(rng, 1, 40)}. Uwagi: brak.",
+            ),
+        )
+
+
+def hash_of(nip: str) -> int:
+    """A stable small number from a NIP (Python's ``hash`` of str is salted per process)."""
+    return int(nip) % 1_000_003
