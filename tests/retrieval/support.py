@@ -62,7 +62,9 @@ def invoice_xml(
         for name, value in buyer.items():
             _el(ids, name, value)
         _el(ids, "Nazwa", "Nabywca zagraniczny")
-    position = list(root).index(root.find("f:Podmiot2", ns)) + 1
+    buyer_party = root.find("f:Podmiot2", ns)
+    assert buyer_party is not None
+    position = list(root).index(buyer_party) + 1
     parties = []
     for element, value, role in third:
         party = etree.Element(f"{{{FA3_NS}}}Podmiot3")

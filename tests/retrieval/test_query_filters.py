@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ OTHER_SELLER = "9999999999"
 @pytest.fixture
 def buyer(app, client):
     """Six invoices to the buyer (or with it as the EU/absent buyer), and its login."""
-    specs = [
+    specs: list[tuple[str, str, dict[str, Any], str]] = [
         ("FV/A", SELLER, {}, "Online"),
         ("FV/B", SELLER, {"currency": "EUR", "gross": "50.00"}, "Offline"),
         ("FV/C", OTHER_SELLER, {"kind": "KOR", "self_invoicing": True}, "Online"),
