@@ -43,6 +43,8 @@ class Invoice:
     permanent_storage_date: datetime | None = None
     invoicing_mode: str = "Online"
     file_name: str | None = None
+    #: The send request's ``hashOfCorrectedInvoice`` (retrieval metadata).
+    hash_of_corrected_invoice: str | None = None
     #: A description replacing the spec's text (500 "Nieznany błąd (n)"); empty: the spec's.
     status_text: str = ""
 

@@ -28,6 +28,8 @@ from mock_ksef.domain.errors import (
 )
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.invoice_rules import forced_invoice
+from mock_ksef.domain.retrieval.acceptance import record_accepted
+from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.session import BatchInfo, FormCode, Session, SessionKind, StatusEvent
 from mock_ksef.domain.session_plan import SessionSetup, apply_setup, session_setup
 from mock_ksef.domain.status import load_session, save_session
@@ -226,6 +228,7 @@ def send_invoice(
         invoicing_date=now,
         status_code=100,
         invoicing_mode="Offline" if command.offline_mode else "Online",
+        hash_of_corrected_invoice=command.hash_of_corrected_invoice,
     )
     checked = process_invoice(svc, session, draft, encrypted, command, online=True)
     with svc.store.transaction():
@@ -390,7 +393,7 @@ def accept_checked(svc: Services, session: Session, checked: Checked) -> Invoice
     forced = forced_invoice(svc, session, invoice)
     if forced is not None:
         return forced
-    return _accept(svc, invoice, checked.plain, key)
+    return _accept(svc, session, invoice, checked.plain, key)
 
 
 def _mode(invoice: Invoice, issue_date: str | None) -> str:
@@ -401,20 +404,25 @@ def _mode(invoice: Invoice, issue_date: str | None) -> str:
     return "Offline" if issue_date < received else "Online"
 
 
-def _accept(svc: Services, invoice: Invoice, plain: bytes, key: str | None) -> Invoice:
+def _accept(
+    svc: Services, session: Session, invoice: Invoice, plain: bytes, key: str | None
+) -> Invoice:
     now: datetime = svc.now()
     # The number's date is the day the invoice was accepted for processing: the send time
     # online, the session's open time in a batch (BRIEF 7.17); acquisitionDate is now.
     ksef_number = svc.new_ksef_number(invoice.seller_nip or "0000000000", invoice.invoicing_date)
     if key:
         svc.repos.remember_acceptance(key, ksef_number, invoice.session_reference)
-    svc.store.put_blob(f"invoice-xml/{ksef_number}", plain)
+    # Stores the XML (blob ``invoice-xml/{ksefNumber}``) and its metadata for retrieval.
+    dates = record_accepted(
+        ReceivedInvoices(svc.store), svc.scenarios, session, invoice, plain, ksef_number, now
+    )
     return dataclasses.replace(
         invoice,
         status_code=200,
         ksef_number=ksef_number,
         acquisition_date=now,
-        permanent_storage_date=now,
+        permanent_storage_date=dates.permanent_storage,
     )
 
 

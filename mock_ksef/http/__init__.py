@@ -11,6 +11,7 @@ from mock_ksef.admin.scenarios import bp as admin_scenarios_bp
 from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.http.auth import bp as auth_bp
+from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
 from mock_ksef.http.security import bp as security_bp
@@ -29,6 +30,7 @@ API_BLUEPRINTS: list[Blueprint] = [
     sessions_status_bp,
     testdata_bp,
     limits_bp,
+    invoices_bp,
 ]
 #: Mounted at the root (control API, storage links).
 PUBLIC_BLUEPRINTS: list[Blueprint] = [

@@ -17,6 +17,7 @@ from mock_ksef.scenario.model import (
     Outcome,
     RateLimit,
     RateLimitPlan,
+    RetrievalPlan,
     Scenario,
     Selector,
     SessionPlan,
@@ -37,6 +38,7 @@ def build_scenario(data: Data, source: str, *, default_name: str) -> Scenario:
         invoices=tuple(_rule(rule) for rule in data.get("invoices", [])),
         faults=tuple(_fault(fault) for fault in data.get("faults", [])),
         rate_limits=_rate_limits(data.get("rate_limits", {})),
+        retrieval=_retrieval(data.get("retrieval", {})),
         source=source,
     )
 
@@ -96,15 +98,26 @@ def _unavailable_after(data: Data | None) -> int | None:
     return None if data is None else int(data.get("after_invoices", 0))
 
 
+def _match(match: Data) -> InvoiceMatch:
+    return InvoiceMatch(
+        position=_optional_int(match, "position"),
+        invoice_number=match.get("invoice_number"),
+        seller_nip=match.get("seller_nip"),
+    )
+
+
 def _rule(data: Data) -> InvoiceRule:
-    match = data["match"]
-    return InvoiceRule(
-        match=InvoiceMatch(
-            position=_optional_int(match, "position"),
-            invoice_number=match.get("invoice_number"),
-            seller_nip=match.get("seller_nip"),
-        ),
-        outcome=_outcome(data["outcome"]),
+    return InvoiceRule(match=_match(data["match"]), outcome=_outcome(data["outcome"]))
+
+
+def _retrieval(data: Data) -> RetrievalPlan:
+    match = data.get("delay_match")
+    return RetrievalPlan(
+        download_lag_seconds=float(data.get("download_lag_seconds", 0)),
+        permanent_storage_delay_seconds=float(data.get("permanent_storage_delay_seconds", 0)),
+        delay_match=None if match is None else _match(match),
+        max_results=int(data.get("max_results", 10_000)),
+        hwm_lag_seconds=float(data.get("hwm_lag_seconds", 0)),
     )
 
 

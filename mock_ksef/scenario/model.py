@@ -144,6 +144,25 @@ class RateLimitPlan:
 
 
 @dataclass(frozen=True)
+class RetrievalPlan:
+    """The receiving side under a scenario (``docs/retrieval.md``)."""
+
+    #: Seconds from acquisition to permanent storage: the read-your-writes lag in which
+    #: a download answers 21165 and query/export do not list the invoice.
+    download_lag_seconds: float = 0.0
+    #: Seconds a matching invoice stays invisible after its permanent-storage date (a
+    #: "late" invoice); the HWM stays below it meanwhile.
+    permanent_storage_delay_seconds: float = 0.0
+    #: Which invoices are held back (``None``: every invoice).
+    delay_match: InvoiceMatch | None = None
+    #: The records a metadata query can reach (the 10,000 cap), lowered to force
+    #: ``isTruncated`` with few invoices.
+    max_results: int = 10_000
+    #: How far the permanent-storage HWM stays behind now.
+    hwm_lag_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One scenario: a name, when it applies, and what the mock then does."""
 
@@ -156,6 +175,7 @@ class Scenario:
     invoices: tuple[InvoiceRule, ...] = ()
     faults: tuple[Fault, ...] = ()
     rate_limits: RateLimitPlan = field(default_factory=RateLimitPlan)
+    retrieval: RetrievalPlan = field(default_factory=RetrievalPlan)
     #: Where it was loaded from (a file path, or ``<api>``/``<builtin>``).
     source: str = "<builtin>"
 

@@ -1,0 +1,107 @@
+"""Metadata query over a context with N received invoices: latency per page of 250.
+
+``python -m benchmarks.retrieval [--invoices 100000] [--store sqlite|memory] [--pages 200]``
+
+Bulk-fills the store directly (one record, cloned with fresh KSeF numbers and dates one
+second apart, saved through ``ReceivedInvoices.save`` as acceptance saves it, in
+transactions of 2,000), then times ``query_metadata`` for pages of 250 at random page
+indexes 0..39 (the reachable 10,000), Asc and Desc, without filters (the store's offset)
+and with a ``sellerNip`` filter (the filtering walk). Target: p99 <= 50 ms per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mock_ksef.domain.auth import ContextId, Principal
+from mock_ksef.domain.retrieval.derive import derive_content
+from mock_ksef.domain.retrieval.filters import DateRange, InvoiceFilters
+from mock_ksef.domain.retrieval.record import StorageDates, build_record, roles
+from mock_ksef.domain.retrieval.repo import ReceivedInvoices
+from mock_ksef.domain.retrieval.selection import RetrievalLimits
+from mock_ksef.domain.retrieval.use_cases import Paging, query_metadata
+from mock_ksef.domain.session import FormCode
+from mock_ksef.store import MemoryStore, SqliteStore, Store
+from tests.support.invoices import BUYER_NIP, fa3_invoice
+
+SELLER = "1234563218"
+START = datetime(2026, 8, 20, tzinfo=UTC)
+
+
+def fill(store: Store, count: int) -> float:
+    """Save ``count`` records for the buyer; seconds taken."""
+    repo = ReceivedInvoices(store)
+    xml = fa3_invoice(SELLER, "FV/BENCH/1", "2026-08-20")
+    form = FormCode("FA (3)", "1-0E", "FA")
+    content = derive_content(xml, "FA (3)")
+    began = time.perf_counter()
+    for first in range(0, count, 2000):
+        with store.transaction():
+            for n in range(first, min(first + 2000, count)):
+                when = START + timedelta(seconds=n)
+                record = build_record(
+                    xml,
+                    dataclasses.replace(content, invoice_number=f"FV/BENCH/{n}"),
+                    ksef_number=f"{SELLER}-20260820-{n:012X}-00",
+                    form_code=form,
+                    dates=StorageDates(when, when, when),
+                    invoicing_mode="Online",
+                )
+                repo.save(record, roles(record.content), xml)
+    return time.perf_counter() - began
+
+
+def measure(store: Store, pages: int, *, seller_filter: bool) -> list[float]:
+    """Milliseconds per page of 250 at random page indexes."""
+    repo = ReceivedInvoices(store)
+    principal = Principal(ContextId("Nip", BUYER_NIP), "bench", "access", ("InvoiceRead",))
+    now = START + timedelta(days=90)
+    dates = DateRange("PermanentStorage", START, now)
+    filters = InvoiceFilters("Subject2", dates, seller_nip=SELLER if seller_filter else None)
+    rng = random.Random(1)
+    timings = []
+    for n in range(pages):
+        paging = Paging(rng.randrange(40), 250, descending=bool(n % 2))
+        began = time.perf_counter()
+        page = query_metadata(repo, principal, filters, paging, now, RetrievalLimits())
+        timings.append((time.perf_counter() - began) * 1000)
+        assert len(page.invoices) == 250
+    return timings
+
+
+def _summary(label: str, timings: list[float]) -> str:
+    ordered = sorted(timings)
+    p99 = ordered[max(0, round(len(ordered) * 0.99) - 1)]
+    return (
+        f"{label}: median {statistics.median(ordered):.2f} ms, p99 {p99:.2f} ms, "
+        f"max {ordered[-1]:.2f} ms ({len(ordered)} pages)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fill, then measure both query paths."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.retrieval", description=__doc__)
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--store", choices=["sqlite", "memory"], default="sqlite")
+    parser.add_argument("--pages", type=int, default=200)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        store: Store = (
+            SqliteStore(Path(folder) / "state.sqlite3") if args.store == "sqlite" else MemoryStore()
+        )
+        print(f"filled {args.invoices} invoices in {fill(store, args.invoices):.1f} s")
+        measure(store, 5, seller_filter=False)  # warm-up
+        print(_summary("no filter (store offset)", measure(store, args.pages, seller_filter=False)))
+        print(_summary("sellerNip filter (walk)", measure(store, args.pages, seller_filter=True)))
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""The selection engine shared by the metadata query and the export.
+
+:func:`select_invoices` yields, in the order of the ``dateType`` field (ties by KSeF
+number in the same direction), every record the caller's context sees under one role
+and that passes the filters, visible at ``now``. It walks one ordered index range of the
+store in keyset pages, so its cost follows what it returns, not what the store holds.
+
+The high-water mark (``BRIEF-RETRIEVAL.md`` 5.1): ``min(now - hwm_lag, PS of every invoice
+accepted but not yet visible - 1 us)``; a query memoises it per (context, filters), so every
+page of one query reports the same value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mock_ksef.crypto.digest import sha256_b64
+from mock_ksef.domain.auth import ContextId
+from mock_ksef.domain.date_range import check_date_range
+from mock_ksef.domain.retrieval.errors import HWM_DETAILS, OutsideHwm
+from mock_ksef.domain.retrieval.filters import InvoiceFilters, range_values
+from mock_ksef.domain.retrieval.record import InvoiceRecord
+from mock_ksef.domain.retrieval.repo import DATE_INDEX, ReceivedInvoices, prefix
+from mock_ksef.store.base import Cursor
+
+#: Entries read per keyset page while filtering.
+WALK_PAGE = 500
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class RetrievalLimits:
+    """The knobs of the selection (a scenario's ``retrieval`` plan, ``docs/retrieval.md``)."""
+
+    #: Records a query can reach (the 10,000 cap).
+    max_results: int = 10_000
+    #: How far the system HWM stays behind now.
+    hwm_lag: timedelta = timedelta(0)
+    #: How long a query's HWM is memoised.
+    hwm_memo: timedelta = timedelta(minutes=10)
+
+
+DEFAULT_LIMITS = RetrievalLimits()
+
+
+@dataclass(frozen=True)
+class Window:
+    """A resolved selection: the index range to walk and the HWM to report."""
+
+    index: str
+    subject_type: str
+    context_key: str
+    #: Inclusive bounds of the compared date, as indexed (ISO instant, or a date for Issue).
+    start: str
+    end: str
+    hwm: datetime | None  # reported permanentStorageHwmDate (PermanentStorage only)
+
+    @property
+    def low(self) -> str:
+        """The lowest index value of the range."""
+        return prefix(self.subject_type, self.context_key) + self.start
+
+    @property
+    def high(self) -> str:
+        """The highest index value of the range."""
+        return prefix(self.subject_type, self.context_key) + self.end
+
+
+def system_hwm(repo: ReceivedInvoices, now: datetime, lag: timedelta) -> datetime:
+    """The instant below which no invoice will ever appear later."""
+    hwm = now - lag
+    for stored in repo.pending(now):
+        hwm = min(hwm, stored - _TICK)
+    return hwm
+
+
+def query_hwm(
+    repo: ReceivedInvoices,
+    context: ContextId,
+    filters: InvoiceFilters,
+    now: datetime,
+    limits: RetrievalLimits,
+) -> datetime:
+    """The system HWM memoised for this (context, filters) for ``limits.hwm_memo``."""
+    key = sha256_b64(f"{context.key}\n{filters.canonical()}".encode())
+    memo = repo.memo(key, now)
+    if memo is not None:
+        return memo
+    hwm = system_hwm(repo, now, limits.hwm_lag)
+    repo.remember(key, hwm, now + limits.hwm_memo, now)
+    return hwm
+
+
+def resolve(
+    repo: ReceivedInvoices,
+    context: ContextId,
+    filters: InvoiceFilters,
+    now: datetime,
+    limits: RetrievalLimits,
+) -> Window:
+    """Check the date range and turn the filters into an index range.
+
+    Raises:
+        ValidationFailed: 21405, the range is reversed or wider than 100 days.
+        OutsideHwm: 21183, ``from`` is later than the HWM with the restriction on.
+    """
+    date_range = filters.date_range
+    end = check_date_range(date_range.start, date_range.end, now)
+    hwm: datetime | None = None
+    if date_range.date_type == "PermanentStorage":
+        system = query_hwm(repo, context, filters, now, limits)
+        if date_range.restricted:
+            if date_range.start > system:
+                raise OutsideHwm(HWM_DETAILS)
+            end = min(end, system)
+        hwm = min(end, system)
+    low, high = range_values(date_range, end)
+    index = DATE_INDEX[date_range.date_type]
+    return Window(index, filters.subject_type, context.key, low, high, hwm)
+
+
+def walk(
+    repo: ReceivedInvoices,
+    window: Window,
+    filters: InvoiceFilters,
+    now: datetime,
+    *,
+    descending: bool = False,
+) -> Iterator[InvoiceRecord]:
+    """The records of ``window`` that pass ``filters`` and are visible at ``now``, in order."""
+    if filters.ksef_number is not None:
+        yield from _by_number(repo, window, filters, now)
+        return
+    cursor: Cursor | None = None
+    while True:
+        page = repo.entries(
+            window.index,
+            window.low,
+            window.high,
+            descending=descending,
+            after=cursor,
+            limit=WALK_PAGE,
+        )
+        for record in page.records:
+            if record.available_from <= now and filters.matches(record):
+                yield record
+        if len(page.records) < WALK_PAGE:
+            return
+        cursor = page.cursor
+
+
+def _by_number(
+    repo: ReceivedInvoices, window: Window, filters: InvoiceFilters, now: datetime
+) -> Iterator[InvoiceRecord]:
+    """``ksefNumber`` given: one lookup instead of a walk."""
+    found = repo.get(filters.ksef_number or "")
+    if found is None:
+        return
+    record, roles = found
+    value = record.date_of(filters.date_range.date_type)
+    if (
+        (window.subject_type, window.context_key) in roles
+        and window.start <= value <= window.end
+        and record.available_from <= now
+        and filters.matches(record)
+    ):
+        yield record
+
+
+def select_invoices(
+    repo: ReceivedInvoices,
+    filters: InvoiceFilters,
+    context: ContextId,
+    now: datetime,
+    limits: RetrievalLimits = DEFAULT_LIMITS,
+) -> tuple[Window, Iterator[InvoiceRecord]]:
+    """Every record the query semantics select, ascending by the ``dateType`` field.
+
+    The export's entry point: the window (with the HWM to report) is resolved, and so
+    checked, at once; the records are read lazily.
+
+    Raises:
+        ValidationFailed: 21405 (date range).
+        OutsideHwm: 21183 (a query) / status 420 (an export).
+    """
+    window = resolve(repo, context, filters, now, limits)
+    return window, walk(repo, window, filters, now)
