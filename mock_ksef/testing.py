@@ -16,16 +16,18 @@ from typing import Any
 
 from flask import Flask, got_request_exception, request
 
+from mock_ksef.admin.sessions import timeline
 from mock_ksef.clock import FrozenClock
 from mock_ksef.domain import lifecycle
 from mock_ksef.domain.status import load_any, save_session
-from mock_ksef.faults.journal import JournalFilter, journal_of
 from mock_ksef.http.context import services
+from mock_ksef.http.traffic import control_of
 from mock_ksef.scenario.loader import Problem, ScenarioError, load_scenario_text
 from mock_ksef.scenario.model import Outcome, Scenario
 from mock_ksef.scenario.registry import ScenarioRegistry, UnknownScenario
 from mock_ksef.server import ThreadedServer
 from mock_ksef.services import Services
+from mock_ksef.traffic.journal import JournalFilter
 
 #: Journal route of an online invoice send.
 INVOICE_SEND_ROUTE = "/sessions/online/{referenceNumber}/invoices"
@@ -147,7 +149,7 @@ class KsefMock:
     @property
     def requests(self) -> list[dict[str, Any]]:
         """The request journal: every KSeF API request so far, oldest first."""
-        return journal_of(self.services).entries()
+        return control_of(self.services).journal.entries()
 
     def sent_invoices(self, session_ref: str | None = None) -> list[dict[str, Any]]:
         """Journal entries of online invoice sends (``invoiceHash``, ``invoiceSize``, …).
@@ -156,16 +158,13 @@ class KsefMock:
             session_ref: only sends to this session.
         """
         wanted = JournalFilter(method="POST", path=INVOICE_SEND_ROUTE, session=session_ref)
-        return journal_of(self.services).entries(wanted)
+        return control_of(self.services).journal.entries(wanted)
 
     def session_timeline(self, ref: str) -> dict[str, Any]:
         """A session advanced to now: status, history (code, time, cause), plan, counters.
 
         The same document as ``GET /_mock/sessions/{ref}``; reading it counts no poll.
         """
-        # Imported here: the admin blueprints import the http package, which imports them.
-        from mock_ksef.admin.sessions import timeline
-
         return timeline(load_any(self.services, ref))
 
     def force_state(self, ref: str, code: int, details: list[str] | None = None) -> None:

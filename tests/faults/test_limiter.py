@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mock_ksef.faults.limiter import RateLimiter
 from mock_ksef.scenario.model import RateLimit, RateLimitPlan
 from mock_ksef.store import MemoryStore
+from mock_ksef.traffic.limiter import RateLimiter
 from tests.conftest import START
 from tests.faults.support import NIP, bind, caller, session_list
 
