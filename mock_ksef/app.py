@@ -94,6 +94,7 @@ def create_app_from_services(svc: Services) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     install(app, svc)
+    svc.scenarios.mark_baseline()  # what a reset returns to
     register_error_handlers(app)
     traffic.install(app)
     for blueprint in API_BLUEPRINTS:
