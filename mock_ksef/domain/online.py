@@ -27,7 +27,7 @@ from mock_ksef.domain.errors import (
     ValidationFailed,
 )
 from mock_ksef.domain.invoice import Invoice
-from mock_ksef.domain.invoice_rules import forced_invoice
+from mock_ksef.domain.invoice_rules import duplicate_details, forced_invoice
 from mock_ksef.domain.session import BatchInfo, FormCode, Session, SessionKind, StatusEvent
 from mock_ksef.domain.session_plan import SessionSetup, apply_setup, session_setup
 from mock_ksef.domain.status import load_session, save_session
@@ -326,8 +326,7 @@ def verify_plain_invoice(
         return _fail(
             invoice,
             440,
-            f"Duplikat faktury. Faktura o numerze KSeF: {original['ksefNumber']} została już "
-            f"prawidłowo przesłana do systemu w sesji: {original['sessionReference']}",
+            duplicate_details(original["ksefNumber"], original["sessionReference"]),
             originalSessionReferenceNumber=original["sessionReference"],
             originalKsefNumber=original["ksefNumber"],
         )
