@@ -1,4 +1,9 @@
-"""The application factory."""
+"""The application factory: the composition root.
+
+It builds the services, attaches them to the Flask app, and mounts every blueprint and
+the request middleware (``docs/architecture.md``, "Request path"). Nothing imports this
+module but the entry points (CLI, servers, pytest plugin), so it may import them all.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,30 @@ import logging
 import threading
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 
+from mock_ksef.admin.blueprint import bp as admin_bp
+from mock_ksef.admin.inbox import bp as admin_inbox_bp
+from mock_ksef.admin.journal import bp as admin_journal_bp
+from mock_ksef.admin.scenarios import bp as admin_scenarios_bp
+from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.clock import Clock
 from mock_ksef.crypto.keys import KeyRing
+from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.domain import batch_recovery
-from mock_ksef.faults import hooks as fault_hooks
-from mock_ksef.http import API_BLUEPRINTS, PUBLIC_BLUEPRINTS, wire
+from mock_ksef.http import traffic, wire
+from mock_ksef.http.auth import bp as auth_bp
 from mock_ksef.http.context import install, services
 from mock_ksef.http.errors import register_error_handlers
+from mock_ksef.http.invoices import bp as invoices_bp
+from mock_ksef.http.limits import bp as limits_bp
+from mock_ksef.http.part_upload import bp as part_upload_bp
+from mock_ksef.http.security import bp as security_bp
+from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
+from mock_ksef.http.sessions_online import bp as sessions_online_bp
+from mock_ksef.http.sessions_status import bp as sessions_status_bp
+from mock_ksef.http.storage import bp as storage_bp
+from mock_ksef.http.testdata import bp as testdata_bp
 from mock_ksef.scenario.loader import configured_scenarios
 from mock_ksef.services import Services, build_services
 from mock_ksef.settings import Settings
@@ -22,6 +42,28 @@ from mock_ksef.store import Store
 from mock_ksef.xml.schemas import warn_missing_schemas
 
 API_PREFIXES = ("/v2", "/api/v2")
+#: Mounted under both ``/v2`` and ``/api/v2``.
+API_BLUEPRINTS: tuple[Blueprint, ...] = (
+    auth_bp,
+    security_bp,
+    sessions_online_bp,
+    sessions_batch_bp,
+    sessions_status_bp,
+    testdata_bp,
+    limits_bp,
+    invoices_bp,
+)
+#: Mounted at the root (control API, dashboard, storage links, part uploads).
+PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (
+    admin_bp,
+    admin_sessions_bp,
+    admin_scenarios_bp,
+    admin_journal_bp,
+    admin_inbox_bp,
+    dashboard_bp,
+    storage_bp,
+    part_upload_bp,
+)
 log = logging.getLogger("mock_ksef")
 
 
@@ -58,8 +100,9 @@ def create_app_from_services(svc: Services) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     install(app, svc)
+    svc.scenarios.mark_baseline()  # what a reset returns to
     register_error_handlers(app)
-    fault_hooks.install(app)
+    traffic.install(app)
     for blueprint in API_BLUEPRINTS:
         for prefix in API_PREFIXES:
             app.register_blueprint(

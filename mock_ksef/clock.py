@@ -44,7 +44,9 @@ class FrozenClock:
     kind = "frozen"
 
     def __init__(self, start: datetime) -> None:
-        self._now = _utc(start)
+        #: The time it was started at (a reset of the mock moves it back there).
+        self.start = _utc(start)
+        self._now = self.start
         self._lock = threading.Lock()
 
     def now(self) -> datetime:

@@ -2,7 +2,7 @@
 
 Each line names the method, path, status, duration in milliseconds and, for KSeF API
 requests, the session reference, the scenario and the caller's context (what the fault
-hooks worked out for the request journal). The control API's own reads (``GET /_mock/...``:
+middleware worked out for the request journal). The control API's own reads (``GET /_mock/...``:
 health checks, the dashboard polling twice a second) are logged at DEBUG only, so they do
 not flood the log at the default level (``--log-level debug`` shows them).
 """
@@ -17,14 +17,10 @@ from typing import Any
 
 from flask import Flask, Response, g, request, request_finished
 
-from mock_ksef.faults.routes import session_reference
+from mock_ksef.http.traffic import logged, opened_session
 
 REQUEST_LOGGER = "mock_ksef.requests"
 _START = "mock_ksef_log_start"
-_TRACKED = "mock_ksef_log_tracked"
-#: The fault hooks' per-request record (``mock_ksef.faults.hooks``), read, never changed.
-_FAULT_TRACKED = "mock_ksef_tracked"
-_OPEN_PATHS = ("/sessions/online", "/sessions/batch")
 CONTROL_PREFIX = "/_mock/"
 log = logging.getLogger(REQUEST_LOGGER)
 
@@ -33,9 +29,6 @@ def install_request_log(app: Flask) -> None:
     """Log every request of ``app`` once it is answered."""
     # First before-request function: the clock starts even when a fault answers early.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
-    # after_request functions run last-registered first: this one sees the fault record
-    # before the fault hooks' own after-request function consumes it.
-    app.after_request_funcs.setdefault(None, []).append(_keep_tracked)
     request_finished.connect(_log_request, app, weak=False)
 
 
@@ -43,15 +36,10 @@ def _start() -> None:
     setattr(g, _START, time.perf_counter())
 
 
-def _keep_tracked(response: Response) -> Response:
-    setattr(g, _TRACKED, g.get(_FAULT_TRACKED))
-    return response
-
-
 def request_fields(response: Response) -> dict[str, Any]:
     """The fields of the log line of the current request."""
     started = g.get(_START)
-    tracked = g.get(_TRACKED)
+    tracked = logged()
     duration = (time.perf_counter() - started) * 1000 if started is not None else 0.0
     fields: dict[str, Any] = {
         "method": request.method,
@@ -63,13 +51,9 @@ def request_fields(response: Response) -> dict[str, Any]:
         "context": None,
     }
     if tracked is not None:
-        fields["session"] = session_reference(tracked.bare)
+        fields["session"] = opened_session(tracked, response)
         fields["scenario"] = tracked.scenario
         fields["context"] = tracked.context
-        if request.method == "POST" and tracked.route.template in _OPEN_PATHS and response.is_json:
-            data = response.get_json(silent=True)
-            if isinstance(data, dict) and isinstance(data.get("referenceNumber"), str):
-                fields["session"] = data["referenceNumber"]
     return fields
 
 

@@ -16,16 +16,20 @@ from typing import Any
 
 from flask import Flask, got_request_exception, request
 
+from mock_ksef.admin.sessions import timeline
 from mock_ksef.clock import FrozenClock
-from mock_ksef.domain import lifecycle
-from mock_ksef.domain.status import load_any, save_session
-from mock_ksef.faults.journal import JournalFilter, journal_of
+from mock_ksef.domain import forcing
+from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.domain.status import load_any
 from mock_ksef.http.context import services
+from mock_ksef.http.traffic import control_of
+from mock_ksef.reset import reset_mock
 from mock_ksef.scenario.loader import Problem, ScenarioError, load_scenario_text
-from mock_ksef.scenario.model import Outcome, Scenario
-from mock_ksef.scenario.registry import ScenarioRegistry, UnknownScenario
+from mock_ksef.scenario.model import Scenario
+from mock_ksef.scenario.registry import UnknownScenario
 from mock_ksef.server import ThreadedServer
 from mock_ksef.services import Services
+from mock_ksef.traffic.journal import JournalFilter
 
 #: Journal route of an online invoice send.
 INVOICE_SEND_ROUTE = "/sessions/online/{referenceNumber}/invoices"
@@ -86,8 +90,8 @@ class KsefMock:
         if not isinstance(svc.clock, FrozenClock):
             raise TypeError("KsefMock needs an app on a FrozenClock (clock: frozen[:ISO])")
         self.clock: FrozenClock = svc.clock
-        self.start_time: datetime = svc.clock.now()
-        self._initial_scenarios = svc.scenarios.all()
+        #: Where :meth:`reset` moves the clock back to.
+        self.start_time: datetime = svc.clock.start
         self._recorder = recorder
 
     @property
@@ -105,15 +109,13 @@ class KsefMock:
         return self.server.url_for(path)
 
     def reset(self) -> None:
-        """Forget all state: store, journal, bindings, loaded scenarios; clock and seed back.
+        """Back to the start-up state, as ``POST /_mock/reset`` does (``reset_mock``).
 
-        Also forgets server errors not yet re-raised by :meth:`check`.
+        Store, journal, bindings, uploads and scenarios loaded since are forgotten; the
+        clock and the seed are back at their start. Also forgets server errors not yet
+        re-raised by :meth:`check`.
         """
-        svc = self.services
-        svc.store.reset()
-        svc.reseed(svc.settings.seed)
-        svc.scenarios = ScenarioRegistry(svc.store, self._initial_scenarios)
-        self.clock.move_to(self.start_time)
+        reset_mock(self.services)
         self._recorder.take()
 
     def use_scenario(self, name: str, context: str | None = None) -> None:
@@ -147,7 +149,7 @@ class KsefMock:
     @property
     def requests(self) -> list[dict[str, Any]]:
         """The request journal: every KSeF API request so far, oldest first."""
-        return journal_of(self.services).entries()
+        return control_of(self.services).journal.entries()
 
     def sent_invoices(self, session_ref: str | None = None) -> list[dict[str, Any]]:
         """Journal entries of online invoice sends (``invoiceHash``, ``invoiceSize``, …).
@@ -156,16 +158,13 @@ class KsefMock:
             session_ref: only sends to this session.
         """
         wanted = JournalFilter(method="POST", path=INVOICE_SEND_ROUTE, session=session_ref)
-        return journal_of(self.services).entries(wanted)
+        return control_of(self.services).journal.entries(wanted)
 
     def session_timeline(self, ref: str) -> dict[str, Any]:
         """A session advanced to now: status, history (code, time, cause), plan, counters.
 
         The same document as ``GET /_mock/sessions/{ref}``; reading it counts no poll.
         """
-        # Imported here: the admin blueprints import the http package, which imports them.
-        from mock_ksef.admin.sessions import timeline
-
         return timeline(load_any(self.services, ref))
 
     def force_state(self, ref: str, code: int, details: list[str] | None = None) -> None:
@@ -174,14 +173,10 @@ class KsefMock:
         Raises:
             ValueError: ``code`` is not a final status of the session's kind.
         """
-        svc = self.services
-        with svc.store.transaction():
-            session = load_any(svc, ref)
-            allowed = lifecycle.FINAL_CODES[session.kind]
-            if code not in allowed:
-                raise ValueError(f"code: expected one of {sorted(allowed)}, got {code!r}")
-            outcome = Outcome(code, tuple(details) if details is not None else None, None)
-            save_session(svc, lifecycle.force(session, outcome, svc.now()))
+        try:
+            forcing.force_state(self.services, ref, code, details)
+        except ValidationFailed as exc:
+            raise ValueError("; ".join(exc.details)) from None
 
     def check(self) -> None:
         """Re-raise what went wrong in the server thread since the last check.

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, jsonify
 
 from mock_ksef import __version__
-from mock_ksef.domain.batch import discard_uploads
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
+from mock_ksef.reset import reset_mock
 from mock_ksef.timefmt import iso
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/_mock")
@@ -29,11 +29,8 @@ def health() -> Response:
 
 @bp.post("/reset")
 def reset() -> Response:
-    """Forget all state and reseed the random generator."""
-    svc = services()
-    svc.store.reset()
-    discard_uploads(svc)
-    svc.reseed(svc.settings.seed)
+    """Back to the start-up state (:func:`mock_ksef.reset.reset_mock`)."""
+    reset_mock(services())
     return jsonify({"status": "reset"})
 
 

@@ -13,8 +13,9 @@ from datetime import datetime
 from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef.domain.errors import ValidationFailed
-from mock_ksef.faults.journal import JournalFilter, journal_of
 from mock_ksef.http.context import services
+from mock_ksef.http.traffic import control_of
+from mock_ksef.traffic.journal import Journal, JournalFilter
 
 bp = Blueprint("mock_admin_journal", __name__, url_prefix="/_mock")
 
@@ -46,14 +47,18 @@ def _filter() -> JournalFilter:
     )
 
 
+def _journal() -> Journal:
+    return control_of(services()).journal
+
+
 @bp.get("/requests")
 def list_requests() -> Response:
     """Journal entries passing the query's filters."""
     wanted = _filter()
-    return jsonify({"requests": journal_of(services()).entries(wanted)})
+    return jsonify({"requests": _journal().entries(wanted)})
 
 
 @bp.delete("/requests")
 def clear_requests() -> Response:
     """Empty the journal."""
-    return jsonify({"cleared": journal_of(services()).clear()})
+    return jsonify({"cleared": _journal().clear()})

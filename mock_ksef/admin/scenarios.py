@@ -16,12 +16,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef.domain.errors import ValidationFailed
-from mock_ksef.faults.injector import remember_seed
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
 from mock_ksef.scenario.loader import ScenarioError, load_scenario_text
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import BINDING, DEFAULT_KEY, UnknownScenario
+from mock_ksef.traffic.faults import remember_seed
 
 bp = Blueprint("mock_admin_scenarios", __name__, url_prefix="/_mock")
 API_SOURCE = "<api>"

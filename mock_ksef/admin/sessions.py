@@ -5,7 +5,8 @@
 * ``GET /_mock/sessions/{ref}``: the session advanced to now, with its status history
   (code, due time, cause), scenario and plan (the dashboard reads it);
 * ``POST /_mock/sessions/{ref}/state`` ``{"code": 445, "details": [...], "statusCode": n}``:
-  set a final status now; the code must be one the session's kind can end in.
+  set a final status now; the code must be one the session's kind can end in
+  (``domain/forcing.py``: a forced 440/445 also fails the invoices accepted so far).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef.codec import to_doc
-from mock_ksef.domain import lifecycle
+from mock_ksef.domain import forcing
 from mock_ksef.domain.errors import SessionNotFound, ValidationFailed
 from mock_ksef.domain.repos import SESSION
 from mock_ksef.domain.session import (
@@ -25,10 +26,9 @@ from mock_ksef.domain.session import (
     SessionKind,
     StatusEvent,
 )
-from mock_ksef.domain.status import load_any, save_session
+from mock_ksef.domain.status import load_any
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
-from mock_ksef.scenario.model import Outcome
 from mock_ksef.services import Services
 from mock_ksef.timefmt import iso
 
@@ -112,30 +112,13 @@ def get_session(reference: str) -> Response:
     return jsonify(timeline(load_any(services(), reference)))
 
 
-def _outcome(body: Any, allowed: frozenset[int]) -> Outcome:
-    if not isinstance(body, dict):
-        raise ValidationFailed('send a JSON object, e.g. {"code": 445}')
-    code = body.get("code")
-    if not isinstance(code, int) or isinstance(code, bool) or code not in allowed:
-        raise ValidationFailed(f"code: expected one of {sorted(allowed)}, got {code!r}")
-    details = body.get("details")
-    if details is not None and (
-        not isinstance(details, list) or not all(isinstance(d, str) for d in details)
-    ):
-        raise ValidationFailed("details: expected a list of strings")
-    status_code = body.get("statusCode")
-    if status_code is not None and (not isinstance(status_code, int) or code != 500):
-        raise ValidationFailed("statusCode: an integer, only with code 500")
-    return Outcome(code, tuple(details) if details is not None else None, status_code)
-
-
 @bp.post("/sessions/<reference>/state")
 def force_state(reference: str) -> Response:
     """Set a session's final status now; history records "forced via control API"."""
-    svc = services()
     body = peek_json()
-    with svc.store.transaction():
-        session = load_any(svc, reference)
-        outcome = _outcome(body, lifecycle.FINAL_CODES[session.kind])
-        session = save_session(svc, lifecycle.force(session, outcome, svc.now()))
+    if not isinstance(body, dict):
+        raise ValidationFailed('send a JSON object, e.g. {"code": 445}')
+    session = forcing.force_state(
+        services(), reference, body.get("code"), body.get("details"), body.get("statusCode")
+    )
     return jsonify(timeline(session))

@@ -13,7 +13,7 @@ from mock_ksef.admin.scenarios import describe
 from mock_ksef.admin.sessions import all_sessions, timeline
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.session import Session, common_status
-from mock_ksef.faults.journal import journal_of
+from mock_ksef.http.traffic import control_of
 from mock_ksef.scenario.model import NATURAL
 from mock_ksef.scenario.registry import BINDING, DEFAULT_KEY, UnknownScenario
 from mock_ksef.services import Services
@@ -93,7 +93,7 @@ def snapshot(svc: Services, journal_limit: int = JOURNAL_DEFAULT) -> dict[str, A
     """Everything the dashboard shows at once: clock, sessions, scenarios, journal."""
     clock = svc.clock
     sessions = all_sessions(svc)
-    entries = journal_of(svc).entries()
+    entries = control_of(svc).journal.entries()
     return {
         "clock": {
             "now": iso(svc.now()),

@@ -53,7 +53,7 @@ FORCED_440_DETAIL = "Faktura nie została przetworzona: scenariusz wymusza statu
 #: What every invoice of a session forced to end in a failure shows, so that rows and
 #: counters match the session (440: processing cancelled by the session, 405; 445: every
 #: invoice failed verification, 450). None gets a KSeF number.
-_FORCED_SESSION_FAILURES: dict[int, Outcome] = {
+FORCED_SESSION_FAILURES: dict[int, Outcome] = {
     440: Outcome(405, (FORCED_440_DETAIL,)),
     445: Outcome(450, (FORCED_445_DETAIL,)),
 }
@@ -61,7 +61,7 @@ _FORCED_SESSION_FAILURES: dict[int, Outcome] = {
 
 def _session_forced_failure(session: Session) -> Outcome | None:
     forced = session.plan.outcome
-    return None if forced is None else _FORCED_SESSION_FAILURES.get(forced.code)
+    return None if forced is None else FORCED_SESSION_FAILURES.get(forced.code)
 
 
 def forced_invoice(svc: Services, session: Session, invoice: Invoice) -> Invoice | None:

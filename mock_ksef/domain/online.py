@@ -27,7 +27,7 @@ from mock_ksef.domain.errors import (
     ValidationFailed,
 )
 from mock_ksef.domain.invoice import Invoice
-from mock_ksef.domain.invoice_rules import forced_invoice
+from mock_ksef.domain.invoice_rules import duplicate_details, forced_invoice
 from mock_ksef.domain.retrieval.acceptance import record_accepted
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.session import BatchInfo, FormCode, Session, SessionKind, StatusEvent
@@ -385,8 +385,7 @@ def accept_checked(svc: Services, session: Session, checked: Checked) -> Invoice
         return _fail(
             invoice,
             440,
-            f"Duplikat faktury. Faktura o numerze KSeF: {original['ksefNumber']} została już "
-            f"prawidłowo przesłana do systemu w sesji: {original['sessionReference']}",
+            duplicate_details(original["ksefNumber"], original["sessionReference"]),
             originalSessionReferenceNumber=original["sessionReference"],
             originalKsefNumber=original["ksefNumber"],
         )

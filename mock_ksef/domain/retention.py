@@ -33,7 +33,7 @@ SESSION = "session"
 INVOICE = "invoice"
 DUPLICATE = "duplicate"
 #: The request journal's kind; its keys are 12-digit sequence numbers
-#: (``mock_ksef.faults.journal``).
+#: (``mock_ksef.traffic.journal``).
 JOURNAL = "journal"
 #: Documents removed per kind by the sweep that rides on each new challenge.
 SWEEP_BUDGET = 50

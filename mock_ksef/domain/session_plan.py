@@ -1,4 +1,4 @@
-"""Which scenario a new session runs under, and what it copies from it.
+"""Which scenario a request or a new session runs under, and what a session copies from it.
 
 A session inherits the scenario chosen at login (``AuthOperation.scenario``); an
 ``X-Mock-Scenario`` header on the open request overrides it. The session copies the
@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 
 from mock_ksef.domain.auth import Principal
 from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.session import Session, SessionKind
 from mock_ksef.scenario.model import InvoiceRule, Scenario, SessionPlan
-from mock_ksef.scenario.registry import UnknownScenario
+from mock_ksef.scenario.registry import ScenarioRegistry, UnknownScenario
 from mock_ksef.services import Services
 
 HEADER = "X-Mock-Scenario"
@@ -32,28 +33,44 @@ class SessionSetup:
     valid_until: datetime
 
 
-def scenario_by_header(svc: Services, name: str) -> Scenario:
+def scenario_by_header(scenarios: ScenarioRegistry, name: str) -> Scenario:
     """The scenario an ``X-Mock-Scenario`` header names (21405 when none is loaded)."""
     try:
-        return svc.scenarios.get(name)
+        return scenarios.get(name)
     except UnknownScenario:
         raise ValidationFailed(
             f"{HEADER}: scenariusz '{name}' nie jest załadowany; "
-            f"dostępne: {', '.join(svc.scenarios.names())}."
+            f"dostępne: {', '.join(scenarios.names())}."
         ) from None
 
 
-def scenario_of(svc: Services, principal: Principal, header: str | None) -> Scenario:
-    """The header's scenario, else the login's, else the one the context selects now."""
+def login_scenario(repos: Repos, principal: Principal | None) -> str | None:
+    """The scenario chosen when the principal's token was issued (``None``: no login)."""
+    if principal is None:
+        return None
+    op = repos.get_auth(principal.auth_reference)
+    return op.scenario if op is not None else None
+
+
+def resolve_scenario(
+    scenarios: ScenarioRegistry, header: str | None, login: str | None, context: str | None
+) -> Scenario:
+    """The one rule for "which scenario applies": to a request and to a session it opens.
+
+    The ``X-Mock-Scenario`` header's scenario, else the login's (``login``: its name),
+    else the one ``context`` selects now (also when the login's was unloaded since).
+
+    Raises:
+        ValidationFailed: the header names a scenario that is not loaded (21405).
+    """
     if header:
-        return scenario_by_header(svc, header)
-    op = svc.repos.get_auth(principal.auth_reference)
-    if op is not None:
+        return scenario_by_header(scenarios, header)
+    if login is not None:
         try:
-            return svc.scenarios.get(op.scenario)
+            return scenarios.get(login)
         except UnknownScenario:
             pass  # unloaded since the login: choose again
-    return svc.scenarios.select(context=principal.context.value)
+    return scenarios.select(context=context)
 
 
 def session_setup(
@@ -64,7 +81,8 @@ def session_setup(
     Raises:
         ValidationFailed: the header names a scenario that is not loaded (21405).
     """
-    scenario = scenario_of(svc, principal, header)
+    login = None if header else login_scenario(svc.repos, principal)
+    scenario = resolve_scenario(svc.scenarios, header, login, principal.context.value)
     plan = scenario.online if kind is SessionKind.ONLINE else scenario.batch
     validity = plan.validity_seconds
     if validity is None:

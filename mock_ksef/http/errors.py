@@ -17,35 +17,15 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Unsup
 
 from mock_ksef.domain.errors import Forbidden, Gone, KsefError, Unauthorized, ValidationFailed
 from mock_ksef.http.context import services
+from mock_ksef.http.problems import problem
 from mock_ksef.timefmt import iso
 
 log = logging.getLogger("mock_ksef")
-PROBLEM_JSON = "application/problem+json"
 
 
 def wants_problem_details() -> bool:
     """Whether the client asked for problem+json error bodies."""
     return request.headers.get("X-Error-Format", "").strip().lower() == "problem-details"
-
-
-def _trace_id() -> str:
-    return services().ids.hex_token(16)
-
-
-def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    body: dict[str, Any] = {
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.path,
-        "traceId": _trace_id(),
-        "timestamp": iso(services().now()),
-        **extra,
-    }
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = PROBLEM_JSON
-    return response
 
 
 def _uuid_text(hex32: str) -> str:
@@ -55,9 +35,8 @@ def _uuid_text(hex32: str) -> str:
 def render_ksef_error(error: KsefError) -> Response:
     """400 in the format the client asked for."""
     if wants_problem_details():
-        return _problem(
+        return problem(
             400,
-            "Bad Request",
             error.description,
             errors=[
                 {"code": error.code, "description": error.description, "details": error.details}
@@ -89,7 +68,7 @@ def render_ksef_error(error: KsefError) -> Response:
 def render_too_many_requests(retry_after: int, detail: str) -> Response:
     """429 with ``Retry-After``, in the format the client asked for."""
     if wants_problem_details():
-        response = _problem(429, "Too Many Requests", detail)
+        response = problem(429, detail)
     else:
         response = jsonify(
             {"status": {"code": 429, "description": "Too Many Requests", "details": [detail]}}
@@ -108,25 +87,25 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Unauthorized)
     def _unauthorized(error: Unauthorized) -> Response:
-        return _problem(401, "Unauthorized", error.detail)
+        return problem(401, error.detail)
 
     @app.errorhandler(Forbidden)
     def _forbidden(error: Forbidden) -> Response:
         extra: dict[str, Any] = {"reasonCode": error.reason_code}
         if error.security:
             extra["security"] = {k: list(v) for k, v in error.security.items()}
-        return _problem(403, "Forbidden", error.detail, **extra)
+        return problem(403, error.detail, **extra)
 
     @app.errorhandler(Gone)
     def _gone(error: Gone) -> Response:
-        return _problem(410, "Gone", error.detail)
+        return problem(410, error.detail)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         # Unknown routes and methods keep their HTTP status (as the real gateway does);
         # oversized or unreadable bodies are a 400 with 21405, as the spec has no 413.
         if isinstance(error, NotFound | MethodNotAllowed | UnsupportedMediaType):
-            return _problem(error.code or 404, error.name, error.description or error.name)
+            return problem(error.code or 404, error.description or error.name, title=error.name)
         return render_ksef_error(
             ValidationFailed(f"{error.code} {error.name}: {error.description}")
         )
@@ -137,4 +116,4 @@ def register_error_handlers(app: Flask) -> None:
         # Flask sends this signal only for exceptions without a handler; send it here too
         # so listeners (the pytest plugin's ``check()``) learn of every server-side error.
         got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=error)
-        return _problem(500, "Internal Server Error", f"{type(error).__name__}: {error}")
+        return problem(500, f"{type(error).__name__}: {error}")

@@ -14,7 +14,7 @@ from mock_ksef.domain.auth import Principal
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.retrieval.selection import RetrievalLimits
 from mock_ksef.domain.retrieval.use_cases import download_invoice, query_metadata, require_read
-from mock_ksef.domain.session_plan import HEADER, scenario_of
+from mock_ksef.domain.session_plan import HEADER, login_scenario, resolve_scenario
 from mock_ksef.http.bodies import load_request
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
@@ -27,7 +27,10 @@ _filters = InvoiceFiltersSchema()
 
 def retrieval_limits(principal: Principal) -> RetrievalLimits:
     """The retrieval limits of the caller's scenario (header, login, or selection)."""
-    plan = scenario_of(services(), principal, request.headers.get(HEADER)).retrieval
+    svc = services()
+    header = request.headers.get(HEADER)
+    login = None if header else login_scenario(svc.repos, principal)
+    plan = resolve_scenario(svc.scenarios, header, login, principal.context.value).retrieval
     return RetrievalLimits(
         max_results=plan.max_results, hwm_lag=timedelta(seconds=plan.hwm_lag_seconds)
     )

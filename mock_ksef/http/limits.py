@@ -19,13 +19,13 @@ from marshmallow import fields, validate
 
 from mock_ksef.domain import testdata
 from mock_ksef.domain.auth import Principal
-from mock_ksef.faults.routes import GROUP_LIMITS, OVERRIDABLE_GROUPS, limits_for
-from mock_ksef.faults.selection import applicable_scenario
 from mock_ksef.http.bodies import TolerantSchema, load_request
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
-from mock_ksef.scenario.model import RateLimit, Scenario
-from mock_ksef.store.base import Store
+from mock_ksef.http.traffic import request_scenario
+from mock_ksef.scenario.model import RateLimit
+from mock_ksef.traffic.limiter import effective_rate_limits
+from mock_ksef.traffic.routes import GROUP_LIMITS, OVERRIDABLE_GROUPS
 
 bp = Blueprint("limits", __name__)
 
@@ -35,22 +35,6 @@ API_GROUPS: tuple[str, ...] = tuple(GROUP_LIMITS)
 UNLIMITED = -1
 _INT32_MAX = 2_147_483_647
 SUBJECT_LIMITS = "testdata-subject-limits"
-
-
-def effective_rate_limits(
-    store: Store, scenario: Scenario, context_value: str | None, group: str
-) -> RateLimit | None:
-    """The limits the limiter applies to a request of ``group``; ``None``: not limited.
-
-    A context's ``/testdata/rate-limits`` values win (the limiter is on for it); otherwise
-    the scenario's plan: off by default, on with the spec's values plus its overrides.
-    """
-    override = testdata.rate_limit_override(store, context_value)
-    if override is not None:
-        return override.get(group) or limits_for(group, {})
-    if not scenario.rate_limits.enabled:
-        return None
-    return limits_for(group, scenario.rate_limits.groups)
 
 
 def _window(value: int | None) -> int:
@@ -164,7 +148,7 @@ def rate_limits() -> Response:
     """The limiter's values for the caller's context (``EffectiveApiRateLimits``)."""
     principal = require()
     svc = services()
-    scenario = applicable_scenario(svc, principal)
+    scenario = request_scenario(svc, principal, principal.context.value)
     return jsonify(
         {
             group: _rate_doc(

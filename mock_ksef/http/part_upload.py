@@ -8,12 +8,12 @@ problem+json body with a ``code`` such as ``PartTooLarge``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from mock_ksef.domain import batch
 from mock_ksef.http.context import services
 from mock_ksef.http.links import check_presigned
-from mock_ksef.timefmt import iso
+from mock_ksef.http.problems import problem
 
 bp = Blueprint("part_upload", __name__)
 #: Headroom over the largest encrypted part for the request body limit of this route.
@@ -21,21 +21,7 @@ _BODY_LIMIT = batch.MAX_PART_BYTES + 1024
 
 
 def _bad_request(error: batch.PartRejected) -> Response:
-    svc = services()
-    response = jsonify(
-        {
-            "title": "Bad Request",
-            "status": 400,
-            "code": error.code,
-            "detail": error.detail,
-            "instance": request.path,
-            "traceId": svc.ids.hex_token(16),
-            "timestamp": iso(svc.now()),
-        }
-    )
-    response.status_code = 400
-    response.mimetype = "application/problem+json"
-    return response
+    return problem(400, error.detail, code=error.code)
 
 
 @bp.put("/storage/00/<session_ref>/batch-parts/<int:ordinal>")

@@ -31,6 +31,20 @@ class ScenarioRegistry:
         self._by_name: dict[str, Scenario] = {NATURAL.name: NATURAL}
         for scenario in scenarios:
             self.add(scenario)
+        self._baseline = dict(self._by_name)
+
+    def mark_baseline(self) -> None:
+        """Remember the scenarios loaded now as the start-up set (what a reset returns to)."""
+        with self._lock:
+            self._baseline = dict(self._by_name)
+
+    def restore_baseline(self) -> None:
+        """Back to the start-up set: scenarios loaded since (API, tests) are forgotten.
+
+        The runtime bindings live in the store and go with its reset.
+        """
+        with self._lock:
+            self._by_name = dict(self._baseline)
 
     def add(self, scenario: Scenario) -> None:
         """Register (or replace) a scenario by name."""

@@ -101,8 +101,10 @@ def test_seed_reseeds_and_validates(app, client):
 
 
 def test_reset_clears_bindings_fault_counters_and_journal(app, client):
-    """After /_mock/reset bindings are gone and every fault counter starts again."""
-    bind(app, NIP, Fault("status", route="GET /sessions", status=503, times=1), name="once")
+    """After /_mock/reset bindings and scenarios loaded since start-up are gone, and every
+    fault counter starts again."""
+    once = Fault("status", route="GET /sessions", status=503, times=1)
+    bind(app, NIP, once, name="once")
     client.post("/_mock/scenarios", data=FAULTY)
     client.post("/_mock/scenarios/select", json={"scenario": "api-faulty", "context": OTHER_NIP})
     who = caller(app, client)
@@ -110,8 +112,10 @@ def test_reset_clears_bindings_fault_counters_and_journal(app, client):
     assert client.post("/_mock/reset").status_code == 200
     body = client.get("/_mock/scenarios").json
     assert (body["bindings"], body["runtimeDefault"]) == ({}, None)
-    assert "api-faulty" in [s["name"] for s in body["scenarios"]]  # loaded scenarios stay
+    names = [s["name"] for s in body["scenarios"]]
+    assert not {"api-faulty", "once"} & set(names)  # back to the start-up set
     assert client.get("/_mock/requests").json["requests"] == []
+    bind(app, NIP, once, name="once")
     again = caller(app, client)
     assert [session_list(client, again).status_code for _ in range(2)] == [503, 200]
     assert session_list(client, caller(app, client, OTHER_NIP)).status_code == 200

@@ -165,12 +165,15 @@ def test_probability_is_deterministic_for_a_seed(app, client):
     bind(app, NIP, fault)
     first = _draws(client, caller(app, client))
     assert set(first) == {200, 503}
-    client.post("/_mock/reset")
+    client.post("/_mock/reset")  # also forgets the scenario added since start-up
+    bind(app, NIP, fault)
     assert _draws(client, caller(app, client)) == first
     client.post("/_mock/reset")
+    bind(app, NIP, fault)
     assert client.post("/_mock/seed", json={"seed": 99}).status_code == 200
     seeded = _draws(client, caller(app, client))
     client.post("/_mock/reset")
+    bind(app, NIP, fault)
     client.post("/_mock/seed", json={"seed": 99})
     assert _draws(client, caller(app, client)) == seeded
     assert seeded != first

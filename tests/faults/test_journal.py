@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import timedelta
 
+import httpx
+from flask import Flask, Response, request
+
 from mock_ksef.scenario.model import Fault
+from mock_ksef.store.memory import MemoryStore
+from mock_ksef.traffic.journal import Journal
 from tests.faults.support import NIP, bind, caller
 from tests.support.invoices import fa3_invoice
 
@@ -123,3 +129,46 @@ def test_bounded_to_journal_size(app, client):
         entries[0]["sequence"] + 1,
         entries[0]["sequence"] + 2,
     ]
+
+
+WAIT_S = 10.0
+
+
+def test_entries_are_ordered_by_the_start_of_their_request():
+    """A sequence reserved when a request starts is its place, whenever its entry is written."""
+    journal = Journal(MemoryStore(), size=10)
+    first, second = journal.reserve(), journal.reserve()
+    journal.record({"path": "/second"}, second)
+    journal.record({"path": "/first"}, first)
+    assert [e["path"] for e in journal.entries()] == ["/first", "/second"]
+    assert [e["sequence"] for e in journal.entries()] == [first, second]
+
+
+def test_a_request_that_ends_late_keeps_its_place_before_a_later_one(app: Flask, client, live):
+    """Over HTTP: the first request is held after its answer is made (as a dropped one can be
+    while its client already retries); the second ends first, yet the journal lists the first
+    request first.
+    """
+    held, release = threading.Event(), threading.Event()
+
+    @app.after_request  # registered last, so it runs before the journal writes the entry
+    def _hold(response: Response) -> Response:
+        if request.args.get("n") == "1":
+            held.set()
+            release.wait(WAIT_S)
+        return response
+
+    def first() -> None:
+        httpx.post(live.url_for("/v2/auth/challenge?n=1"), timeout=WAIT_S)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert held.wait(WAIT_S)
+        answer = httpx.post(live.url_for("/v2/auth/challenge?n=2"), timeout=WAIT_S)
+        assert answer.status_code == 200
+        assert [e["query"] for e in _journal(client)] == ["n=2"]  # the first is not yet ended
+    finally:
+        release.set()
+        thread.join(WAIT_S)
+    assert [e["query"] for e in _journal(client)] == ["n=1", "n=2"]

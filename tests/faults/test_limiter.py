@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mock_ksef.faults.limiter import RateLimiter
 from mock_ksef.scenario.model import RateLimit, RateLimitPlan
 from mock_ksef.store import MemoryStore
+from mock_ksef.traffic.limiter import RateLimiter
 from tests.conftest import START
 from tests.faults.support import NIP, bind, caller, session_list
 
@@ -116,10 +116,12 @@ def test_groups_count_separately(app, client):
 
 def test_reset_forgets_the_windows(app, client):
     """After /_mock/reset and a new login, the window starts empty."""
-    bind(app, NIP, rate_limits=_enabled(sessionList=RateLimit(per_second=1)))
+    plan = _enabled(sessionList=RateLimit(per_second=1))
+    bind(app, NIP, rate_limits=plan)
     who = caller(app, client)
     assert _codes(client, who, 2) == [200, 429]
     assert client.post("/_mock/reset").status_code == 200
+    bind(app, NIP, rate_limits=plan)  # the reset forgot the scenario added since start-up
     again = caller(app, client)
     assert _codes(client, again, 2) == [200, 429]
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from mock_ksef.faults.routes import (
+from mock_ksef.scenario.model import RateLimit
+from mock_ksef.traffic.routes import (
     GROUP_LIMITS,
     bare_path,
     limits_for,
@@ -14,7 +15,6 @@ from mock_ksef.faults.routes import (
     route_matches,
     session_reference,
 )
-from mock_ksef.scenario.model import RateLimit
 
 REF = "20261124-SO-2F1A3C0000-1B2C3D4E5F-A1"
 

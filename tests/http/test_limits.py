@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mock_ksef.faults.routes import OVERRIDABLE_GROUPS
 from mock_ksef.http.limits import API_GROUPS
+from mock_ksef.traffic.routes import OVERRIDABLE_GROUPS
 from tests.batch.support import BatchClient, Package, zip_bytes
 from tests.http.test_sessions_online import open_session, send
 from tests.support.client_crypto import SessionKey

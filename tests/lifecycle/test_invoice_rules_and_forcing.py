@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+import pytest
 from ksef_client import KsefClient, KsefClientOptions
 
 from mock_ksef.ids import KSEF_NUMBER_RE, REFERENCE_RE
@@ -19,6 +21,7 @@ from tests.lifecycle.sdk import login, open_fa3, raw_status
 from tests.support.invoices import fa3_invoice
 
 NIP = "1111111223"
+OTHER_NIP = "1111111246"
 
 
 def _rules(app, *rules: InvoiceRule) -> None:
@@ -175,3 +178,47 @@ def test_a_natural_rule_cannot_accept_an_invoice_in_a_session_forced_to_fail(app
         "description": "Błąd weryfikacji semantyki dokumentu faktury",
         "details": ["Faktura odrzucona: scenariusz wymusza status sesji 445."],
     }
+
+
+def _ended(caller: Caller, ref: str, invoice_refs: list[str]) -> dict[str, Any]:
+    """What a client reads of an ended session: status, counters, each invoice's outcome."""
+    status = caller.status(ref)
+    invoices = [caller.invoice(ref, invoice_ref) for invoice_ref in invoice_refs]
+    return {
+        "status": status["status"],
+        "counters": [
+            status.get(k) for k in ("invoiceCount", "successfulInvoiceCount", "failedInvoiceCount")
+        ],
+        "upo": status.get("upo"),
+        "invoices": [(i["status"], i.get("ksefNumber")) for i in invoices],
+    }
+
+
+@pytest.mark.parametrize("code", [440, 445])
+def test_a_forced_440_or_445_leaves_invoices_as_the_scenario_path_does(app, client, code):
+    """Forced through the control API after two accepted sends, a session shows the same
+    invoices (405 for 440, 450 for 445, no KSeF number) and counters as one whose scenario
+    forces the code; the invoices are no longer originals of duplicates.
+    """
+    with_scenario(
+        app, Scenario(name=f"ends-{code}", online=SessionPlan(outcome=Outcome(code))), NIP
+    )
+    scripted = Caller(app, client, NIP)
+    ref = scripted.open()
+    sent = [scripted.send(ref, n).json["referenceNumber"] for n in ("FV/F/1", "FV/F/2")]
+    scripted.close(ref)
+    by_scenario = _ended(scripted, ref, sent)
+
+    forced = Caller(app, client, OTHER_NIP)
+    other = forced.open()
+    other_sent = [forced.send(other, n).json["referenceNumber"] for n in ("FV/F/1", "FV/F/2")]
+    accepted = forced.invoice(other, other_sent[0])
+    assert accepted["status"]["code"] == 200
+    answer = client.post(f"/_mock/sessions/{other}/state", json={"code": code})
+    assert answer.status_code == 200, answer.json
+    assert _ended(forced, other, other_sent) == by_scenario
+    assert by_scenario["invoices"][0][0]["code"] == {440: 405, 445: 450}[code]
+    assert by_scenario["invoices"][0][1] is None
+    again = forced.open()
+    resent = forced.send(again, "FV/F/1").json["referenceNumber"]
+    assert forced.invoice(again, resent)["status"]["code"] == 200  # not a duplicate any more

@@ -13,9 +13,9 @@ from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retention import RetentionPolicy, Swept, sweep, sweep_all
 from mock_ksef.domain.session import FormCode, Session, SessionKind, UpoPage
-from mock_ksef.faults.journal import Journal
 from mock_ksef.settings import Settings
 from mock_ksef.store import MemoryStore, SqliteStore, Store
+from mock_ksef.traffic.journal import Journal
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 CTX = ContextId("Nip", "5265877635")

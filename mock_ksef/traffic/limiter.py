@@ -19,14 +19,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mock_ksef.scenario.model import RateLimit
+from mock_ksef.domain import testdata
+from mock_ksef.scenario.model import RateLimit, Scenario
 from mock_ksef.store.base import Store
+from mock_ksef.traffic.routes import limits_for
 
 KIND = "rate-window"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = 1_000_000
 #: ``(window seconds, RateLimit field)``, shortest first.
 WINDOWS: tuple[tuple[int, str], ...] = ((1, "per_second"), (60, "per_minute"), (3600, "per_hour"))
+
+
+def effective_rate_limits(
+    store: Store, scenario: Scenario, context_value: str | None, group: str
+) -> RateLimit | None:
+    """The limits the limiter applies to a request of ``group``; ``None``: not limited.
+
+    A context's ``/testdata/rate-limits`` values win (the limiter is on for it); otherwise
+    the scenario's plan: off by default, on with the spec's values plus its overrides.
+    """
+    override = testdata.rate_limit_override(store, context_value)
+    if override is not None:
+        return override.get(group) or limits_for(group, {})
+    if not scenario.rate_limits.enabled:
+        return None
+    return limits_for(group, scenario.rate_limits.groups)
 
 
 class RateLimiter:

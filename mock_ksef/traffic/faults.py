@@ -15,9 +15,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from mock_ksef.faults.routes import Route, route_matches
 from mock_ksef.scenario.model import Fault, Scenario
 from mock_ksef.store.base import Store
+from mock_ksef.traffic.routes import Route, route_matches
 
 KIND = "fault-counter"
 SEED_KIND = "mock-seed"

@@ -1,9 +1,12 @@
-"""The request journal: every KSeF API request, in order, kept in the store.
+"""The request journal: every KSeF API request, in the order the requests started.
 
 Entries are JSON documents keyed by their sequence number, so every worker process
-sharing a store appends to one journal and ``/_mock/reset`` empties it. The journal keeps
-the last ``journal_size`` entries; invoice contents are never recorded, only the hashes
-and sizes the client declared.
+sharing a store appends to one journal and ``/_mock/reset`` empties it. The sequence is
+taken when a request *starts* (:meth:`Journal.reserve`) and the entry is written under it
+when the request ends (:meth:`Journal.record`): a request the client gave up on (a dropped
+connection) keeps its place before the client's retry, however late its own end comes.
+The journal keeps the last ``journal_size`` entries; invoice contents are never recorded,
+only the hashes and sizes the client declared.
 """
 
 from __future__ import annotations
@@ -12,12 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mock_ksef.store.base import Doc, Store
-
-if TYPE_CHECKING:
-    from mock_ksef.services import Services
 
 KIND = "journal"
 SEQUENCE = "journal"
@@ -69,10 +69,20 @@ class Journal:
         self._store = store
         self._size = max(1, size)
 
-    def record(self, entry: Doc) -> int:
-        """Append ``entry`` (its ``sequence`` is set here); returns the sequence number."""
+    def reserve(self) -> int:
+        """The sequence number of a request starting now (its place in the journal)."""
+        return self._store.next_sequence(SEQUENCE)
+
+    def record(self, entry: Doc, sequence: int | None = None) -> int:
+        """Write ``entry`` under ``sequence`` (default: a new one); returns the sequence.
+
+        Args:
+            entry: the request's fields (``sequence`` is set here).
+            sequence: what :meth:`reserve` gave when the request started.
+        """
         with self._store.transaction():
-            sequence = self._store.next_sequence(SEQUENCE)
+            if sequence is None:
+                sequence = self.reserve()
             self._store.put(KIND, _key(sequence), {"sequence": sequence, **entry})
             if sequence > self._size:
                 self._store.delete(KIND, _key(sequence - self._size))
@@ -91,8 +101,3 @@ class Journal:
             for doc in docs:
                 self._store.delete(KIND, _key(int(doc["sequence"])))
         return len(docs)
-
-
-def journal_of(svc: Services) -> Journal:
-    """The request journal of an app's services."""
-    return Journal(svc.store, svc.settings.journal_size)

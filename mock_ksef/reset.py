@@ -1,0 +1,33 @@
+"""The one reset of the mock, behind ``POST /_mock/reset`` and ``KsefMock.reset()``.
+
+A reset returns a running mock to the state it had right after start-up
+(``docs/control-api.md``, "What a reset restores"):
+
+* the store is emptied: sessions, invoices, tokens' revocations, auth operations, the
+  request journal, scenario bindings, fault counters, limiter windows, ``/testdata``
+  data and limits, and the seed set through ``POST /_mock/seed``;
+* the batch parts uploaded to disk are deleted;
+* the scenarios are the start-up set again: those loaded since (``POST /_mock/scenarios``,
+  ``KsefMock.load_scenario``) are forgotten, a start-up one replaced since is restored;
+* the random generator and Faker restart from the configured seed;
+* a frozen clock moves back to its start time. A ticking clock (system, offset) keeps
+  running: moving it would only make time jump.
+
+Keys, tokens' signing secret and settings are configuration, not state: they stay.
+"""
+
+from __future__ import annotations
+
+from mock_ksef.clock import FrozenClock
+from mock_ksef.domain.batch import discard_uploads
+from mock_ksef.services import Services
+
+
+def reset_mock(svc: Services) -> None:
+    """Return the mock to its start-up state (see the module docstring)."""
+    svc.store.reset()
+    discard_uploads(svc)
+    svc.scenarios.restore_baseline()
+    svc.reseed(svc.settings.seed)
+    if isinstance(svc.clock, FrozenClock):
+        svc.clock.move_to(svc.clock.start)
