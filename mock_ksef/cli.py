@@ -23,9 +23,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from mock_ksef import __version__
 from mock_ksef.app import create_app
+from mock_ksef.cli_config import DEFAULT_STATE_DIR, ConfigError, resolve_settings, source_of
 from mock_ksef.cli_health import health, remove_serving_file, write_serving_file
 from mock_ksef.cli_scenarios import scenarios
-from mock_ksef.cli_schemas import schema_summary, schemas, with_fetched_schemas
+from mock_ksef.cli_schemas import schema_summary, schemas
 from mock_ksef.cli_state import state
 from mock_ksef.clock import parse_clock
 from mock_ksef.crypto.keys import load_or_create
@@ -34,7 +35,7 @@ from mock_ksef.http.wire import DevRequestHandler
 from mock_ksef.request_log import configure_logging, install_request_log
 from mock_ksef.scenario.loader import ScenarioError, bundled_scenarios_dir
 from mock_ksef.serving import DEFAULT_SERVER, SERVERS, check_workers, run_granian, run_gunicorn
-from mock_ksef.settings import SettingError, Settings, env_name, flag_name
+from mock_ksef.settings import Settings
 from mock_ksef.store import SqliteStore, Store
 
 log = logging.getLogger("mock_ksef")
@@ -111,55 +112,6 @@ def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
     for option in reversed(options):
         command = option(command)
     return command
-
-
-#: Where ``mock-ksef serve`` keeps keys and the SQLite file when no state folder is given.
-DEFAULT_STATE_DIR = ".mock-ksef"
-#: Settings naming folders that must exist when given.
-_FOLDERS = ("keys_dir", "schema_dir", "auth_schema_dir", "scenarios_dir")
-
-
-class ConfigError(click.ClickException):
-    """A flag or variable with an unusable value: ``Error: --port: ...``, exit 2."""
-
-    exit_code = 2
-
-
-def source_of(name: str, flags: Mapping[str, object]) -> str:
-    """The flag that set ``name``, else its ``MOCK_KSEF_*`` variable."""
-    return flag_name(name) if flags.get(name) is not None else env_name(name)
-
-
-def resolve_settings(
-    flags: Mapping[str, object], environ: Mapping[str, str] | None = None
-) -> Settings:
-    """Defaults < ``MOCK_KSEF_*`` < flags; a state folder implies the SQLite store.
-
-    The implication applies only when neither ``--store`` nor ``MOCK_KSEF_STORE`` chose
-    a store, so ``--state-dir X --store memory`` keeps keys on disk but state in memory.
-    Schemas fetched into ``STATE/schemas`` (``mock-ksef schemas fetch``) are used when no
-    schema folder is given.
-
-    Raises:
-        ConfigError: a bad value, naming the flag or variable that gave it.
-    """
-    env = dict(os.environ) if environ is None else environ
-    try:
-        settings = Settings.resolve(env, flags, flag_name)
-    except SettingError as exc:
-        raise ConfigError(str(exc)) from None
-    store_chosen = flags.get("store") is not None or env_name("store") in env
-    if not settings.state_dir and not store_chosen:
-        # ``serve`` keeps its state by default, so a restart loses nothing.
-        settings = settings.with_overrides(state_dir=DEFAULT_STATE_DIR)
-    if settings.state_dir and not store_chosen:
-        settings = settings.with_overrides(store="sqlite")
-    settings = with_fetched_schemas(settings)
-    for name in _FOLDERS:
-        value = getattr(settings, name)
-        if value and not Path(value).is_dir():
-            raise ConfigError(f"{source_of(name, flags)}: {value} is not a folder")
-    return settings
 
 
 @main.command()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from mock_ksef.cli_config import resolve_settings
 from mock_ksef.settings import Settings
 
 SERVING_FILE = "serving.json"
@@ -73,7 +74,6 @@ def health(state_dir: str | None, url: str | None, timeout: float) -> None:
     Without --url it asks the server recorded in STATE/serving.json by serve (which
     follows --port), else MOCK_KSEF_HOST/MOCK_KSEF_PORT.
     """
-    from mock_ksef.cli import resolve_settings
 
     target = url or health_url(resolve_settings({"state_dir": state_dir}))
     try:

@@ -17,39 +17,18 @@ from pathlib import Path, PurePosixPath
 
 import click
 
+from mock_ksef.cli_config import fetched_dir, resolve_settings
 from mock_ksef.settings import Settings
 from mock_ksef.xml.auth_schemas import AUTH_SCHEMA_FILES, find_auth_schemas
-from mock_ksef.xml.schemas import SCHEMA_FILES, SchemaRegistry
+from mock_ksef.xml.schemas import SchemaRegistry
 
 #: The Ministry of Finance's public repository (CIRFMF/ksef-docs, MIT): invoice XSDs under
 #: ``faktury/schemy/``, auth XSDs under ``auth/schemy/``.
 OFFICIAL_ARCHIVE = "https://codeload.github.com/CIRFMF/ksef-docs/tar.gz/refs/heads/main"
-#: Sub-folder of the state folder that ``fetch`` fills and ``serve`` reads.
-SCHEMAS_SUBDIR = "schemas"
 #: Refuse archives larger than this (the real one is a few MB).
 MAX_ARCHIVE_BYTES = 200_000_000
 INVOICE_FALLBACK = "well-formedness and key fields only"
 AUTH_FALLBACK = "structure only"
-
-
-def fetched_dir(settings: Settings) -> Path | None:
-    """``STATE/schemas``, or ``None`` without a state folder."""
-    state = settings.state_path
-    return state / SCHEMAS_SUBDIR if state else None
-
-
-def with_fetched_schemas(settings: Settings) -> Settings:
-    """Fill unset ``schema_dir``/``auth_schema_dir`` with ``STATE/schemas`` when it has XSDs."""
-    folder = fetched_dir(settings)
-    if folder is None or not folder.is_dir():
-        return settings
-    changes: dict[str, str] = {}
-    names = {path.name for path in folder.rglob("*.xsd")}
-    if not settings.schema_dir and names & set(SCHEMA_FILES.values()):
-        changes["schema_dir"] = str(folder)
-    if not settings.auth_schema_dir and names & set(AUTH_SCHEMA_FILES.values()):
-        changes["auth_schema_dir"] = str(folder)
-    return settings.with_overrides(**changes) if changes else settings
 
 
 def schema_summary(settings: Settings) -> str:
@@ -84,7 +63,6 @@ def schemas() -> None:
 @click.option("--auth-schema-dir", help="Folder of auth XSDs, as for serve.")
 def status(state_dir: str | None, schema_dir: str | None, auth_schema_dir: str | None) -> None:
     """Per form code and auth version: the XSD serve would use, or what is checked instead."""
-    from mock_ksef.cli import resolve_settings
 
     flags = {"state_dir": state_dir, "schema_dir": schema_dir, "auth_schema_dir": auth_schema_dir}
     settings = resolve_settings(flags)
@@ -123,7 +101,6 @@ def fetch(state_dir: str | None, dest: str | None, url: str, timeout: float) -> 
     Needs access to GitHub. Without it, copy the XSDs to a folder by other means and
     pass --schema-dir/--auth-schema-dir (or copy them into STATE/schemas).
     """
-    from mock_ksef.cli import resolve_settings
 
     settings = resolve_settings({"state_dir": state_dir})
     target = Path(dest) if dest else fetched_dir(settings)

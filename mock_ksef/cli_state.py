@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from mock_ksef.cli_config import resolve_settings
 from mock_ksef.clock import parse_clock
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retention import RetentionPolicy, sweep_all
@@ -31,7 +32,6 @@ def compact(state_dir: str | None, store: str | None) -> None:
 
     Safe while a server runs on the same folder: writers wait for the VACUUM.
     """
-    from mock_ksef.cli import resolve_settings  # cli registers this module
 
     settings = resolve_settings({"state_dir": state_dir, "store": store})
     if not settings.store.startswith("sqlite"):

@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from mock_ksef import __version__
-from mock_ksef.cli import main, resolve_settings
+from mock_ksef.cli import main
+from mock_ksef.cli_config import resolve_settings
 from tests.support.auth import login_live
 from tests.support.process import ServerProcess, clean_env, console_script, get_json
 
