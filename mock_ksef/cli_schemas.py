@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 import click
 
 from mock_ksef.settings import Settings
-from mock_ksef.xml.auth_schemas import AUTH_SCHEMA_FILES, find_auth_schemas
+from mock_ksef.xml.auth_xsd import AUTH_SCHEMA_FILES, find_auth_schemas
 from mock_ksef.xml.schemas import SCHEMA_FILES, SchemaRegistry
 
 #: The Ministry of Finance's public repository (CIRFMF/ksef-docs, MIT): invoice XSDs under

@@ -13,12 +13,12 @@ from faker import Faker
 
 from mock_ksef.clock import Clock, parse_clock
 from mock_ksef.crypto.keys import KeyRing, create_exclusive, load_or_create
+from mock_ksef.domain.auth.tokens import TokenService
 from mock_ksef.domain.repos import Repos
 from mock_ksef.ids import IdFactory, RefType
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.settings import Settings
 from mock_ksef.store import Store, open_store
-from mock_ksef.tokens import TokenService
 from mock_ksef.xml.schemas import SchemaRegistry
 
 

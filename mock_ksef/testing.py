@@ -24,8 +24,8 @@ from mock_ksef.http.context import services
 from mock_ksef.scenario.loader import Problem, ScenarioError, load_scenario_text
 from mock_ksef.scenario.model import Outcome, Scenario
 from mock_ksef.scenario.registry import ScenarioRegistry, UnknownScenario
-from mock_ksef.server import ThreadedServer
 from mock_ksef.services import Services
+from mock_ksef.threaded_server import ThreadedServer
 
 #: Journal route of an online invoice send.
 INVOICE_SEND_ROUTE = "/sessions/online/{referenceNumber}/invoices"

@@ -18,8 +18,8 @@ from mock_ksef.crypto.keys import (
     KeyRing,
     generate_pair,
 )
-from mock_ksef.server import ThreadedServer
 from mock_ksef.settings import Settings
+from mock_ksef.threaded_server import ThreadedServer
 from tests.support.openapi import OpenApiSpec, ValidatingMiddleware
 from tests.support.spec import spec_dir
 

@@ -12,14 +12,14 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.session import Session, SessionKind
 from mock_ksef.scenario.model import InvoiceRule, Scenario, SessionPlan
 from mock_ksef.scenario.registry import UnknownScenario
 from mock_ksef.services import Services
 
-HEADER = "X-Mock-Scenario"
+SCENARIO_HEADER = "X-Mock-Scenario"
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def scenario_by_header(svc: Services, name: str) -> Scenario:
         return svc.scenarios.get(name)
     except UnknownScenario:
         raise ValidationFailed(
-            f"{HEADER}: scenariusz '{name}' nie jest załadowany; "
+            f"{SCENARIO_HEADER}: scenariusz '{name}' nie jest załadowany; "
             f"dostępne: {', '.join(svc.scenarios.names())}."
         ) from None
 

@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.domain import lifecycle
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import (
     BadContinuationToken,
     SessionNotFound,

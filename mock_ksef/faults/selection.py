@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import request
 
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.tokens import ACCESS, OPERATION, REFRESH
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import Unauthorized
-from mock_ksef.domain.session_plan import HEADER, scenario_by_header
+from mock_ksef.domain.session_plan import SCENARIO_HEADER, scenario_by_header
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import UnknownScenario
 from mock_ksef.services import Services
-from mock_ksef.tokens import ACCESS, OPERATION, REFRESH
 
 
 def principal_of_request(svc: Services) -> Principal | None:
@@ -41,7 +41,7 @@ def applicable_scenario(svc: Services, principal: Principal | None) -> Scenario:
     Raises:
         ValidationFailed: the header names a scenario that is not loaded (21405).
     """
-    header = request.headers.get(HEADER)
+    header = request.headers.get(SCENARIO_HEADER)
     if header:
         return scenario_by_header(svc, header)
     if principal is not None:

@@ -9,7 +9,7 @@ from mock_ksef.admin.journal import bp as admin_journal_bp
 from mock_ksef.admin.scenarios import bp as admin_scenarios_bp
 from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.dashboard import bp as dashboard_bp
-from mock_ksef.http.auth import bp as auth_bp
+from mock_ksef.http.auth_routes import bp as auth_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
 from mock_ksef.http.security import bp as security_bp
@@ -17,7 +17,7 @@ from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
 from mock_ksef.http.sessions_online import bp as sessions_online_bp
 from mock_ksef.http.sessions_status import bp as sessions_status_bp
 from mock_ksef.http.storage import bp as storage_bp
-from mock_ksef.http.testdata import bp as testdata_bp
+from mock_ksef.http.testdata_routes import bp as testdata_bp
 
 #: Mounted under both ``/v2`` and ``/api/v2``.
 API_BLUEPRINTS: list[Blueprint] = [

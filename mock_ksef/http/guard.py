@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import request
 
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.tokens import ACCESS
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import Unauthorized
 from mock_ksef.http.context import services
-from mock_ksef.tokens import ACCESS
 
 
 def bearer_token() -> str:

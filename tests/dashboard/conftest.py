@@ -11,7 +11,7 @@ from flask import Flask
 from selenium import webdriver
 
 from mock_ksef.crypto.keys import KeyRing
-from mock_ksef.server import ThreadedServer
+from mock_ksef.threaded_server import ThreadedServer
 from tests.dashboard.browser import chromium
 from tests.support.client_crypto import FA3, SessionKey
 from tests.support.principal import access_token

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mock_ksef.domain.authentication import ksef_token_reference
+from mock_ksef.domain.auth.login import ksef_token_reference
 from mock_ksef.http.context import services
 from mock_ksef.ids import REFERENCE_RE, has_valid_checksum
 from tests.support.auth import (

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from mock_ksef.xml.invoice import (
+from mock_ksef.xml.invoice_checks import (
     InvoiceFacts,
     InvoiceLimits,
     InvoiceVerdict,

@@ -9,7 +9,7 @@ from typing import Any
 
 import jwt
 
-from mock_ksef.domain.auth import AuthOperation, ContextId, Principal
+from mock_ksef.domain.auth.values import AuthOperation, ContextId, Principal
 from mock_ksef.domain.errors import Unauthorized
 
 OPERATION = "operation"
