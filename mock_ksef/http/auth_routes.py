@@ -17,6 +17,7 @@ from mock_ksef.domain.auth.operations import AuthOperations
 from mock_ksef.domain.auth.policy import AuthPolicy, ScenarioAuthPolicy
 from mock_ksef.domain.auth.tokens import ACCESS, OPERATION, REFRESH
 from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.domain.paging import PageSizes
 from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.auth_bodies import (
     dump_challenge,
@@ -33,6 +34,8 @@ from mock_ksef.xml.auth_xsd import auth_schemas
 
 bp = Blueprint("auth", __name__)
 POLICY_EXTENSION = "mock_ksef.auth_policy"
+#: ``GET /auth/sessions`` (spec: ``pageSize`` 10..100).
+AUTH_SESSION_PAGES = PageSizes(10, 100)
 
 
 @bp.record_once
@@ -123,7 +126,9 @@ def sessions() -> Response:
     """Active authentication sessions of the caller's context."""
     principal = require(ACCESS)
     page = _operations().list_sessions(
-        principal, page_size(10, 100), request.headers.get("x-continuation-token") or None
+        principal,
+        page_size(AUTH_SESSION_PAGES),
+        request.headers.get("x-continuation-token") or None,
     )
     return _json(
         {

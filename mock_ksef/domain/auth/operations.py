@@ -6,28 +6,18 @@ Pure domain logic (no Flask): ``GET /auth/{ref}``, ``POST /auth/token/redeem|ref
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mock_ksef.domain.auth.tokens import ACCESS, REFRESH, IssuedToken
 from mock_ksef.domain.auth.values import AuthOperation, Principal
-from mock_ksef.domain.errors import AuthNotFound, BadContinuationToken, Gone, TokenNotUsable
+from mock_ksef.domain.errors import AuthNotFound, Gone, TokenNotUsable
+from mock_ksef.domain.paging import Page, paginate
 from mock_ksef.services import Services
 
 REVOKED_DETAIL = (
     "Uwierzytelnienie i powiązane refresh tokeny zostały unieważnione przez użytkownika"
 )
-
-
-@dataclass(frozen=True)
-class SessionPage:
-    """One page of ``GET /auth/sessions``: operations with their ``isCurrent`` flag."""
-
-    items: list[tuple[AuthOperation, bool]]
-    continuation_token: str | None
 
 
 class AuthOperations:
@@ -117,9 +107,9 @@ class AuthOperations:
     # --- active sessions -------------------------------------------------------------
     def list_sessions(
         self, principal: Principal, page_size: int, continuation: str | None
-    ) -> SessionPage:
-        """``GET /auth/sessions``: active (redeemed, not revoked) operations of the context."""
-        offset = _decode_continuation(continuation) if continuation else 0
+    ) -> Page[tuple[AuthOperation, bool]]:
+        """``GET /auth/sessions``: active (redeemed, not revoked) operations of the context,
+        newest first, each with its ``isCurrent`` flag."""
         now = self.svc.now()
         active = [
             op
@@ -129,11 +119,11 @@ class AuthOperations:
             and (op.refresh_valid_until is None or op.refresh_valid_until > now)
         ]
         active.sort(key=lambda op: (op.start_date, op.reference), reverse=True)
-        page = active[offset : offset + page_size]
-        more = offset + page_size < len(active)
-        return SessionPage(
-            [(op, op.reference == principal.auth_reference) for op in page],
-            _encode_continuation(offset + page_size) if more else None,
+        scope = f"auth-sessions:{principal.context.key}"
+        page = paginate(active, page_size, continuation, scope=scope)
+        return Page(
+            [(op, op.reference == principal.auth_reference) for op in page.items],
+            page.continuation_token,
         )
 
     def revoke(self, principal: Principal, reference: str | None = None) -> None:
@@ -166,17 +156,3 @@ def _not_found(reference: str) -> AuthNotFound:
     return AuthNotFound(
         f"Operacja uwierzytelniania o numerze referencyjnym {reference} nie została znaleziona."
     )
-
-
-def _encode_continuation(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"auth-sessions:{offset}".encode()).decode()
-
-
-def _decode_continuation(token: str) -> int:
-    try:
-        prefix, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if prefix != "auth-sessions" or not offset.isdigit():
-            raise ValueError(token)
-        return int(offset)
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise BadContinuationToken() from exc
