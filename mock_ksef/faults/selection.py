@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import request
 
-from mock_ksef.domain.auth.tokens import ACCESS, OPERATION, REFRESH
 from mock_ksef.domain.auth.values import Principal
-from mock_ksef.domain.errors import Unauthorized
 from mock_ksef.domain.session_plan import SCENARIO_HEADER, scenario_by_header
 from mock_ksef.http.bodies import peek_json
+from mock_ksef.http.guard import current_principal
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import UnknownScenario
 from mock_ksef.services import Services
@@ -16,13 +15,7 @@ from mock_ksef.services import Services
 
 def principal_of_request(svc: Services) -> Principal | None:
     """The principal of a valid bearer token of any kind, else ``None``."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    try:
-        return svc.tokens.verify(token.strip(), (ACCESS, REFRESH, OPERATION), svc.now())
-    except Unauthorized:
-        return None
+    return current_principal()  # verified once per request, shared with the route's guard
 
 
 def _login_context() -> str | None:
