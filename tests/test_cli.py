@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from mock_ksef import __version__
 from mock_ksef.cli import main, resolve_settings
 from tests.support.auth import login_live
+from tests.support.nips import NIP
 from tests.support.process import ServerProcess, clean_env, console_script, get_json
 
 KEYS_PATH = "/v2/security/public-key-certificates"
-NIP = "5265877635"
 
 
 def _serve(*args: str) -> ServerProcess:

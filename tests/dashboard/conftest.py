@@ -14,9 +14,9 @@ from mock_ksef.crypto.keys import KeyRing
 from mock_ksef.threaded_server import ThreadedServer
 from tests.dashboard.browser import chromium
 from tests.support.client_crypto import FA3, SessionKey
+from tests.support.nips import NIP
 from tests.support.principal import access_token
 
-NIP = "5265877635"
 TIMEOUT_S = 10.0
 
 

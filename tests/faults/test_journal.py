@@ -6,8 +6,9 @@ import dataclasses
 from datetime import timedelta
 
 from mock_ksef.scenario.model import Fault
-from tests.faults.support import NIP, bind, caller
+from tests.faults.support import bind, caller
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 
 
 def _journal(client, query=""):

@@ -11,8 +11,8 @@ import pytest
 from mock_ksef.http.context import services
 from tests.http.test_auth import assert_error
 from tests.support.auth import API, bearer, body, full_login, start_ksef_token_auth
+from tests.support.nips import NIP
 
-NIP = "5265877635"
 PROBLEM = "application/problem+json"
 
 

@@ -12,9 +12,9 @@ from mock_ksef.app import create_app
 from mock_ksef.http.context import services
 from mock_ksef.settings import Settings
 from tests.support.auth import bearer, login_with_ksef_token
+from tests.support.nips import NIP
 from tests.support.spec import spec_dir
 
-NIP = "5265877635"
 LIST = "/v2/sessions?sessionType=Online"
 
 
