@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mock_ksef.domain.auth import ContextId, Principal
+from mock_ksef.domain.auth.values import ContextId, Principal
 from mock_ksef.domain.retrieval.derive import derive_content
 from mock_ksef.domain.retrieval.filters import DateRange, InvoiceFilters
 from mock_ksef.domain.retrieval.record import StorageDates, build_record, roles

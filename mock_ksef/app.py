@@ -23,7 +23,7 @@ from mock_ksef.crypto.keys import KeyRing
 from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.domain import batch_recovery
 from mock_ksef.http import traffic, wire
-from mock_ksef.http.auth import bp as auth_bp
+from mock_ksef.http.auth_routes import bp as auth_bp
 from mock_ksef.http.context import install, services
 from mock_ksef.http.errors import register_error_handlers
 from mock_ksef.http.invoices import bp as invoices_bp
@@ -34,7 +34,7 @@ from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
 from mock_ksef.http.sessions_online import bp as sessions_online_bp
 from mock_ksef.http.sessions_status import bp as sessions_status_bp
 from mock_ksef.http.storage import bp as storage_bp
-from mock_ksef.http.testdata import bp as testdata_bp
+from mock_ksef.http.testdata_routes import bp as testdata_bp
 from mock_ksef.scenario.loader import configured_scenarios
 from mock_ksef.services import Services, build_services
 from mock_ksef.settings import Settings

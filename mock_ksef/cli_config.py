@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from mock_ksef.settings import SettingError, Settings, env_name, flag_name
-from mock_ksef.xml.auth_schemas import AUTH_SCHEMA_FILES
+from mock_ksef.xml.auth_xsd import AUTH_SCHEMA_FILES
 from mock_ksef.xml.schemas import SCHEMA_FILES
 
 #: Sub-folder of the state folder that ``fetch`` fills and ``serve`` reads.

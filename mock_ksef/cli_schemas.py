@@ -19,7 +19,7 @@ import click
 
 from mock_ksef.cli_config import fetched_dir, resolve_settings
 from mock_ksef.settings import Settings
-from mock_ksef.xml.auth_schemas import AUTH_SCHEMA_FILES, find_auth_schemas
+from mock_ksef.xml.auth_xsd import AUTH_SCHEMA_FILES, find_auth_schemas
 from mock_ksef.xml.schemas import SchemaRegistry
 
 #: The Ministry of Finance's public repository (CIRFMF/ksef-docs, MIT): invoice XSDs under

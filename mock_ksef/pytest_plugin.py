@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
 
-    from mock_ksef.server import ThreadedServer
     from mock_ksef.settings import Settings
     from mock_ksef.testing import KsefMock
+    from mock_ksef.threaded_server import ThreadedServer
 
 MARKER = "ksef_scenario"
 #: Where the frozen clock of the plugin's server starts by default.
@@ -86,8 +86,8 @@ def ksef_mock_server(
     """The mock served on 127.0.0.1 and an ephemeral port for the whole session."""
     from mock_ksef.app import create_app
     from mock_ksef.clock import FrozenClock, parse_clock
-    from mock_ksef.server import ThreadedServer
     from mock_ksef.testing import ErrorRecorder, KsefMock
+    from mock_ksef.threaded_server import ThreadedServer
 
     clock = parse_clock(ksef_mock_settings.clock)
     if not isinstance(clock, FrozenClock):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-from faker import Faker
+from typing import TYPE_CHECKING
 
 from mock_ksef.batch_files import FilePartStore, ProcessWorker, batch_root
 from mock_ksef.clock import Clock, parse_clock
 from mock_ksef.crypto.keys import KeyRing, create_exclusive, load_or_create
+from mock_ksef.domain.auth.tokens import TokenService
 from mock_ksef.domain.part_store import PartStore, Worker
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retention import RetentionPolicy
@@ -21,8 +22,10 @@ from mock_ksef.ids import IdFactory, RefType
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.settings import Settings
 from mock_ksef.store import Store, open_store
-from mock_ksef.tokens import TokenService
 from mock_ksef.xml.schemas import SchemaRegistry
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 
 @dataclass
@@ -40,8 +43,10 @@ class Services:
     parts: PartStore
     worker: Worker
     rng: random.Random = field(init=False)
-    faker: Faker = field(init=False)
     ids: IdFactory = field(init=False)
+    _faker_seed: int = field(init=False, repr=False)
+    _faker: Faker | None = field(init=False, default=None, repr=False)
+    _faker_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.reseed(self.settings.seed)
@@ -54,9 +59,25 @@ class Services:
     def reseed(self, seed: int) -> None:
         """Restart the random generator and Faker from ``seed``."""
         self.rng = random.Random(seed)
-        self.faker = Faker("pl_PL")
-        self.faker.seed_instance(seed)
         self.ids = IdFactory(self.rng)
+        with self._faker_lock:
+            self._faker_seed = seed
+            self._faker = None  # the next use builds one from ``seed``
+
+    @property
+    def faker(self) -> Faker:
+        """A ``pl_PL`` Faker seeded from the current seed, built on first use.
+
+        Importing faker and building its Polish providers costs tens of milliseconds, so a
+        cold start that never generates data does not pay it.
+        """
+        with self._faker_lock:
+            if self._faker is None:
+                from faker import Faker  # lazy on purpose: see above
+
+                self._faker = Faker("pl_PL")
+                self._faker.seed_instance(self._faker_seed)
+            return self._faker
 
     def now(self) -> datetime:
         """The injected clock's time."""

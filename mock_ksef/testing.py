@@ -27,8 +27,8 @@ from mock_ksef.reset import reset_mock
 from mock_ksef.scenario.loader import Problem, ScenarioError, load_scenario_text
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import UnknownScenario
-from mock_ksef.server import ThreadedServer
 from mock_ksef.services import Services
+from mock_ksef.threaded_server import ThreadedServer
 from mock_ksef.traffic.journal import JournalFilter
 
 #: Journal route of an online invoice send.

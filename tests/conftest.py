@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -18,8 +19,8 @@ from mock_ksef.crypto.keys import (
     KeyRing,
     generate_pair,
 )
-from mock_ksef.server import ThreadedServer
 from mock_ksef.settings import Settings
+from mock_ksef.threaded_server import ThreadedServer
 from tests.support.openapi import OpenApiSpec, ValidatingMiddleware
 from tests.support.spec import spec_dir
 
@@ -80,6 +81,15 @@ def live(app: Flask) -> Iterator[ThreadedServer]:
     """:func:`app` served over real HTTP on 127.0.0.1 and an ephemeral port."""
     with ThreadedServer(app) as server:
         yield server
+
+
+@pytest.fixture
+def sdk(live: ThreadedServer) -> Iterator[Any]:
+    """The unmodified ``ksef-client`` SDK pointed at :func:`live`."""
+    from ksef_client import KsefClient, KsefClientOptions  # only the SDK tests pay for it
+
+    with KsefClient(KsefClientOptions(base_url=live.url)) as client:
+        yield client
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,10 @@ from mock_ksef import __version__
 from mock_ksef.cli import main
 from mock_ksef.cli_config import resolve_settings
 from tests.support.auth import login_live
+from tests.support.nips import NIP
 from tests.support.process import ServerProcess, clean_env, console_script, get_json
 
 KEYS_PATH = "/v2/security/public-key-certificates"
-NIP = "5265877635"
 
 
 def _serve(*args: str) -> ServerProcess:

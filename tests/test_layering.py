@@ -28,7 +28,7 @@ EDGE_MODULES = (
     "mock_ksef.admin",
     "mock_ksef.dashboard",
     "mock_ksef.app",
-    "mock_ksef.server",
+    "mock_ksef.threaded_server",
     "mock_ksef.cli",
 )
 #: ``datetime.now()`` and friends: real time. (``clock.now()`` is the injected clock.)

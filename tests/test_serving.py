@@ -18,9 +18,9 @@ from cryptography import x509
 from mock_ksef.cli import main
 from mock_ksef.crypto.keys import create_exclusive
 from tests.support.auth import login_live
+from tests.support.nips import NIP
 from tests.support.process import ServerProcess, clean_env, console_script, get_json
 
-NIP = "5265877635"
 #: New connections tried until both workers have answered (each connection sticks to one).
 MAX_CONNECTIONS = 200
 

@@ -18,7 +18,7 @@ from typing import IO
 
 from mock_ksef.crypto.digest import b64
 from mock_ksef.domain import lifecycle
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.batch_recovery import CLOSING, process_closed
 from mock_ksef.domain.errors import Forbidden, InvalidSessionState, KsefError, ValidationFailed
 from mock_ksef.domain.online import check_form_code, create_session, unwrap_key

@@ -1,7 +1,7 @@
 """Online (interactive) sessions: open, send invoices, close.
 
 Every check of BRIEF section 6.2 happens here, in that order; the invoice XML checks
-themselves live in :mod:`mock_ksef.xml.invoice`.
+themselves live in :mod:`mock_ksef.xml.invoice_checks`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime
 from mock_ksef.crypto.digest import b64, b64decode_strict, sha256_b64
 from mock_ksef.crypto.envelope import DecryptionError, aes_cbc_decrypt, unwrap_session_key
 from mock_ksef.domain import lifecycle, testdata
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import (
     EncryptedHashMismatch,
     EncryptedSizeMismatch,
@@ -37,7 +37,7 @@ from mock_ksef.domain.testdata import SessionLimits, has_attachment_consent
 from mock_ksef.ids import RefType
 from mock_ksef.services import Services
 from mock_ksef.timefmt import WARSAW
-from mock_ksef.xml.invoice import InvoiceLimits, duplicate_key, verify_invoice
+from mock_ksef.xml.invoice_checks import InvoiceLimits, duplicate_key, verify_invoice
 
 #: (systemCode, schemaVersion, value) accepted for online sessions.
 ONLINE_FORM_CODES = {

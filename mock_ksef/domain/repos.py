@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mock_ksef.codec import from_doc, to_doc
-from mock_ksef.domain.auth import AuthOperation, Challenge
+from mock_ksef.domain.auth.values import AuthOperation, Challenge
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.retention import (
     AUTH,

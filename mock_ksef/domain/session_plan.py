@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.session import Session, SessionKind
@@ -20,7 +20,7 @@ from mock_ksef.scenario.model import InvoiceRule, Scenario, SessionPlan
 from mock_ksef.scenario.registry import ScenarioRegistry, UnknownScenario
 from mock_ksef.services import Services
 
-HEADER = "X-Mock-Scenario"
+SCENARIO_HEADER = "X-Mock-Scenario"
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def scenario_by_header(scenarios: ScenarioRegistry, name: str) -> Scenario:
         return scenarios.get(name)
     except UnknownScenario:
         raise ValidationFailed(
-            f"{HEADER}: scenariusz '{name}' nie jest załadowany; "
+            f"{SCENARIO_HEADER}: scenariusz '{name}' nie jest załadowany; "
             f"dostępne: {', '.join(scenarios.names())}."
         ) from None
 

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
 
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.domain import lifecycle
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import (
-    BadContinuationToken,
     SessionNotFound,
     UpoNotFound,
     ValidationFailed,
 )
 from mock_ksef.domain.invoice import Invoice
+from mock_ksef.domain.paging import Page, paginate
 from mock_ksef.domain.session import Session, SessionKind, UpoPage, common_status
 from mock_ksef.ids import RefType
 from mock_ksef.services import Services
 from mock_ksef.xml.upo import UpoEntry, UpoHeader, render_invoice_upo, render_session_upo_page
-
-T = TypeVar("T")
 
 
 def save_session(svc: Services, session: Session) -> Session:
@@ -120,33 +115,6 @@ def load_any(svc: Services, reference: str) -> Session:
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a listing and the token of the next one."""
-
-    items: list[T]
-    continuation_token: str | None
-
-
-def paginate(items: Sequence[T], page_size: int, token: str | None) -> Page[T]:
-    """Cut ``items`` into pages; tokens are opaque Base64 offsets (bad -> 21418)."""
-    if not 10 <= page_size <= 1000:
-        raise ValidationFailed("pageSize musi mieścić się w zakresie 10..1000.")
-    offset = 0
-    if token:
-        try:
-            offset = int(json.loads(base64.urlsafe_b64decode(token.encode()))["offset"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BadContinuationToken() from exc
-        if offset < 0:
-            raise BadContinuationToken()
-    end = offset + page_size
-    following = None
-    if end < len(items):
-        following = base64.urlsafe_b64encode(json.dumps({"offset": end}).encode()).decode()
-    return Page(list(items[offset:end]), following)
-
-
-@dataclass(frozen=True)
 class SessionFilter:
     """Filters of ``GET /sessions``."""
 
@@ -194,7 +162,8 @@ def list_sessions(
                 for s in svc.repos.sessions_in_context(principal.context.key, flt.kind.value)
             ]
     chosen = sorted((s for s in sessions if flt.accepts(s)), key=lambda s: s.created, reverse=True)
-    return paginate(chosen, page_size, token)
+    scope = f"sessions:{flt.kind.value}:{principal.context.key}"
+    return paginate(chosen, page_size, token, scope=scope)
 
 
 def list_invoices(
@@ -211,7 +180,8 @@ def list_invoices(
     invoices = svc.repos.invoices_in_session(reference)
     if failed_only:
         invoices = [i for i in invoices if i.status_code not in (100, 150, 200)]
-    return paginate(invoices, page_size, token)
+    scope = f"invoices:{reference}:{'failed' if failed_only else 'all'}"
+    return paginate(invoices, page_size, token, scope=scope)
 
 
 def get_invoice(

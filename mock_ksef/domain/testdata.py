@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from mock_ksef.domain.auth import ContextId
+from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.scenario.model import RateLimit
 from mock_ksef.settings import Settings
 from mock_ksef.store.base import Store

@@ -22,6 +22,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.exceptions import UnsupportedMediaType
 
 from mock_ksef.domain.errors import KsefError, UnreadableDocument, ValidationFailed
+from mock_ksef.domain.paging import PageSizes
 
 #: Deepest nesting of arrays and objects accepted (System.Text.Json's default MaxDepth).
 MAX_DEPTH = 64
@@ -256,13 +257,17 @@ def load_request(schema: Schema) -> Any:
     return load(schema, request.get_data(cache=False))
 
 
-def page_size(low: int, high: int) -> int:
-    """The ``pageSize`` query argument (default 10) within ``low..high`` (21405 otherwise)."""
-    raw = request.args.get("pageSize", "10")
+def page_size(sizes: PageSizes) -> int:
+    """The ``pageSize`` query argument (default ``sizes.default``), checked against ``sizes``.
+
+    Raises:
+        ValidationFailed: not an integer, or out of range (21405).
+    """
+    raw = request.args.get("pageSize")
+    if raw is None:
+        return sizes.default
     try:
         size = int(raw)
     except ValueError as exc:
         raise ValidationFailed(f"pageSize: '{raw}' nie jest liczbą całkowitą.") from exc
-    if not low <= size <= high:
-        raise ValidationFailed(f"pageSize: wartość {size} spoza zakresu {low}..{high}.")
-    return size
+    return sizes.check(size)

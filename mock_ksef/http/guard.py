@@ -1,13 +1,23 @@
-"""Bearer-token checks for protected routes."""
+"""Bearer-token checks for protected routes, verified once per request.
+
+The first look at the ``Authorization`` header (scenario selection before the route, or
+the route's :func:`require`) decodes the token and keeps the outcome on ``flask.g``; every
+later look reuses it. :func:`current_principal` answers "who is calling, if anyone";
+:func:`require` is the gate of a protected route.
+"""
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.tokens import ACCESS, OPERATION, REFRESH, VerifiedToken
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import Unauthorized
 from mock_ksef.http.context import services
-from mock_ksef.tokens import ACCESS
+
+ANY_KIND = (ACCESS, REFRESH, OPERATION)
+_G = "mock_ksef_bearer"
+_NO_TOKEN = "Brak tokenu dostępowego (nagłówek Authorization: Bearer)."
 
 
 def bearer_token() -> str:
@@ -19,8 +29,35 @@ def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Brak tokenu dostępowego (nagłówek Authorization: Bearer).")
+        raise Unauthorized(_NO_TOKEN)
     return token.strip()
+
+
+def _decoded() -> VerifiedToken | Unauthorized:
+    """The request's token, decoded once (or why it is not a token of this mock)."""
+    outcome: VerifiedToken | Unauthorized | None = g.get(_G)
+    if outcome is None:
+        try:
+            outcome = services().tokens.decode(bearer_token())
+        except Unauthorized as problem:
+            outcome = problem
+        setattr(g, _G, outcome)
+    return outcome
+
+
+def current_principal() -> Principal | None:
+    """The principal of the request's valid (signed, unexpired) bearer token of any kind.
+
+    ``None`` without a token or with a bad one; revocation is not looked at (see
+    :func:`require`). Verified at most once per request.
+    """
+    decoded = _decoded()
+    if isinstance(decoded, Unauthorized):
+        return None
+    try:
+        return services().tokens.check(decoded, ANY_KIND, services().now())
+    except Unauthorized:
+        return None
 
 
 def require(*kinds: str) -> Principal:
@@ -28,9 +65,15 @@ def require(*kinds: str) -> Principal:
 
     Args:
         kinds: token kinds accepted here (default: access tokens only).
+
+    Raises:
+        Unauthorized: no token, a bad, expired, revoked or wrong-kind one.
     """
+    decoded = _decoded()
+    if isinstance(decoded, Unauthorized):
+        raise Unauthorized(decoded.detail)
     svc = services()
-    principal = svc.tokens.verify(bearer_token(), kinds or (ACCESS,), svc.now())
+    principal = svc.tokens.check(decoded, kinds or (ACCESS,), svc.now())
     if principal.jti and svc.repos.is_revoked(principal.jti):
         raise Unauthorized("Token został unieważniony.")
     return principal

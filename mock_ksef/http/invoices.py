@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.retrieval.selection import RetrievalLimits
 from mock_ksef.domain.retrieval.use_cases import download_invoice, query_metadata, require_read
-from mock_ksef.domain.session_plan import HEADER, login_scenario, resolve_scenario
+from mock_ksef.domain.session_plan import SCENARIO_HEADER, login_scenario, resolve_scenario
 from mock_ksef.http.bodies import load_request
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
@@ -28,7 +28,7 @@ _filters = InvoiceFiltersSchema()
 def retrieval_limits(principal: Principal) -> RetrievalLimits:
     """The retrieval limits of the caller's scenario (header, login, or selection)."""
     svc = services()
-    header = request.headers.get(HEADER)
+    header = request.headers.get(SCENARIO_HEADER)
     login = None if header else login_scenario(svc.repos, principal)
     plan = resolve_scenario(svc.scenarios, header, login, principal.context.value).retrieval
     return RetrievalLimits(

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, jsonify
 from marshmallow import fields, validate
 
 from mock_ksef.domain import testdata
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.http.bodies import TolerantSchema, load_request
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require

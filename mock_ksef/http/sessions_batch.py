@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from mock_ksef.crypto import presign
 from mock_ksef.domain import batch
 from mock_ksef.domain.session import Session
-from mock_ksef.domain.session_plan import HEADER
+from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.batch_schemas import OpenBatchSchema
 from mock_ksef.http.bodies import load_request
 from mock_ksef.http.context import services
@@ -20,7 +20,7 @@ bp = Blueprint("sessions_batch", __name__)
 _open_schema = OpenBatchSchema()
 
 
-def part_path(session: Session, ordinal: int) -> str:
+def part_upload_url(session: Session, ordinal: int) -> str:
     """Storage path a part is uploaded to (like the real Azure blob path)."""
     return f"/storage/00/{session.reference.lower()}/batch-parts/{ordinal}"
 
@@ -34,7 +34,7 @@ def part_upload_requests(session: Session) -> list[dict[str, Any]]:
     base = public_base()
     requests = []
     for part in info.parts:
-        path = part_path(session, part.ordinal)
+        path = part_upload_url(session, part.ordinal)
         query = presign.query(secret, path, info.upload_deadline, "w")
         requests.append(
             {
@@ -52,7 +52,7 @@ def open_session() -> tuple[Response, int]:
     """Open a batch session (201)."""
     principal = require()
     command = load_request(_open_schema)
-    session = batch.open_batch(services(), principal, command, request.headers.get(HEADER))
+    session = batch.open_batch(services(), principal, command, request.headers.get(SCENARIO_HEADER))
     return jsonify(
         {"referenceNumber": session.reference, "partUploadRequests": part_upload_requests(session)}
     ), 201

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef.domain import online
+from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.bodies import load_request
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
@@ -22,7 +23,7 @@ def open_session() -> tuple[Response, int]:
     principal = require()
     command = load_request(_open_schema)
     session = online.open_online(
-        services(), principal, command, request.headers.get("X-Mock-Scenario")
+        services(), principal, command, request.headers.get(SCENARIO_HEADER)
     )
     return jsonify(
         {"referenceNumber": session.reference, "validUntil": iso(session.valid_until)}

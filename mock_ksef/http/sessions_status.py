@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef.domain import status
 from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.domain.paging import PageSizes
 from mock_ksef.domain.session import SessionKind
 from mock_ksef.http.bodies import page_size
 from mock_ksef.http.context import services
@@ -17,6 +18,8 @@ from mock_ksef.timefmt import parse_query_datetime
 
 bp = Blueprint("sessions_status", __name__)
 _COMMON = ("InProgress", "Succeeded", "Failed", "Cancelled")
+#: ``GET /sessions`` and the invoice lists (spec: ``pageSize`` 10..1000).
+SESSION_PAGES = PageSizes(10, 1000)
 
 
 def _date(name: str) -> datetime | None:
@@ -63,7 +66,7 @@ def list_sessions() -> Response:
         services(),
         principal,
         _filter(),
-        page_size(10, 1000),
+        page_size(SESSION_PAGES),
         request.headers.get("x-continuation-token"),
     )
     return jsonify(
@@ -85,7 +88,7 @@ def _invoices(reference: str, *, failed_only: bool) -> Response:
         services(),
         require(),
         reference,
-        page_size(10, 1000),
+        page_size(SESSION_PAGES),
         request.headers.get("x-continuation-token"),
         failed_only=failed_only,
     )

@@ -20,18 +20,17 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from mock_ksef.domain.auth import Principal
-from mock_ksef.domain.errors import KsefError, Unauthorized
-from mock_ksef.domain.session_plan import HEADER as SCENARIO_HEADER
-from mock_ksef.domain.session_plan import login_scenario, resolve_scenario
+from mock_ksef.domain.auth.values import Principal
+from mock_ksef.domain.errors import KsefError
+from mock_ksef.domain.session_plan import SCENARIO_HEADER, login_scenario, resolve_scenario
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
 from mock_ksef.http.errors import render_ksef_error, render_too_many_requests
+from mock_ksef.http.guard import current_principal
 from mock_ksef.http.problems import problem, reason
 from mock_ksef.scenario.model import Fault, Scenario
 from mock_ksef.services import Services
 from mock_ksef.timefmt import iso
-from mock_ksef.tokens import ACCESS, OPERATION, REFRESH
 from mock_ksef.traffic.faults import latency_seconds
 from mock_ksef.traffic.gate import Arrival, TrafficControl
 from mock_ksef.traffic.routes import Route, bare_path, resolve, session_reference
@@ -214,14 +213,9 @@ def request_scenario(svc: Services, principal: Principal | None, context: str | 
 
 
 def principal_of_request(svc: Services) -> Principal | None:
-    """The principal of a valid bearer token of any kind, else ``None``."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    try:
-        return svc.tokens.verify(token.strip(), (ACCESS, REFRESH, OPERATION), svc.now())
-    except Unauthorized:
-        return None
+    """The principal of a valid bearer token of any kind, else ``None`` (verified once per
+    request: :func:`mock_ksef.http.guard.current_principal`)."""
+    return current_principal()
 
 
 def _login_context() -> str | None:

@@ -17,7 +17,7 @@ from mock_ksef.inbox.draft import Attachment, Draft
 from mock_ksef.inbox.money import RATES, Line, Totals, amount_text, quantity_text, rate_text
 from mock_ksef.inbox.pools import Party, Seller
 from mock_ksef.inbox.spec import Buyer
-from mock_ksef.xml.invoice import FORMS
+from mock_ksef.xml.invoice_checks import FORMS
 
 #: ``WariantFormularza`` per form.
 VARIANTS = {"FA (2)": "2", "FA (3)": "3"}

@@ -16,7 +16,7 @@ from typing import TypeVar
 from faker import Faker
 
 from mock_ksef.inbox.vocabulary import BANKS, WARES, Ware
-from mock_ksef.xml.invoice import nip_checksum_ok
+from mock_ksef.xml.invoice_checks import nip_checksum_ok
 
 #: Invoice numbering styles; ``{y}``, ``{m}`` and ``{n}`` are year, month and the counter.
 SOFTWARE = ("Comarch ERP Optima", "enova365", "Symfonia ERP", "Subiekt nexo", "wFirma.pl", "inFakt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from mock_ksef.xml.invoice import nip_checksum_ok
+from mock_ksef.xml.invoice_checks import nip_checksum_ok
 
 #: Forms the generator writes.
 FORMS = ("FA (3)", "FA (2)")

@@ -20,7 +20,7 @@ from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMeth
 from signxml.signer import XMLSigner
 
 from mock_ksef.crypto.keys import KeyPair
-from mock_ksef.domain.auth import ContextId
+from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.session import FormCode
 from mock_ksef.timefmt import iso_warsaw_ms
 

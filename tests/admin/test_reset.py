@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mock_ksef.server import ThreadedServer
 from mock_ksef.testing import ErrorRecorder, KsefMock
+from mock_ksef.threaded_server import ThreadedServer
 from tests.faults.support import caller
 
 EXTRA = "name: loaded-later\ndescription: loaded through the control API\n"

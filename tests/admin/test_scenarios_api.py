@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from mock_ksef.scenario.model import Fault
-from tests.faults.support import NIP, OTHER_NIP, bind, caller, session_list
+from tests.faults.support import bind, caller, session_list
+from tests.support.exceptions import exception_detail
+from tests.support.nips import NIP, OTHER_NIP
 
 FAULTY = """\
 name: api-faulty
@@ -15,11 +17,6 @@ faults:
     body: empty
     times: 2
 """
-
-
-def _exception(response):
-    assert response.status_code == 400, response.data
-    return response.json["exception"]["exceptionDetailList"][0]
 
 
 def test_list_shows_name_description_selector_and_source(app, client):
@@ -66,23 +63,23 @@ def test_select_without_context_sets_the_runtime_default(app, client):
 
 def test_broken_yaml_is_400_with_the_located_message(client):
     """A broken scenario text is refused with the loader's message (line, column, path)."""
-    detail = _exception(client.post("/_mock/scenarios", data="faults: [{kind: bogus}]\n"))
+    detail = exception_detail(client.post("/_mock/scenarios", data="faults: [{kind: bogus}]\n"))
     assert detail["exceptionCode"] == 21405
     assert detail["details"] == [
         "<api>:1:17: faults[0].kind: 'bogus' is not one of "
         "['latency', 'status', 'reset', 'commit_then_fail']"
     ]
-    nameless = _exception(client.post("/_mock/scenarios", data="description: x\n"))
+    nameless = exception_detail(client.post("/_mock/scenarios", data="description: x\n"))
     assert nameless["details"] == ["name: a scenario sent to the control API needs a name"]
 
 
 def test_select_unknown_scenario_is_400(client):
     """Binding a scenario that is not loaded is refused."""
-    detail = _exception(
+    detail = exception_detail(
         client.post("/_mock/scenarios/select", json={"scenario": "nope", "context": NIP})
     )
     assert detail["details"][0].startswith("scenario 'nope' is not loaded; loaded: ")
-    assert _exception(client.post("/_mock/scenarios/select", json={}))["details"] == [
+    assert exception_detail(client.post("/_mock/scenarios/select", json={}))["details"] == [
         "scenario: a scenario name is required"
     ]
 
@@ -95,7 +92,7 @@ def test_seed_reseeds_and_validates(app, client):
     assert client.post("/v2/auth/challenge").json["challenge"].split("-")[3] == first
     client.post("/_mock/seed", json={"seed": 6})
     assert client.post("/v2/auth/challenge").json["challenge"].split("-")[3] != first
-    assert _exception(client.post("/_mock/seed", json={"seed": "x"}))["details"] == [
+    assert exception_detail(client.post("/_mock/seed", json={"seed": "x"}))["details"] == [
         "seed: an integer is required"
     ]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.batch.support import NIP, BatchClient
+from tests.batch.support import BatchClient
+from tests.support.nips import NIP
 from tests.support.principal import access_token
 
 

@@ -15,8 +15,6 @@ from werkzeug.test import TestResponse
 from mock_ksef.crypto.envelope import aes_cbc_encrypt
 from tests.support.client_crypto import FA3, SessionKey, sha
 
-NIP = "5265877635"
-
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
     """A Zip archive of ``files`` (deflated)."""
@@ -149,10 +147,3 @@ class BatchClient:
         closed = self.close(reference)
         assert closed.status_code == 204, closed.json
         return reference, self.status(reference)
-
-
-def exception(response: TestResponse) -> tuple[int, list[str]]:
-    """``exceptionCode`` and ``details`` of a 400 ExceptionResponse."""
-    assert response.status_code == 400, response.data
-    detail = response.json["exception"]["exceptionDetailList"][0]  # type: ignore[index]
-    return detail["exceptionCode"], detail["details"]

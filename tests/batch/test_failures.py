@@ -11,9 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from mock_ksef.crypto.envelope import rsa_oaep_encrypt
-from tests.batch.support import NIP, Package, tar_gz_bytes, zip_bytes
+from tests.batch.support import Package, tar_gz_bytes, zip_bytes
 from tests.support.client_crypto import b64, sha
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 
 KEY_ERROR = {"code": 415, "description": "Błąd odszyfrowania dostarczonego klucza"}
 

@@ -9,9 +9,10 @@ from lxml import etree
 
 from mock_ksef.ids import KSEF_NUMBER_RE, REFERENCE_RE
 from mock_ksef.timefmt import iso
-from tests.batch.support import NIP, Package, local, tar_gz_bytes, zip_bytes
+from tests.batch.support import Package, local, tar_gz_bytes, zip_bytes
 from tests.conftest import START
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 
 UPO_NS = {"u": "http://upo.schematy.mf.gov.pl/KSeF/v4-3"}
 

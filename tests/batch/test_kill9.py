@@ -24,9 +24,10 @@ import pytest
 
 from mock_ksef.batch_files import PAUSE_ENV, PAUSE_FILE_ENV
 from tests.batch.live import FINAL_WAIT_S, LiveClient, serve, wait_for_file
-from tests.batch.support import NIP, Package, zip_bytes
+from tests.batch.support import Package, zip_bytes
 from tests.support.client_crypto import FA3, SessionKey
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 
 INVOICES = 120
 

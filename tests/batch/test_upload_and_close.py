@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from tests.batch.support import NIP, Package, exception, zip_bytes
+from tests.batch.support import Package, zip_bytes
 from tests.support.client_crypto import FA3, sha
+from tests.support.exceptions import exception_summary
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 from tests.support.principal import access_token
 
 
@@ -51,7 +53,7 @@ class TestPartUpload:
         status, body = problem(batch.put(second, package.parts[1]))
         assert status == 403
         assert body["detail"] == "Link odrzucony: link expired."
-        code, details = exception(batch.close(opened["referenceNumber"]))
+        code, details = exception_summary(batch.close(opened["referenceNumber"]))
         assert (code, details) == (21205, ["Nie przesłano zadeklarowanej '2' części pliku."])
 
     def test_just_before_the_window_ends_upload_works(self, batch, clock):
@@ -71,7 +73,7 @@ class TestPartUpload:
         assert body["code"] == "PartTooLarge"
         size = len(package.parts[0])
         assert body["detail"] == f"Część 1 ma {size + 1} B, a zadeklarowano {size} B."
-        code, _ = exception(batch.close(opened["referenceNumber"]))
+        code, _ = exception_summary(batch.close(opened["referenceNumber"]))
         assert code == 21205
 
     def test_a_shorter_body_is_kept_and_close_answers_21157(self, batch):
@@ -81,7 +83,7 @@ class TestPartUpload:
         first, second = opened["partUploadRequests"]
         assert batch.put(first, package.parts[0]).status_code == 201
         assert batch.put(second, package.parts[1][:-16]).status_code == 201
-        code, details = exception(batch.close(opened["referenceNumber"]))
+        code, details = exception_summary(batch.close(opened["referenceNumber"]))
         assert code == 21157
         assert details == ["Zadeklarowany rozmiar części '2' nie zgadza się z rzeczywistym."]
 
@@ -118,7 +120,7 @@ class TestOpen:
         """PEF (3) is online only: 21405."""
         package = Package.of(archive())
         form = {"systemCode": "PEF (3)", "schemaVersion": "2-1", "value": "PEF"}
-        code, details = exception(batch.open(package, formCode=form))
+        code, details = exception_summary(batch.open(package, formCode=form))
         assert (code, details) == (21405, ["Wskazany kod formularza nie jest wspierany."])
 
     def test_more_than_50_parts_is_21161(self, batch):
@@ -128,7 +130,7 @@ class TestOpen:
         body["batchFile"]["fileParts"] = [
             {"ordinalNumber": n, "fileSize": 16, "fileHash": sha(b"x")} for n in range(1, 52)
         ]
-        code, details = exception(batch.open(package, batchFile=body["batchFile"]))
+        code, details = exception_summary(batch.open(package, batchFile=body["batchFile"]))
         assert (code, details) == (21161, ["Zadeklarowano 51 części; dozwolone: 50."])
 
     def test_a_part_above_100_mb_encrypted_is_21157(self, batch):
@@ -136,7 +138,7 @@ class TestOpen:
         package = Package.of(archive())
         body = package.request(batch.public_key)
         body["batchFile"]["fileParts"][0]["fileSize"] = 100_000_017
-        code, details = exception(batch.open(package, batchFile=body["batchFile"]))
+        code, details = exception_summary(batch.open(package, batchFile=body["batchFile"]))
         assert code == 21157
         assert details == ["Rozmiar części 1 przekroczył dozwolony rozmiar 100MB."]
 
@@ -148,7 +150,7 @@ class TestOpen:
         body["batchFile"]["fileParts"] = [
             {"ordinalNumber": n, "fileSize": 16, "fileHash": sha(b"x")} for n in ordinals
         ]
-        code, _ = exception(batch.open(package, batchFile=body["batchFile"]))
+        code, _ = exception_summary(batch.open(package, batchFile=body["batchFile"]))
         assert code == 21405
 
     @pytest.mark.parametrize(
@@ -165,14 +167,14 @@ class TestOpen:
         """Out-of-range sizes, bad hashes, unknown compression, no parts: 21405."""
         package = Package.of(archive())
         batch_file = {**package.request(batch.public_key)["batchFile"], field: value}
-        code, _ = exception(batch.open(package, batchFile=batch_file))
+        code, _ = exception_summary(batch.open(package, batchFile=batch_file))
         assert code == 21405
 
     def test_an_unknown_public_key_id_is_21470(self, batch):
         """``publicKeyId`` other than the SymmetricKeyEncryption key: 21470."""
         package = Package.of(archive())
         encryption = {**package.request(batch.public_key)["encryption"], "publicKeyId": "x" * 44}
-        code, _ = exception(batch.open(package, encryption=encryption))
+        code, _ = exception_summary(batch.open(package, encryption=encryption))
         assert code == 21470
 
     def test_without_invoice_write_it_is_403(self, app, client, batch):
@@ -204,12 +206,12 @@ class TestClose:
         """The second close finds status 200: 21180."""
         package = Package.of(archive())
         reference, _ = batch.run(package)
-        code, details = exception(batch.close(reference))
+        code, details = exception_summary(batch.close(reference))
         assert (code, details) == (21180, ["Status sesji 200 uniemożliwia jej zamknięcie."])
 
     def test_an_unknown_session_is_21173(self, batch):
         """No such session: 21173."""
-        code, _ = exception(batch.close("20261124-SB-0000000000-0000000000-00"))
+        code, _ = exception_summary(batch.close("20261124-SB-0000000000-0000000000-00"))
         assert code == 21173
 
     def test_an_online_session_is_not_closed_here(self, batch, keyring):
@@ -223,7 +225,7 @@ class TestClose:
             ),
         }
         opened = batch.client.post("/v2/sessions/online", json=body, headers=batch.auth)
-        code, _ = exception(batch.close(opened.json["referenceNumber"]))
+        code, _ = exception_summary(batch.close(opened.json["referenceNumber"]))
         assert code == 21173
 
     def test_never_closed_it_is_cancelled_after_12_hours(self, app, batch, clock):
@@ -239,7 +241,7 @@ class TestClose:
             "description": "Sesja anulowana",
             "details": ["Przekroczono czas wysyłki"],
         }
-        code, details = exception(batch.close(reference))
+        code, details = exception_summary(batch.close(reference))
         assert (code, details) == (21208, ["Sesja anulowana, przekroczony czas wysyłki."])
 
 
@@ -255,7 +257,7 @@ class TestGarbage:
             data=body,
             headers={**batch.auth, "Content-Type": "application/json"},
         )
-        assert exception(response)[0] == code
+        assert exception_summary(response)[0] == code
 
     @pytest.mark.parametrize(
         "query", ["", "?se=abc&sp=w&sig=00", "?se=1&sp=w", "?se=99999999999999999999&sig=x"]

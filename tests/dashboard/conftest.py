@@ -11,12 +11,12 @@ from flask import Flask
 from selenium import webdriver
 
 from mock_ksef.crypto.keys import KeyRing
-from mock_ksef.server import ThreadedServer
+from mock_ksef.threaded_server import ThreadedServer
 from tests.dashboard.browser import chromium
 from tests.support.client_crypto import FA3, SessionKey
+from tests.support.nips import NIP
 from tests.support.principal import access_token
 
-NIP = "5265877635"
 TIMEOUT_S = 10.0
 
 

@@ -12,11 +12,12 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from mock_ksef.clock import FrozenClock
-from mock_ksef.server import ThreadedServer
+from mock_ksef.threaded_server import ThreadedServer
 from tests.conftest import START
 from tests.dashboard.browser import VIEWPORT, read_png
-from tests.dashboard.conftest import NIP, TIMEOUT_S, KsefClient
+from tests.dashboard.conftest import TIMEOUT_S, KsefClient
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,12 +10,12 @@ import pytest
 
 from mock_ksef.clock import FrozenClock
 from tests.conftest import START
-from tests.dashboard.conftest import NIP
 from tests.support.client_crypto import FA3, SessionKey
+from tests.support.exceptions import exception_code
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP, OTHER_NIP
 from tests.support.principal import access_token
 
-OTHER_NIP = "7010002137"
 STATIC = files("mock_ksef.dashboard").joinpath("static")
 
 
@@ -29,11 +29,6 @@ def open_online(client, app, keyring, nip: str, key: SessionKey | None = None) -
     response = client.post("/v2/sessions/online", json=body, headers=auth)
     assert response.status_code == 201, response.json
     return str(response.json["referenceNumber"])
-
-
-def exception_code(response) -> int:
-    assert response.status_code == 400, response.data
-    return int(response.json["exception"]["exceptionDetailList"][0]["exceptionCode"])
 
 
 class TestAllSessions:

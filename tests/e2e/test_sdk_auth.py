@@ -9,19 +9,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from ksef.sdk.authksef import AUTHCERT
 from ksef.sdk.ksefsdk import KSEFSDK
-from ksef_client import KsefClient, KsefClientOptions
 from ksef_client.services.workflows import AuthCoordinator
 
 from tests.support.auth import login_live, sample_token
+from tests.support.exceptions import exception_details
+from tests.support.nips import NIP
 from tests.support.xades import key_pair
-
-NIP = "5265877635"
-
-
-@pytest.fixture
-def sdk(live):
-    with KsefClient(KsefClientOptions(base_url=live.url)) as client:
-        yield client
 
 
 def test_ksef_token_login_then_refresh(sdk):
@@ -84,6 +77,5 @@ def test_ksef2_0_python_logs_in_with_its_endesive_xades(live):
     revoked = httpx.post(
         f"{live.url}/v2/auth/token/refresh", headers={"Authorization": f"Bearer {refresh}"}
     )
-    assert revoked.status_code == 400
-    [entry] = revoked.json()["exception"]["exceptionDetailList"]
+    [entry] = exception_details(revoked)
     assert entry["exceptionCode"] == 21301

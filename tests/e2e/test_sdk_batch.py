@@ -27,9 +27,9 @@ from lxml import etree
 from mock_ksef.http.context import services
 from mock_ksef.ids import KSEF_NUMBER_RE
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 from tests.support.sdk import login, poll_final
 
-NIP = "5265877635"
 HOST = "mockksef.test"
 UPO_NS = {"u": "http://upo.schematy.mf.gov.pl/KSeF/v4-3"}
 FA3 = FormCode(system_code="FA (3)", schema_version="1-0E", value="FA")

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ksef_client import KsefClient, KsefClientOptions
 from ksef_client.exceptions import KsefApiError
 from lxml import etree
 
 from mock_ksef.ids import KSEF_NUMBER_RE, has_valid_checksum
+from tests.support.exceptions import exception_code
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 from tests.support.sdk import login, open_fa3, poll_final
 from tests.support.spec import spec_dir
 
-NIP = "5265877635"
 UPO_NS = {"u": "http://upo.schematy.mf.gov.pl/KSeF/v4-3"}
 
 
@@ -26,12 +26,6 @@ def _upo_valid(data: bytes) -> etree._Element:
     schema = etree.XMLSchema(etree.parse(str(spec_dir() / "upo" / "upo-v4-3.xsd")))
     assert schema.validate(etree.ElementTree(root)), schema.error_log
     return root
-
-
-@pytest.fixture
-def sdk(live):
-    with KsefClient(KsefClientOptions(base_url=live.url)) as client:
-        yield client
 
 
 def test_full_online_flow_with_one_valid_and_one_invalid_invoice(sdk):
@@ -112,4 +106,4 @@ def test_sdk_sees_the_spec_error_for_a_closed_session(sdk):
         )
     assert caught.value.status_code == 400
     body: Any = caught.value.response_body
-    assert body["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21180
+    assert exception_code(body) == 21180

@@ -10,9 +10,8 @@ from flask.testing import FlaskClient
 from mock_ksef.http.context import services
 from mock_ksef.scenario.model import AuthPlan, Fault, RateLimitPlan, Scenario, Selector
 from tests.lifecycle.client import Caller
+from tests.support.nips import NIP
 
-NIP = "5265877635"
-OTHER_NIP = "7010002137"
 #: Access tokens that outlive the clock moves of these tests (hours).
 LONG_TOKENS = AuthPlan(access_token_seconds=2 * 86400)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mock_ksef.scenario.model import Fault
-from tests.faults.support import NIP, bind, caller
+from tests.faults.support import bind, caller
+from tests.support.nips import NIP
 
 SEND = "POST /sessions/online/{referenceNumber}/invoices"
 

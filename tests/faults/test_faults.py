@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from mock_ksef.scenario.model import Fault
-from tests.faults.support import NIP, bind, caller, session_list
+from tests.faults.support import bind, caller, session_list
+from tests.support.exceptions import exception_detail
+from tests.support.nips import NIP
 
 SESSIONS = "GET /sessions"
 GATEWAY_503 = (
@@ -142,8 +144,7 @@ def test_unknown_header_scenario_is_21405_naming_it(app, client):
     response = client.get(
         "/v2/security/public-key-certificates", headers={"X-Mock-Scenario": "nope"}
     )
-    assert response.status_code == 400
-    detail = response.json["exception"]["exceptionDetailList"][0]
+    detail = exception_detail(response)
     assert detail["exceptionCode"] == 21405
     assert "'nope'" in detail["details"][0]
     problem = client.get(

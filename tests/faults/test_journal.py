@@ -12,8 +12,9 @@ from flask import Flask, Response, request
 from mock_ksef.scenario.model import Fault
 from mock_ksef.store.memory import MemoryStore
 from mock_ksef.traffic.journal import Journal
-from tests.faults.support import NIP, bind, caller
+from tests.faults.support import bind, caller
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 
 
 def _journal(client, query=""):

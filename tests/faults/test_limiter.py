@@ -8,7 +8,8 @@ from mock_ksef.scenario.model import RateLimit, RateLimitPlan
 from mock_ksef.store import MemoryStore
 from mock_ksef.traffic.limiter import RateLimiter
 from tests.conftest import START
-from tests.faults.support import NIP, bind, caller, session_list
+from tests.faults.support import bind, caller, session_list
+from tests.support.nips import NIP
 
 
 def _enabled(**groups: RateLimit) -> RateLimitPlan:

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from mock_ksef.scenario.model import Fault, RateLimit, RateLimitPlan
-from tests.faults.support import NIP, OTHER_NIP, bind, caller
+from tests.faults.support import bind, caller
+from tests.support.nips import NIP, OTHER_NIP
 
 CHALLENGE = "POST /auth/challenge"
 TIMEOUT_S = 10.0

@@ -6,7 +6,8 @@ import pytest
 
 from mock_ksef.scenario.model import Fault, RateLimit, RateLimitPlan
 from mock_ksef.settings import Settings
-from tests.faults.support import NIP, bind, caller, session_list
+from tests.faults.support import bind, caller, session_list
+from tests.support.nips import NIP
 from tests.support.spec import spec_dir
 
 

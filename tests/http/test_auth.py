@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mock_ksef.domain.authentication import ksef_token_reference
+from mock_ksef.domain.auth.login import ksef_token_reference
 from mock_ksef.http.context import services
 from mock_ksef.ids import REFERENCE_RE, has_valid_checksum
 from tests.support.auth import (
@@ -22,14 +22,13 @@ from tests.support.auth import (
     login_with_ksef_token,
     sample_token,
 )
-
-NIP = "5265877635"
+from tests.support.exceptions import exception_details
+from tests.support.nips import NIP
 
 
 def error_of(response: Any) -> dict[str, Any]:
     """The single ``exceptionDetailList`` entry of a 400 ExceptionResponse."""
-    assert response.status_code == 400, response.get_data(as_text=True)
-    entries = body(response)["exception"]["exceptionDetailList"]
+    entries = exception_details(response)
     assert len(entries) == 1
     return dict(entries[0])
 

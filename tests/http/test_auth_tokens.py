@@ -11,8 +11,8 @@ import pytest
 from mock_ksef.http.context import services
 from tests.http.test_auth import assert_error
 from tests.support.auth import API, bearer, body, full_login, start_ksef_token_auth
+from tests.support.nips import NIP
 
-NIP = "5265877635"
 PROBLEM = "application/problem+json"
 
 
@@ -252,3 +252,18 @@ def test_revoke_of_another_context_is_21304(client):
 
 def test_revoke_needs_a_token(client):
     assert_401(client.delete(f"{API}/auth/sessions/current"))
+
+
+def test_a_continuation_token_of_another_list_is_21418(client, app):
+    """Tokens are sealed to their listing: a GET /sessions token does not page auth sessions."""
+    from mock_ksef.domain.paging import encode_token
+
+    token = full_login(client, NIP).access_token
+    foreign = encode_token(f"sessions:Online:Nip:{NIP}", 10)
+    assert_error(
+        client.get(
+            f"{API}/auth/sessions", headers={**bearer(token), "x-continuation-token": foreign}
+        ),
+        21418,
+        "Przekazany token kontynuacji ma nieprawidłowy format.",
+    )

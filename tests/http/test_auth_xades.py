@@ -13,9 +13,9 @@ import pytest
 from mock_ksef.http.context import services
 from tests.http.test_auth import assert_error
 from tests.support.auth import API, bearer, body
+from tests.support.nips import NIP
 from tests.support.xades import key_pair, sign, unsigned_request
 
-NIP = "5265877635"
 XML = {"Content-Type": "application/xml"}
 PERSON = key_pair(serial_number=f"TINPL-{NIP}")
 SEAL = key_pair(organization_identifier=f"VATPL-{NIP}")

@@ -14,7 +14,8 @@ import pytest
 from lxml import etree
 
 from tests.http.test_auth import assert_error
-from tests.http.test_auth_xades import NIP, PERSON, challenge, post, status_of
+from tests.http.test_auth_xades import PERSON, challenge, post, status_of
+from tests.support.nips import NIP
 from tests.support.xades import unsigned_request
 from tests.support.xades_variants import (
     BASE64,

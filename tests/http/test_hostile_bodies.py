@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 
 from mock_ksef.http.bodies import LISTS_21001, MAX_DEPTH, operation_key
+from tests.support.exceptions import exception_details
+from tests.support.nips import NIP
 from tests.support.principal import access_token
 
-NIP = "5265877635"
 JSON = "application/json"
 TOO_DEEP = (
     f"JSON zagnieżdżony zbyt głęboko: dozwolone najwyżej {MAX_DEPTH} poziomy obiektów i tablic."
@@ -34,7 +35,7 @@ def _send(live, method, path, body=b"", headers=None):
 
 def _detail(data):
     """The one ExceptionResponse entry as (code, description, details)."""
-    (entry,) = data["exception"]["exceptionDetailList"]
+    (entry,) = exception_details(data)
     return entry["exceptionCode"], entry["exceptionDescription"], entry["details"]
 
 

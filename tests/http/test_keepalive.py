@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from mock_ksef.server import ThreadedServer
+from mock_ksef.threaded_server import ThreadedServer
 from tests.support.process import ServerProcess, clean_env, console_script
 
 PART = "/storage/00/20261124-sb-0000000001-0000000001-00/batch-parts/1?se=1&sp=w&sig=forged"

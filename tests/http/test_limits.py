@@ -9,10 +9,11 @@ from mock_ksef.traffic.routes import OVERRIDABLE_GROUPS
 from tests.batch.support import BatchClient, Package, zip_bytes
 from tests.http.test_sessions_online import open_session, send
 from tests.support.client_crypto import SessionKey
+from tests.support.exceptions import exception_summary
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 from tests.support.principal import access_token
 
-NIP = "5265877635"
 DEFAULT_SESSION = {
     "maxInvoiceSizeInMB": 1,
     "maxInvoiceWithAttachmentSizeInMB": 3,
@@ -51,12 +52,6 @@ def auth(app):
     return {"Authorization": f"Bearer {access_token(app, NIP)}"}
 
 
-def _exception(response):
-    assert response.status_code == 400, response.data
-    detail = response.json["exception"]["exceptionDetailList"][0]
-    return detail["exceptionCode"], detail["details"]
-
-
 class TestSessionLimits:
     """``GET /limits/context`` and ``/testdata/limits/context/session``."""
 
@@ -86,7 +81,7 @@ class TestSessionLimits:
         key = SessionKey.fresh()
         ref = open_session(client, auth, key, keyring)
         assert send(client, auth, key, ref, fa3_invoice(NIP, "FV/L/1")).status_code == 202
-        assert _exception(send(client, auth, key, ref, fa3_invoice(NIP, "FV/L/2"))) == (
+        assert exception_summary(send(client, auth, key, ref, fa3_invoice(NIP, "FV/L/2"))) == (
             21155,
             [f"Sesja o numerze referencyjnym {ref} osiągnęła dozwolony limit liczby faktur 1."],
         )
@@ -121,7 +116,7 @@ class TestSessionLimits:
         response = client.post(
             "/v2/testdata/limits/context/session", json={**LOWERED, **change}, headers=auth
         )
-        assert _exception(response)[0] == 21405
+        assert exception_summary(response)[0] == 21405
 
     @pytest.mark.parametrize(
         ("change", "detail"),
@@ -145,7 +140,7 @@ class TestSessionLimits:
         if change is not None:
             body["collectiveIdentifier"] = {"maxInvoices": change}
         response = client.post("/v2/testdata/limits/context/session", json=body, headers=auth)
-        assert _exception(response) == (21405, [detail])
+        assert exception_summary(response) == (21405, [detail])
         assert client.get("/v2/limits/context", headers=auth).json == DEFAULT_LIMITS
 
     def test_the_iz_bounds_themselves_are_fine(self, client, auth):
@@ -256,7 +251,7 @@ class TestRateLimits:
             if g != missing
         }
         response = client.post("/v2/testdata/rate-limits", json={"rateLimits": rates}, headers=auth)
-        assert _exception(response) == (
+        assert exception_summary(response) == (
             21405,
             [f"rateLimits.{missing}: Missing data for required field."],
         )
@@ -316,7 +311,7 @@ class TestZeroAndMinusOne:
         response = client.post(
             "/v2/testdata/rate-limits", json=_rates(invoiceSend=bad), headers=auth
         )
-        code, details = _exception(response)
+        code, details = exception_summary(response)
         expected = (
             "rateLimits.invoiceSend.perSecond: Not a valid integer."
             if value == 1.5

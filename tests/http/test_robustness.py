@@ -7,9 +7,10 @@ import re
 
 import pytest
 
+from tests.support.exceptions import exception_code
+from tests.support.nips import NIP
 from tests.support.principal import access_token
 
-NIP = "5265877635"
 BODIES = [
     b"",
     b"{not json",
@@ -69,7 +70,7 @@ def test_oversized_body_is_a_400_not_a_413(app, client):
     headers = {"Authorization": f"Bearer {access_token(app, NIP)}"}
     response = client.post("/v2/sessions/online", data=b"x" * 9_000_000, headers=headers)
     assert response.status_code == 400
-    assert response.json["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21405
+    assert exception_code(response) == 21405
 
 
 def test_bearer_garbage_is_401(client):

@@ -8,10 +8,9 @@ import logging
 from mock_ksef.app import create_app
 from tests.support.client_crypto import FA2, FA3, SessionKey
 from tests.support.invoices import fa2_invoice, fa3_invoice
+from tests.support.nips import NIP
 from tests.support.principal import access_token
 from tests.support.spec import spec_dir
-
-NIP = "5265877635"
 
 
 def _flow(client, auth, keyring, form, xml):

@@ -11,12 +11,11 @@ from lxml import etree
 
 from mock_ksef.ids import KSEF_NUMBER_RE, REFERENCE_RE, has_valid_checksum
 from tests.support.client_crypto import FA3, SessionKey, b64
+from tests.support.exceptions import exception_code, exception_detail
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP, OTHER_NIP
 from tests.support.principal import access_token
 from tests.support.spec import spec_dir
-
-NIP = "5265877635"
-OTHER_NIP = "7010002137"
 
 
 @pytest.fixture
@@ -54,11 +53,6 @@ def status(client, auth, ref):
     response = client.get(f"/v2/sessions/{ref}", headers=auth)
     assert response.status_code == 200, response.json
     return response.json
-
-
-def exception_code(response):
-    assert response.status_code == 400, response.data
-    return response.json["exception"]["exceptionDetailList"][0]["exceptionCode"]
 
 
 def upo_schema():
@@ -257,10 +251,7 @@ class TestBadRequests:
             headers={**auth, "Content-Type": "application/json"},
         )
         assert exception_code(response) == 21001
-        assert (
-            response.json["exception"]["exceptionDetailList"][0]["exceptionDescription"]
-            == "Nieczytelna treść."
-        )
+        assert exception_detail(response)["exceptionDescription"] == "Nieczytelna treść."
 
     def test_missing_fields_are_21405_with_details(self, client, auth):
         """Validator messages are the details."""

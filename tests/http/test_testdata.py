@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from ksef_client import KsefClient, KsefClientOptions
 
 from mock_ksef.domain import testdata
 from mock_ksef.http.context import services
 from tests.batch.support import BatchClient, Package, zip_bytes
 from tests.lifecycle.sdk import login
 from tests.support.auth import bearer, body, full_login, start_ksef_token_auth
+from tests.support.exceptions import exception_detail
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 from tests.support.principal import access_token
 
-NIP = "5265877635"
 PESEL = "90010112345"
 BLOCKED_DETAILS = [
     "Podejrzenie incydentu bezpieczeństwa. Skontaktuj się z Ministerstwem Finansów "
@@ -89,21 +89,17 @@ def test_subjects_persons_and_grants_are_recorded_and_removed(app, client):
 def test_bad_bodies_are_21405(client, path, request_body, detail):
     """A body breaking the spec's schema is 400 21405 naming the field."""
     response = client.post("/v2" + path, json=request_body)
-    assert response.status_code == 400
-    error = response.json["exception"]["exceptionDetailList"][0]
+    error = exception_detail(response)
     assert (error["exceptionCode"], error["details"]) == (21405, [detail])
 
 
 class TestContextBlock:
     """``/testdata/context/block`` makes logins end in 480; unblock lifts it."""
 
-    def test_a_blocked_context_ends_the_sdk_login_in_480(self, client, live):
+    def test_a_blocked_context_ends_the_sdk_login_in_480(self, client, sdk):
         """The SDK's login polls to status 480 'Uwierzytelnienie zablokowane' and gives up."""
         assert client.post("/v2/testdata/context/block", json=CONTEXT).status_code == 200
-        with (
-            KsefClient(KsefClientOptions(base_url=live.url)) as sdk,
-            pytest.raises(RuntimeError) as failed,
-        ):
+        with pytest.raises(RuntimeError) as failed:
             login(sdk, NIP)
         assert str(failed.value).startswith(
             "Authentication failed: 480 Uwierzytelnienie zablokowane"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mock_ksef.inbox import Buyer, InvoiceMix, generate_inbox
-from mock_ksef.xml.invoice import verify_invoice
+from mock_ksef.xml.invoice_checks import verify_invoice
 from mock_ksef.xml.safe import parse_document
 from mock_ksef.xml.schemas import SchemaRegistry
 from tests.inbox.conftest import BUYER_NIP, make_spec

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from mock_ksef.server import ThreadedServer
+from mock_ksef.threaded_server import ThreadedServer
 from mock_ksef.timefmt import iso
 from tests.support.sdk import FA3, login, open_fa3
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from ksef_client import KsefClient, KsefClientOptions
 
 from mock_ksef.http.context import services
 from mock_ksef.scenario.model import AuthPlan, Delay, Outcome, Scenario
@@ -94,24 +93,20 @@ def test_pending_for_seconds_on_the_clock(app, client, clock):
     }
 
 
-def test_the_sdk_waits_through_pending_polls(app, live):
+def test_the_sdk_waits_through_pending_polls(app, sdk):
     """The SDK's coordinator polls through a pending authentication and logs in."""
     _auth(app, AuthPlan(delay=Delay(polls=2)))
-    with KsefClient(KsefClientOptions(base_url=live.url)) as sdk:
-        assert login(sdk, NIP)
+    assert login(sdk, NIP)
     [op] = services(app).repos.auths_in_context(f"Nip:{NIP}")
     assert op.scenario == "auth-under-test"
     assert op.pending_polls == 0
 
 
 @pytest.mark.parametrize(("code", "description", "details"), FAILURES)
-def test_forced_failure_reaches_the_sdk(app, live, code, description, details):
+def test_forced_failure_reaches_the_sdk(app, sdk, code, description, details):
     """Each forced auth code reaches the SDK's coordinator as its documented status."""
     _auth(app, AuthPlan(outcome=Outcome(code)))
-    with (
-        KsefClient(KsefClientOptions(base_url=live.url)) as sdk,
-        pytest.raises(RuntimeError) as caught,
-    ):
+    with pytest.raises(RuntimeError) as caught:
         login(sdk, NIP)
     suffix = f" Details: {', '.join(details)}" if details else ""
     assert str(caught.value) == f"Authentication failed: {code} {description}{suffix}"

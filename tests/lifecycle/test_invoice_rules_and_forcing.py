@@ -18,6 +18,7 @@ from mock_ksef.scenario.model import (
 )
 from tests.lifecycle.client import Caller, with_scenario
 from tests.lifecycle.sdk import login, open_fa3, raw_status
+from tests.support.exceptions import exception_code
 from tests.support.invoices import fa3_invoice
 
 NIP = "1111111223"
@@ -119,7 +120,7 @@ def test_force_state_validates_the_code(app, client):
     for body in bodies:
         response = client.post(f"/_mock/sessions/{ref}/state", json=body)
         assert response.status_code == 400, body
-        assert response.json["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21405
+        assert exception_code(response) == 21405
     missing = client.post(
         "/_mock/sessions/20261124-SO-0000000000-0000000000-00/state", json={"code": 440}
     )

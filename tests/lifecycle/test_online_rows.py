@@ -11,7 +11,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from ksef_client import KsefClient, KsefClientOptions
 
 from mock_ksef.ids import REFERENCE_RE
 from tests.conftest import START
@@ -28,12 +27,6 @@ from tests.lifecycle.sdk import (
 from tests.support.invoices import fa3_invoice
 
 NO_INVOICES = ["Nie przesłano faktur"]
-
-
-@pytest.fixture
-def sdk(live):
-    with KsefClient(KsefClientOptions(base_url=live.url)) as client:
-        yield client
 
 
 def _valid_until(scenario):

@@ -8,6 +8,7 @@ from mock_ksef.scenario.model import AuthPlan, Delay, Outcome, Scenario, Session
 from mock_ksef.timefmt import iso
 from tests.conftest import START
 from tests.lifecycle.client import Caller, with_scenario
+from tests.support.exceptions import exception_code
 
 NIP = "1111111200"
 
@@ -126,7 +127,7 @@ def test_forced_415_refuses_sends_with_21180(app, client):
     assert caller.status(ref)["status"]["code"] == 415
     response = caller.send(ref, "FV/K/1")
     assert response.status_code == 400
-    assert response.json["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21180
+    assert exception_code(response) == 21180
 
 
 def test_forced_200_without_accepted_invoices_shows_counters_and_no_upo(app, client):
@@ -170,4 +171,4 @@ def test_unknown_scenario_header_is_21405(app, client):
         headers={**caller.headers, "X-Mock-Scenario": "no-such-scenario"},
     )
     assert response.status_code == 400
-    assert response.json["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21405
+    assert exception_code(response) == 21405

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from ksef_client import KsefClient, KsefClientOptions
 from ksef_client.exceptions import KsefApiError
 
 from mock_ksef.scenario.model import Scenario, SessionPlan
@@ -19,7 +18,9 @@ from tests.conftest import START
 from tests.lifecycle.client import Caller, with_scenario
 from tests.lifecycle.library import install
 from tests.lifecycle.sdk import invoice_rows, login, open_fa3, raw_status, status_payload
+from tests.support.exceptions import exception_details
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 
 NAME = "online-21184-session-unavailable"
 
@@ -34,12 +35,6 @@ def unavailable(ref):
             "ponownie później lub otwórz nową sesję, aby wysłać kolejne faktury."
         ],
     }
-
-
-@pytest.fixture
-def sdk(live):
-    with KsefClient(KsefClientOptions(base_url=live.url)) as client:
-        yield client
 
 
 def _send(workflow, handle, token, nip, number):
@@ -92,9 +87,6 @@ def test_the_second_send_is_21184_and_a_new_session_goes_on(app, live, sdk):
     assert _invoice_refs(live, handle2.reference_number, token) == [accepted.reference_number]
 
 
-NIP = "5265877635"
-
-
 def test_21184_comes_after_21180_and_before_the_content_checks(app, client):
     """after_invoices 0: a bad size is still 21184; a closed session is 21180, not 21184."""
     with_scenario(app, Scenario(name="down", online=SessionPlan(send_unavailable_after=0)), NIP)
@@ -112,4 +104,4 @@ def test_21184_comes_after_21180_and_before_the_content_checks(app, client):
     assert caller.status(ref)["invoiceCount"] is None
     caller.close(ref)
     closed = caller.send(ref, "FV/2")
-    assert [d["exceptionCode"] for d in closed.json["exception"]["exceptionDetailList"]] == [21180]
+    assert [d["exceptionCode"] for d in exception_details(closed)] == [21180]

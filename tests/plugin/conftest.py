@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_ksef.server import ThreadedServer
+from mock_ksef.threaded_server import ThreadedServer
 from tests.support.openapi import OpenApiSpec, ValidatingMiddleware
 
 

@@ -16,9 +16,9 @@ from mock_ksef.scenario.loader import ScenarioError
 from mock_ksef.testing import KsefMock, UnknownScenarioError
 from tests.lifecycle.sdk import login, open_fa3
 from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP
 
 pytestmark = pytest.mark.usefixtures("ksef_mock_validated")
-NIP = "5265877635"
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SCENARIO = """\
 name: plugin-forced-445

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from mock_ksef.http.context import services
 from tests.support.auth import bearer, body, full_login, start_ksef_token_auth
 from tests.support.client_crypto import FA3, SessionKey
+from tests.support.exceptions import exception_code
 from tests.support.invoices import fa3_invoice
 
 API = "/v2"
@@ -42,7 +43,7 @@ def test_auth_failure_files(app, client, name, code):
     status = body(client.get(f"{API}/auth/{reference}", headers=bearer(op_token)))
     assert status["status"]["code"] == code
     redeem = client.post(f"{API}/auth/token/redeem", headers=bearer(op_token))
-    assert body(redeem)["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21301
+    assert exception_code(redeem) == 21301
 
 
 def test_auth_pending_three_polls(app, client):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_ksef.domain.auth import AuthMethod, AuthOperation, Challenge, ContextId
+from mock_ksef.domain.auth.values import AuthMethod, AuthOperation, Challenge, ContextId
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retention import RetentionPolicy, Swept, sweep, sweep_all

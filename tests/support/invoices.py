@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from lxml import etree
 
+from tests.support.nips import NIP
+
 FA2_NS = "http://crd.gov.pl/wzor/2023/06/29/12648/"
 FA3_NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 #: A buyer NIP with a valid checksum.
-BUYER_NIP = "5265877635"
+BUYER_NIP = NIP
 
 
 def _add(parent: etree._Element, ns: str, name: str, text: str | None = None) -> etree._Element:

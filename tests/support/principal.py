@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from flask import Flask
 
-from mock_ksef.domain.auth import AuthMethod, AuthOperation, ContextId
+from mock_ksef.domain.auth.tokens import ACCESS
+from mock_ksef.domain.auth.values import AuthMethod, AuthOperation, ContextId
 from mock_ksef.http.context import services
 from mock_ksef.ids import RefType
-from mock_ksef.tokens import ACCESS
 
 
 def access_token(app: Flask, nip: str, permissions: tuple[str, ...] | None = None) -> str:

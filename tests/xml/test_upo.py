@@ -12,7 +12,7 @@ from signxml.exceptions import InvalidSignature
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from mock_ksef.crypto.keys import KeyPair, KeyRing
-from mock_ksef.domain.auth import ContextId
+from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.session import FormCode
 from mock_ksef.xml.safe import parse_document
 from mock_ksef.xml.upo import (

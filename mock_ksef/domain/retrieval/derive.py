@@ -20,7 +20,7 @@ from mock_ksef.domain.retrieval.record import (
     InvoiceContent,
     ThirdSubject,
 )
-from mock_ksef.xml.invoice import read_facts
+from mock_ksef.xml.invoice_checks import read_facts
 from mock_ksef.xml.safe import parse_document
 
 #: ``RodzajFaktury`` -> the spec's ``InvoiceType``.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mock_ksef.crypto.digest import sha256_b64
-from mock_ksef.domain.auth import ContextId
+from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.date_range import check_date_range
 from mock_ksef.domain.retrieval.errors import HWM_DETAILS, OutsideHwm
 from mock_ksef.domain.retrieval.filters import InvoiceFilters, range_values

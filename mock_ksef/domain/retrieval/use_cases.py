@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
-from mock_ksef.domain.auth import Principal
+from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import Forbidden, ValidationFailed
 from mock_ksef.domain.retrieval.errors import not_available, not_found
 from mock_ksef.domain.retrieval.filters import InvoiceFilters

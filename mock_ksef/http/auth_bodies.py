@@ -6,11 +6,11 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate
 
-from mock_ksef.domain.auth import AUTH_STATUS_TEXT, AuthOperation, Challenge, ContextId
-from mock_ksef.domain.authentication import CONTEXT_PATTERNS, KsefTokenRequest, check_context
+from mock_ksef.domain.auth.login import CONTEXT_PATTERNS, KsefTokenRequest, check_context
+from mock_ksef.domain.auth.tokens import IssuedToken
+from mock_ksef.domain.auth.values import AUTH_STATUS_TEXT, AuthOperation, Challenge, ContextId
 from mock_ksef.http.bodies import TolerantSchema, load
 from mock_ksef.timefmt import iso, millis
-from mock_ksef.tokens import IssuedToken
 
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _IP4 = rf"({_OCTET}\.){{3}}{_OCTET}"

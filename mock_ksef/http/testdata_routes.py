@@ -15,7 +15,7 @@ from flask import Blueprint, Response
 from marshmallow import fields, validate
 
 from mock_ksef.domain import testdata
-from mock_ksef.domain.auth import ContextId
+from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.http.bodies import TolerantSchema, load_request
 from mock_ksef.http.context import services
 from mock_ksef.timefmt import iso

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from mock_ksef.xml.invoice import (
+from mock_ksef.xml.invoice_checks import (
     InvoiceFacts,
     InvoiceLimits,
     InvoiceVerdict,
@@ -21,9 +21,9 @@ from mock_ksef.xml.invoice import (
 from mock_ksef.xml.safe import XmlRejected, parse_document, safe_parser
 from mock_ksef.xml.schemas import SchemaRegistry
 from tests.support.invoices import FA3_NS, fa2_invoice, fa3_invoice
+from tests.support.nips import NIP
 from tests.support.spec import spec_dir
 
-NIP = "5265877635"
 OTHER_NIP = "7010002139"
 SENT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 DEFAULT_LIMITS = InvoiceLimits()

@@ -1,7 +1,8 @@
 """Authentication endpoints: challenge, KSeF-token and XAdES logins, status, tokens, sessions.
 
-Thin: parse the request, call :class:`~mock_ksef.domain.authentication.Authenticator`,
-dump the result. The login policy can be replaced per app with :func:`set_auth_policy`.
+Thin: parse the request, call :class:`~mock_ksef.domain.auth.login.Authenticator` (logins)
+or :class:`~mock_ksef.domain.auth.operations.AuthOperations` (after login), dump the
+result. The login policy can be replaced per app with :func:`set_auth_policy`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from typing import cast
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
-from mock_ksef.domain.auth_policy import AuthPolicy, ScenarioAuthPolicy
-from mock_ksef.domain.authentication import Authenticator
+from mock_ksef.domain.auth.login import Authenticator
+from mock_ksef.domain.auth.operations import AuthOperations
+from mock_ksef.domain.auth.policy import AuthPolicy, ScenarioAuthPolicy
+from mock_ksef.domain.auth.tokens import ACCESS, OPERATION, REFRESH
 from mock_ksef.domain.errors import ValidationFailed
-from mock_ksef.http.auth_schemas import (
+from mock_ksef.domain.paging import PageSizes
+from mock_ksef.domain.session_plan import SCENARIO_HEADER
+from mock_ksef.http.auth_bodies import (
     dump_challenge,
     dump_init,
     dump_list_item,
@@ -25,11 +30,12 @@ from mock_ksef.http.auth_schemas import (
 from mock_ksef.http.bodies import XML_MEDIA, page_size, require_media
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
-from mock_ksef.tokens import ACCESS, OPERATION, REFRESH
-from mock_ksef.xml.auth_schemas import auth_schemas
+from mock_ksef.xml.auth_xsd import auth_schemas
 
 bp = Blueprint("auth", __name__)
 POLICY_EXTENSION = "mock_ksef.auth_policy"
+#: ``GET /auth/sessions`` (spec: ``pageSize`` 10..100).
+AUTH_SESSION_PAGES = PageSizes(10, 100)
 
 
 @bp.record_once
@@ -46,9 +52,13 @@ def set_auth_policy(app: Flask, policy: AuthPolicy) -> None:
 def _authenticator() -> Authenticator:
     svc = services()
     policy = current_app.extensions.get(POLICY_EXTENSION) or ScenarioAuthPolicy(
-        svc.scenarios, request.headers.get("X-Mock-Scenario")
+        svc.scenarios, request.headers.get(SCENARIO_HEADER)
     )
     return Authenticator(svc, policy)
+
+
+def _operations() -> AuthOperations:
+    return AuthOperations(services())
 
 
 def _json(body: object, status: int = 200) -> Response:
@@ -96,20 +106,20 @@ def xades_signature() -> Response:
 def status(reference: str) -> Response:
     """The status of an authentication operation (operation token only)."""
     principal = require(OPERATION)
-    return _json(dump_status(_authenticator().status(principal, reference)))
+    return _json(dump_status(_operations().status(principal, reference)))
 
 
 @bp.post("/auth/token/redeem")
 def redeem() -> Response:
     """Access and refresh tokens, once per operation."""
-    access, refresh_token = _authenticator().redeem(require(OPERATION))
+    access, refresh_token = _operations().redeem(require(OPERATION))
     return _json({"accessToken": dump_token(access), "refreshToken": dump_token(refresh_token)})
 
 
 @bp.post("/auth/token/refresh")
 def refresh() -> Response:
     """A new access token for a refresh token."""
-    access = _authenticator().refresh(require(REFRESH))
+    access = _operations().refresh(require(REFRESH))
     return _json({"accessToken": dump_token(access)})
 
 
@@ -117,8 +127,10 @@ def refresh() -> Response:
 def sessions() -> Response:
     """Active authentication sessions of the caller's context."""
     principal = require(ACCESS)
-    page = _authenticator().list_sessions(
-        principal, page_size(10, 100), request.headers.get("x-continuation-token") or None
+    page = _operations().list_sessions(
+        principal,
+        page_size(AUTH_SESSION_PAGES),
+        request.headers.get("x-continuation-token") or None,
     )
     return _json(
         {
@@ -131,12 +143,12 @@ def sessions() -> Response:
 @bp.delete("/auth/sessions/current")
 def revoke_current() -> Response:
     """Revoke the caller's own authentication session."""
-    _authenticator().revoke(require(ACCESS, REFRESH))
+    _operations().revoke(require(ACCESS, REFRESH))
     return Response(status=204)
 
 
 @bp.delete("/auth/sessions/<reference>")
 def revoke(reference: str) -> Response:
     """Revoke an authentication session of the caller's context."""
-    _authenticator().revoke(require(ACCESS), reference)
+    _operations().revoke(require(ACCESS), reference)
     return Response(status=204)

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from flask import Flask
 
-from mock_ksef.server import ThreadedServer
+from mock_ksef.threaded_server import ThreadedServer
 
 
 @pytest.fixture(name="tiny")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from mock_ksef.crypto.xades import SIGNATURE_TAG
-from mock_ksef.domain.auth import ContextId
+from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.errors import (
     BadXadesDocument,
     InvalidEncoding,
@@ -23,7 +23,7 @@ from mock_ksef.domain.errors import (
     TooManySignatures,
     UnreadableDocument,
 )
-from mock_ksef.xml.auth_schemas import AUTH_SCHEMA_FILES, AuthSchemas
+from mock_ksef.xml.auth_xsd import AUTH_SCHEMA_FILES, AuthSchemas
 from mock_ksef.xml.safe import parse_xml
 
 CONTEXT_TYPES = ("Nip", "InternalId", "NipVatUe", "PeppolId")

@@ -1,4 +1,4 @@
-"""Authentication: challenges, KSeF-token and XAdES logins, status, tokens, revocation.
+"""Logging in: challenges, KSeF-token and XAdES logins (the start of an operation).
 
 Pure domain logic (no Flask). Every time comes from the injected clock, every identifier
 from the seeded services. Who may log in, and with which rights, is decided by an
@@ -9,13 +9,11 @@ context. A scenario engine can supply its own policy.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from mock_ksef.crypto.digest import b64decode_strict, sha256_b64
 from mock_ksef.crypto.envelope import DecryptionError, rsa_oaep_decrypt
@@ -27,29 +25,25 @@ from mock_ksef.crypto.xades import (
     embedded_certificate,
     verify_signature,
 )
-from mock_ksef.domain.auth import (
-    AuthMethod,
-    AuthOperation,
-    Challenge,
-    ContextId,
-    Principal,
-)
-from mock_ksef.domain.auth_policy import (
+from mock_ksef.domain.auth.policy import (
     AUTH_DEFAULT_DETAILS,
     AuthPolicy,
     PermissivePolicy,
     Verdict,
 )
-from mock_ksef.domain.auth_request import read_auth_token_request
+from mock_ksef.domain.auth.tokens import OPERATION, IssuedToken
+from mock_ksef.domain.auth.values import (
+    AuthMethod,
+    AuthOperation,
+    Challenge,
+    ContextId,
+)
+from mock_ksef.domain.auth.xades_request import read_auth_token_request
 from mock_ksef.domain.errors import (
-    AuthNotFound,
-    BadContinuationToken,
     BadSignature,
-    Gone,
     InvalidCertificate,
     SchemaViolation,
     SubjectMismatch,
-    TokenNotUsable,
     UnknownChallenge,
     UnknownPublicKey,
     ValidationFailed,
@@ -58,8 +52,7 @@ from mock_ksef.domain.testdata import is_blocked
 from mock_ksef.ids import REFERENCE_RE, RefType, with_checksum
 from mock_ksef.services import Services
 from mock_ksef.timefmt import millis
-from mock_ksef.tokens import ACCESS, OPERATION, REFRESH, IssuedToken
-from mock_ksef.xml.auth_schemas import auth_schemas
+from mock_ksef.xml.auth_xsd import auth_schemas
 
 CONTEXT_PATTERNS: dict[str, re.Pattern[str]] = {
     "Nip": re.compile(r"^\d{10}$"),
@@ -77,9 +70,6 @@ SIGNATURE_METHOD = AuthMethod(
 #: Date part of EC references derived from tokens that do not carry one (KSeF 2.0 launch).
 DERIVED_TOKEN_DATE = "20260201"
 BAD_TOKEN_TIME = "Nieprawidłowy czas tokena"
-REVOKED_DETAIL = (
-    "Uwierzytelnienie i powiązane refresh tokeny zostały unieważnione przez użytkownika"
-)
 
 
 @dataclass(frozen=True)
@@ -98,14 +88,6 @@ class Initiated:
 
     reference: str
     token: IssuedToken
-
-
-@dataclass(frozen=True)
-class SessionPage:
-    """One page of ``GET /auth/sessions``: operations with their ``isCurrent`` flag."""
-
-    items: list[tuple[AuthOperation, bool]]
-    continuation_token: str | None
 
 
 def check_context(context: ContextId) -> list[str]:
@@ -130,7 +112,7 @@ def ksef_token_reference(token: str) -> str:
 
 
 class Authenticator:
-    """Authentication use cases over the services of one app."""
+    """Login use cases over the services of one app."""
 
     def __init__(self, svc: Services, policy: AuthPolicy | None = None) -> None:
         self.svc = svc
@@ -191,9 +173,8 @@ class Authenticator:
         )
         self.svc.repos.put_challenge(dataclasses.replace(challenge, used=True))
         self.svc.repos.put_auth(op)
-        ttl = timedelta(
-            seconds=_or(verdict.operation_token_seconds, self.settings.operation_token_ttl_s)
-        )
+        seconds = verdict.operation_token_seconds
+        ttl = timedelta(seconds=self.settings.operation_token_ttl_s if seconds is None else seconds)
         token = self.svc.tokens.issue(OPERATION, op, now, ttl, self.svc.new_token_id())
         return Initiated(op.reference, token)
 
@@ -293,147 +274,3 @@ class Authenticator:
                 subject=who,
                 auth_document_hash=sha256_b64(document),
             )
-
-    # --- status and tokens -----------------------------------------------------------
-    def _operation(self, reference: str) -> AuthOperation:
-        op = self.svc.repos.get_auth(reference)
-        if op is None:
-            raise _not_found(reference)
-        return op
-
-    def status(self, principal: Principal, reference: str) -> AuthOperation:
-        """``GET /auth/{ref}``: the operation as the client sees it now.
-
-        Raises:
-            AuthNotFound: unknown, or the token belongs to another operation.
-            Gone: past ``auth_status_retention_s``.
-        """
-        if principal.auth_reference != reference:
-            raise _not_found(reference)  # same answer as for an unknown reference
-        with self.svc.store.transaction():
-            op = self._operation(reference)
-            retention = timedelta(seconds=self.settings.auth_status_retention_s)
-            if self.svc.now() >= op.start_date + retention:
-                raise Gone("Operacja wygasła i nie jest już dostępna.")
-            if _pending(op, self.svc.now()):
-                polls = max(op.pending_polls - 1, 0)
-                self.svc.repos.put_auth(dataclasses.replace(op, pending_polls=polls))
-                return dataclasses.replace(op, status_code=100, status_details=())
-            return op
-
-    def redeem(self, principal: Principal) -> tuple[IssuedToken, IssuedToken]:
-        """``POST /auth/token/redeem``: access and refresh tokens, once.
-
-        Raises:
-            AuthNotFound: unknown operation.
-            TokenNotUsable: already redeemed, or the status is not 200.
-        """
-        with self.svc.store.transaction():
-            op = self._operation(principal.auth_reference)
-            if op.redeemed:
-                raise TokenNotUsable(
-                    f"Tokeny dla operacji uwierzytelniania {op.reference} zostały już pobrane."
-                )
-            code = 100 if _pending(op, self.svc.now()) else op.status_code
-            if code != 200 or op.revoked:
-                raise TokenNotUsable(
-                    f"Status uwierzytelniania ({code}) nie pozwala na pobranie tokenów."
-                )
-            now = self.svc.now()
-            access = self._access(op, now)
-            refresh_ttl = timedelta(
-                seconds=_or(op.refresh_token_seconds, self.settings.refresh_token_ttl_s)
-            )
-            refresh = self.svc.tokens.issue(REFRESH, op, now, refresh_ttl, self.svc.new_token_id())
-            self.svc.repos.put_auth(
-                dataclasses.replace(op, redeemed=True, refresh_valid_until=refresh.valid_until)
-            )
-            return access, refresh
-
-    def _access(self, op: AuthOperation, now: datetime) -> IssuedToken:
-        ttl = timedelta(seconds=_or(op.access_token_seconds, self.settings.access_token_ttl_s))
-        return self.svc.tokens.issue(ACCESS, op, now, ttl, self.svc.new_token_id())
-
-    def refresh(self, principal: Principal) -> IssuedToken:
-        """``POST /auth/token/refresh``: a new access token.
-
-        Raises:
-            TokenNotUsable: the operation was revoked or is not successful.
-        """
-        with self.svc.store.transaction():
-            op = self._operation(principal.auth_reference)
-            if op.revoked or op.status_code != 200:
-                raise TokenNotUsable(
-                    f"Status uwierzytelniania ({op.status_code}) nie pozwala na odświeżenie "
-                    "tokenu dostępowego."
-                )
-            now = self.svc.now()
-            self.svc.repos.put_auth(dataclasses.replace(op, last_refresh=now))
-            return self._access(op, now)
-
-    # --- active sessions -------------------------------------------------------------
-    def list_sessions(
-        self, principal: Principal, page_size: int, continuation: str | None
-    ) -> SessionPage:
-        """``GET /auth/sessions``: active (redeemed, not revoked) operations of the context."""
-        offset = _decode_continuation(continuation) if continuation else 0
-        now = self.svc.now()
-        active = [
-            op
-            for op in self.svc.repos.auths_in_context(principal.context.key)
-            if op.redeemed
-            and not op.revoked
-            and (op.refresh_valid_until is None or op.refresh_valid_until > now)
-        ]
-        active.sort(key=lambda op: (op.start_date, op.reference), reverse=True)
-        page = active[offset : offset + page_size]
-        more = offset + page_size < len(active)
-        return SessionPage(
-            [(op, op.reference == principal.auth_reference) for op in page],
-            _encode_continuation(offset + page_size) if more else None,
-        )
-
-    def revoke(self, principal: Principal, reference: str | None = None) -> None:
-        """``DELETE /auth/sessions/current`` (``reference`` None) or ``/auth/sessions/{ref}``.
-
-        Marks the operation 425 so its refresh token stops working; access tokens already
-        issued stay valid until they expire.
-        """
-        with self.svc.store.transaction():
-            op = self._operation(reference or principal.auth_reference)
-            if op.context != principal.context:
-                raise _not_found(op.reference)
-            self.svc.repos.put_auth(
-                dataclasses.replace(
-                    op, revoked=True, status_code=425, status_details=(REVOKED_DETAIL,)
-                )
-            )
-
-
-def _or(value: int | None, default: int) -> int:
-    return default if value is None else value
-
-
-def _pending(op: AuthOperation, now: datetime) -> bool:
-    """Whether ``GET /auth/{ref}`` still answers 100 (scenario polls and seconds)."""
-    return op.pending_polls > 0 or (op.pending_until is not None and now < op.pending_until)
-
-
-def _not_found(reference: str) -> AuthNotFound:
-    return AuthNotFound(
-        f"Operacja uwierzytelniania o numerze referencyjnym {reference} nie została znaleziona."
-    )
-
-
-def _encode_continuation(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"auth-sessions:{offset}".encode()).decode()
-
-
-def _decode_continuation(token: str) -> int:
-    try:
-        prefix, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if prefix != "auth-sessions" or not offset.isdigit():
-            raise ValueError(token)
-        return int(offset)
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise BadContinuationToken() from exc

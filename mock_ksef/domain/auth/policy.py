@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from mock_ksef.crypto.xades import CertificateSubject
-from mock_ksef.domain.auth import DEFAULT_PERMISSIONS, ContextId
+from mock_ksef.domain.auth.values import DEFAULT_PERMISSIONS, ContextId
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import ScenarioRegistry, UnknownScenario
