@@ -14,18 +14,18 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 
 from mock_ksef.admin.blueprint import bp as admin_bp
-from mock_ksef.admin.inbox import bp as admin_inbox_bp
-from mock_ksef.admin.journal import bp as admin_journal_bp
+from mock_ksef.admin.inbox_routes import bp as admin_inbox_bp
+from mock_ksef.admin.journal_routes import bp as admin_journal_bp
 from mock_ksef.admin.scenarios import bp as admin_scenarios_bp
 from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.clock import Clock
 from mock_ksef.crypto.keys import KeyRing
 from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.domain import batch_recovery
-from mock_ksef.http import traffic, wire
+from mock_ksef.http import traffic_edge, wire
 from mock_ksef.http.auth_routes import bp as auth_bp
 from mock_ksef.http.context import install, services
-from mock_ksef.http.errors import register_error_handlers
+from mock_ksef.http.error_handlers import register_error_handlers
 from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
@@ -102,7 +102,7 @@ def create_app_from_services(svc: Services) -> Flask:
     install(app, svc)
     svc.scenarios.mark_baseline()  # what a reset returns to
     register_error_handlers(app)
-    traffic.install(app)
+    traffic_edge.install(app)
     for blueprint in API_BLUEPRINTS:
         for prefix in API_PREFIXES:
             app.register_blueprint(

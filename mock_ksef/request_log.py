@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request, request_finished
 
-from mock_ksef.http.traffic import logged, opened_session
+from mock_ksef.http.traffic_edge import logged, opened_session
 
 REQUEST_LOGGER = "mock_ksef.requests"
 _START = "mock_ksef_log_start"

@@ -22,7 +22,7 @@ from mock_ksef.domain import forcing
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.status import load_any
 from mock_ksef.http.context import services
-from mock_ksef.http.traffic import control_of
+from mock_ksef.http.traffic_edge import control_of
 from mock_ksef.reset import reset_mock
 from mock_ksef.scenario.loader import Problem, ScenarioError, load_scenario_text
 from mock_ksef.scenario.model import Scenario

@@ -4,7 +4,7 @@
   flask, werkzeug and marshmallow belong to the HTTP edge only.
 * ``domain`` reads time only from the injected clock and randomness only from the
   seeded generator in ``Services``: no ``datetime.now``/``utcnow``, ``uuid4`` or ``random``.
-* ``traffic`` (faults, limiter, journal) is pure too: the Flask adapter is ``http/traffic.py``.
+* ``traffic`` (faults, limiter, journal) is pure too: the Flask adapter is ``http/traffic_edge.py``.
 * Packages and top-level modules form layers (:data:`LAYERS`): a module imports only its
   own layer and the ones below, and the import graph between them has no cycle but the
   ones listed in :data:`KNOWN_CYCLES`, which may only shrink.
@@ -198,7 +198,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
             {
                 "app",
                 "request_log",
-                "server",
+                "threaded_server",
                 "serving",
                 "testing",
                 "pytest_plugin",
@@ -220,7 +220,7 @@ KNOWN_CYCLES: tuple[frozenset[str], ...] = (frozenset({"domain", "xml", "tokens"
 
 
 def _unit_of(module: str) -> str | None:
-    """``mock_ksef.http.errors`` -> ``http``; ``mock_ksef`` itself (``__version__``) -> None."""
+    """``mock_ksef.http.error_handlers`` -> ``http``; ``mock_ksef`` itself -> None."""
     parts = module.split(".")
     if parts[0] != "mock_ksef" or len(parts) < 2:
         return None

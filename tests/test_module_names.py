@@ -7,9 +7,6 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mock_ksef"
-#: Still shared, each pair owned by the traffic rework (faults/ into one package), which
-#: renames them; remove an entry when its pair is gone.
-PENDING = frozenset({"errors.py", "journal.py"})
 
 
 def test_module_basenames_are_unique() -> None:
@@ -18,7 +15,7 @@ def test_module_basenames_are_unique() -> None:
         if path.name != "__init__.py":
             where[path.name].append(str(path.relative_to(PACKAGE)))
     shared = {name: paths for name, paths in where.items() if len(paths) > 1}
-    assert set(shared) <= PENDING, shared
+    assert not shared, shared
 
 
 def test_no_module_is_named_like_a_package() -> None:

@@ -13,7 +13,7 @@ from mock_ksef.admin.scenarios import describe
 from mock_ksef.admin.sessions import all_sessions, timeline
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.session import Session, common_status
-from mock_ksef.http.traffic import control_of
+from mock_ksef.http.traffic_edge import control_of
 from mock_ksef.scenario.model import NATURAL
 from mock_ksef.scenario.registry import BINDING, DEFAULT_KEY, UnknownScenario
 from mock_ksef.services import Services

@@ -22,7 +22,7 @@ from mock_ksef.domain.auth.values import Principal
 from mock_ksef.http.bodies import TolerantSchema, load_request
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
-from mock_ksef.http.traffic import request_scenario
+from mock_ksef.http.traffic_edge import request_scenario
 from mock_ksef.scenario.model import RateLimit
 from mock_ksef.traffic.limiter import effective_rate_limits
 from mock_ksef.traffic.routes import GROUP_LIMITS, OVERRIDABLE_GROUPS

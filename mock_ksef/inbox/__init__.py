@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mock_ksef.inbox.generated import GeneratedInvoice, Identifier, ThirdSubject
 from mock_ksef.inbox.generator import generate_inbox
-from mock_ksef.inbox.ids import InboxIds, SeededIds
+from mock_ksef.inbox.seeded_ids import InboxIds, SeededIds
 from mock_ksef.inbox.spec import Buyer, InboxSpec, InboxSpecError, InvoiceMix
 from mock_ksef.inbox.storing import accepted_invoice, store_inbox
 

@@ -7,6 +7,11 @@ dates are spread evenly over the period with jitter, so they come out in ascendi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when a generation builds its own Faker (not at a cold start)
+    from faker import Faker
+
 import base64
 import hashlib
 import random
@@ -15,14 +20,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from faker import Faker
-
 from mock_ksef.ids import RefType
 from mock_ksef.inbox.fa_xml import JST_RECIPIENT_ROLE, FaWriter, unit_name
 from mock_ksef.inbox.generated import GeneratedInvoice, Identifier, ThirdSubject
-from mock_ksef.inbox.ids import InboxIds, SeededIds
 from mock_ksef.inbox.planning import Original, Planner
 from mock_ksef.inbox.pools import between, party, products, seller_weights, sellers
+from mock_ksef.inbox.seeded_ids import InboxIds, SeededIds
 from mock_ksef.inbox.spec import InboxSpec
 from mock_ksef.timefmt import WARSAW
 
@@ -97,6 +100,8 @@ def generate_inbox(
     """
     spec.validate()
     if faker is None:
+        from faker import Faker
+
         faker = Faker("pl_PL")
         faker.seed_instance(spec.seed)
     rng = rng if rng is not None else random.Random(spec.seed)

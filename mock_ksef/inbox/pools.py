@@ -6,14 +6,17 @@ draws from them with the seeded :class:`random.Random`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Faker is imported by whoever builds one (a cold start needs none)
+    from faker import Faker
+
 import bisect
 import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
-
-from faker import Faker
 
 from mock_ksef.inbox.vocabulary import BANKS, WARES, Ware
 from mock_ksef.xml.invoice_checks import nip_checksum_ok

@@ -7,7 +7,7 @@
 * :mod:`~mock_ksef.traffic.gate`: :class:`~mock_ksef.traffic.gate.TrafficControl`, the
   three above over narrow inputs (a store, a clock reading, the seed and journal size).
 
-The Flask adapter is :mod:`mock_ksef.http.traffic`: it turns a request into an
+The Flask adapter is :mod:`mock_ksef.http.traffic_edge`: it turns a request into an
 :class:`~mock_ksef.traffic.gate.Arrival`, asks the gate, renders its answers and writes
 the journal entry (``docs/architecture.md``, "Request path").
 """

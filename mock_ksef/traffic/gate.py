@@ -2,7 +2,7 @@
 
 :class:`TrafficControl` takes only what it needs (a store, the clock's reading, the
 configured seed and journal size), so it knows nothing of the web framework or of the
-app's service bundle. The edge (:mod:`mock_ksef.http.traffic`) describes each request as
+app's service bundle. The edge (:mod:`mock_ksef.http.traffic_edge`) describes each request as
 an :class:`Arrival` and acts on the answers.
 """
 

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.date_range import check_date_range
-from mock_ksef.domain.retrieval.errors import HWM_DETAILS, OutsideHwm
 from mock_ksef.domain.retrieval.filters import InvoiceFilters, range_values
 from mock_ksef.domain.retrieval.record import InvoiceRecord
+from mock_ksef.domain.retrieval.refusals import HWM_DETAILS, OutsideHwm
 from mock_ksef.domain.retrieval.repo import DATE_INDEX, ReceivedInvoices, prefix
 from mock_ksef.store.base import Cursor
 

@@ -13,9 +13,9 @@ from itertools import islice
 
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import Forbidden, ValidationFailed
-from mock_ksef.domain.retrieval.errors import not_available, not_found
 from mock_ksef.domain.retrieval.filters import InvoiceFilters
 from mock_ksef.domain.retrieval.record import InvoiceRecord
+from mock_ksef.domain.retrieval.refusals import not_available, not_found
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.retrieval.selection import DEFAULT_LIMITS, RetrievalLimits, resolve, walk
 

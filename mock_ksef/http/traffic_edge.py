@@ -25,7 +25,7 @@ from mock_ksef.domain.errors import KsefError
 from mock_ksef.domain.session_plan import SCENARIO_HEADER, login_scenario, resolve_scenario
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
-from mock_ksef.http.errors import render_ksef_error, render_too_many_requests
+from mock_ksef.http.error_handlers import render_ksef_error, render_too_many_requests
 from mock_ksef.http.guard import current_principal
 from mock_ksef.http.problems import problem, reason
 from mock_ksef.scenario.model import Fault, Scenario

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.http.context import services
-from mock_ksef.http.traffic import control_of
+from mock_ksef.http.traffic_edge import control_of
 from mock_ksef.traffic.journal import Journal, JournalFilter
 
 bp = Blueprint("mock_admin_journal", __name__, url_prefix="/_mock")
