@@ -81,7 +81,7 @@ def issue(
         x509.CertificateBuilder()
         .subject_name(csr.subject)
         .issuer_name(ca_certificate.subject)
-        .public_key(public_key)  # type: ignore[arg-type]  # CSR checks allow RSA/EC only
+        .public_key(public_key)
         .serial_number(order.serial)
         .not_valid_before(order.valid_from)
         .not_valid_after(order.valid_to)
