@@ -10,8 +10,10 @@ from mock_ksef.admin.scenarios import bp as admin_scenarios_bp
 from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.http.auth import bp as auth_bp
+from mock_ksef.http.certificates import bp as certificates_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
+from mock_ksef.http.qr_verification import bp as qr_verification_bp
 from mock_ksef.http.security import bp as security_bp
 from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
 from mock_ksef.http.sessions_online import bp as sessions_online_bp
@@ -28,6 +30,7 @@ API_BLUEPRINTS: list[Blueprint] = [
     sessions_status_bp,
     testdata_bp,
     limits_bp,
+    certificates_bp,
 ]
 #: Mounted at the root (control API, storage links).
 PUBLIC_BLUEPRINTS: list[Blueprint] = [
@@ -38,4 +41,5 @@ PUBLIC_BLUEPRINTS: list[Blueprint] = [
     dashboard_bp,
     storage_bp,
     part_upload_bp,
+    qr_verification_bp,
 ]
