@@ -30,9 +30,11 @@ def test_enrol_login_revoke(sdk, live, keyring):
     issued = enroll(sdk, access)
     cert = issued.certificate
     cert.verify_directly_issued_by(keyring.ca.certificate)
-    assert cert.serial_number >> 63 == 0 and len(issued.serial) == 16
+    assert cert.serial_number >> 63 == 0
+    assert len(issued.serial) == 16
     usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    assert usage.digital_signature and not usage.content_commitment
+    assert usage.digital_signature
+    assert not usage.content_commitment
     assert (cert.not_valid_after_utc.year - cert.not_valid_before_utc.year) == 2
 
     second = xades_login(sdk, issued.pair)
@@ -44,7 +46,8 @@ def test_enrol_login_revoke(sdk, live, keyring):
         f"{live.url}/v2/certificates/query", headers={"Authorization": f"Bearer {second}"}
     ).json()["certificates"]
     assert [c["certificateSerialNumber"] for c in listed] == [issued.serial]
-    assert listed[0]["status"] == "Active" and "lastUseDate" in listed[0]
+    assert listed[0]["status"] == "Active"
+    assert "lastUseDate" in listed[0]
 
     sdk.certificates.revoke_certificate(
         issued.serial, models.RevokeCertificateRequest(), access_token=second
@@ -67,7 +70,8 @@ def test_offline_certificate_cannot_log_in(sdk):
     access = xades_login(sdk, key_pair(serial_number=f"TINPL-{NIP}"))
     issued = enroll(sdk, access, "Offline")
     usage = issued.certificate.extensions.get_extension_for_class(x509.KeyUsage).value
-    assert usage.content_commitment and not usage.digital_signature
+    assert usage.content_commitment
+    assert not usage.digital_signature
     with pytest.raises(RuntimeError) as failed:
         xades_login(sdk, issued.pair)
     assert str(failed.value) == failure("Niepoprawny certyfikat")
