@@ -114,7 +114,9 @@ def register_error_handlers(app: Flask) -> None:
     def _forbidden(error: Forbidden) -> Response:
         extra: dict[str, Any] = {"reasonCode": error.reason_code}
         if error.security:
-            extra["security"] = {k: list(v) for k, v in error.security.items()}
+            extra["security"] = {
+                k: v if isinstance(v, str) else list(v) for k, v in error.security.items()
+            }
         return _problem(403, "Forbidden", error.detail, **extra)
 
     @app.errorhandler(Gone)

@@ -10,8 +10,12 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from ksef_client import KsefClient, KsefClientOptions
-from ksef_client.models import EnrollCertificateRequest, KsefCertificateType
-from ksef_client.services.csr import generate_csr_rsa
+from ksef_client.models import (
+    EnrollCertificateRequest,
+    KsefCertificateType,
+    RetrieveCertificatesRequest,
+)
+from ksef_client.services.csr import generate_csr_ec, generate_csr_rsa
 from ksef_client.services.workflows import AuthCoordinator
 from ksef_client.services.xades import XadesKeyPair
 
@@ -57,10 +61,12 @@ def enroll(
     access: str,
     certificate_type: str = "Authentication",
     name: str = "Moj certyfikat",
+    *,
+    ec_key: bool = False,
 ) -> Issued:
     """Enrol through the SDK (its CSR helper, the data endpoint), poll once, retrieve."""
     data = client.certificates.get_enrollment_data(access).to_dict()
-    csr = generate_csr_rsa(data)
+    csr = generate_csr_ec(data) if ec_key else generate_csr_rsa(data)
     filed = client.certificates.send_enrollment(
         EnrollCertificateRequest(
             certificate_name=name,
@@ -74,8 +80,6 @@ def enroll(
     )
     assert status.status.code == 200, status
     serial = str(status.certificate_serial_number)
-    from ksef_client.models import RetrieveCertificatesRequest
-
     [item] = client.certificates.retrieve_certificate(
         RetrieveCertificatesRequest(certificate_serial_numbers=[serial]), access_token=access
     ).certificates
