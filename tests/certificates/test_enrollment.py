@@ -190,3 +190,105 @@ def test_unknown_enrollment_and_serial(live, access):
     )
     assert error(unknown)[0] == 25005
     assert error(call(live, access, "POST", "/certificates/0123456789ABCDEF/revoke"))[0] == 25008
+
+
+HELD = """
+name: enrollment-held
+enrollment:
+  delay: {polls: 2}
+"""
+REFUSED = """
+name: enrollment-refused
+enrollment:
+  outcome: {code: 550}
+"""
+
+
+def _load(live, text):
+    response = httpx.post(
+        f"{live.url}/_mock/scenarios", content=text, headers={"Content-Type": "application/yaml"}
+    )
+    assert response.status_code in (200, 201), response.text
+
+
+def _status(live, access, reference, scenario):
+    path = f"/certificates/enrollments/{reference}"
+    return call(live, access, "GET", path, headers={"X-Mock-Scenario": scenario}).json()
+
+
+def test_scenario_holds_the_enrolment_for_two_polls(live, access):
+    """``enrollment.delay.polls: 2``: two reads at 100, the third issues the certificate."""
+    _load(live, HELD)
+    headers = {"X-Mock-Scenario": "enrollment-held"}
+    body = {"certificateName": "Certyfikat testowy", "certificateType": "Offline"}
+    filed = call(
+        live,
+        access,
+        "POST",
+        "/certificates/enrollments",
+        json={**body, "csr": csr_b64()},
+        headers=headers,
+    ).json()
+    ref = filed["referenceNumber"]
+    pending = {"code": 100, "description": "Wniosek przyjęty do realizacji"}
+    assert call(live, access, "POST", "/certificates/query").json()["certificates"] == []
+    for _ in range(2):
+        assert _status(live, access, ref, "enrollment-held")["status"] == pending
+    done = _status(live, access, ref, "enrollment-held")
+    assert done["status"] == {
+        "code": 200,
+        "description": "Wniosek obsłużony (certyfikat wygenerowany)",
+    }
+    assert done["requestDate"] == filed["timestamp"]
+    [item] = call(live, access, "POST", "/certificates/query").json()["certificates"]
+    assert item["certificateSerialNumber"] == done["certificateSerialNumber"]
+
+
+def test_scenario_forces_550(live, access):
+    """``enrollment.outcome.code: 550``: no certificate, the spec's details."""
+    _load(live, REFUSED)
+    body = {"certificateName": "Certyfikat testowy", "certificateType": "Offline"}
+    ref = call(
+        live,
+        access,
+        "POST",
+        "/certificates/enrollments",
+        json={**body, "csr": csr_b64()},
+        headers={"X-Mock-Scenario": "enrollment-refused"},
+    ).json()["referenceNumber"]
+    assert _status(live, access, ref, "enrollment-refused") == {
+        "requestDate": "2026-11-24T09:00:00.000000+00:00",
+        "status": {
+            "code": 550,
+            "description": "Operacja została anulowana przez system",
+            "details": [
+                "Przetwarzanie zostało przerwane z przyczyn wewnętrznych systemu. Spróbuj ponownie"
+            ],
+        },
+    }
+    assert call(live, access, "POST", "/certificates/query").json()["certificates"] == []
+
+
+def test_same_key_for_another_identity_is_refused_400(live):
+    """A public key already certified for another identity: status 400 with its detail."""
+    other_nip = "1111111111"
+    with sdk_client(live.url) as client:
+        first = xades_login(client, key_pair(serial_number=f"TINPL-{NIP}"))
+        second = xades_login(client, key_pair(serial_number=f"TINPL-{other_nip}"), other_nip)
+    one = enrol(live, first, csr_b64()).json()["referenceNumber"]
+    assert (
+        call(live, first, "GET", f"/certificates/enrollments/{one}").json()["status"]["code"] == 200
+    )
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Jan Testowy"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, f"TINPL-{other_nip}"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
+        ]
+    )
+    two = enrol(live, second, csr_b64(subject=subject)).json()["referenceNumber"]
+    assert call(live, second, "GET", f"/certificates/enrollments/{two}").json()["status"] == {
+        "code": 400,
+        "description": "Wniosek odrzucony",
+        "details": ["Klucz publiczny został już certyfikowany przez inny podmiot."],
+    }
