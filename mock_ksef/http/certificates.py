@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from mock_ksef.domain.auth import Principal
 from mock_ksef.domain.certificates import enrollment as enrolment
@@ -30,7 +30,14 @@ from mock_ksef.domain.certificates.model import (
 from mock_ksef.domain.certificates.repo import CertificateRepo
 from mock_ksef.domain.errors import Unauthorized, ValidationFailed
 from mock_ksef.faults.selection import applicable_scenario
-from mock_ksef.http.bodies import TolerantSchema, load, page_size
+from mock_ksef.http.bodies import (
+    JSON_MEDIA,
+    TolerantSchema,
+    flatten,
+    page_size,
+    parse_json,
+    require_media,
+)
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
 from mock_ksef.ids import RefType
@@ -83,10 +90,27 @@ class ValidToSchema(TolerantSchema):
     validTo = fields.AwareDateTime(required=True)
 
 
-def _body(schema: Schema) -> Any:
-    """An optional JSON body: absent means ``{}``."""
+def _document() -> dict[str, Any]:
+    """The JSON object of the body (absent: ``{}``), read before any other check.
+
+    An unreadable body (415, 21001, too deep) is answered first, as ASP.NET binds the
+    body before the action runs; the schema is checked later (:func:`_valid`).
+    """
     raw = request.get_data(cache=False)
-    return schema.load({}) if not raw.strip() else load(schema, raw)
+    if not raw.strip():
+        return {}
+    require_media(JSON_MEDIA, raw)
+    document = parse_json(raw)
+    if not isinstance(document, dict):
+        raise ValidationFailed("Treść żądania musi być obiektem JSON.")
+    return document
+
+
+def _valid(schema: Schema, document: dict[str, Any]) -> Any:
+    try:
+        return schema.load(document)
+    except ValidationError as exc:
+        raise ValidationFailed(*flatten(exc.messages)) from exc
 
 
 def _repo() -> CertificateRepo:
@@ -151,8 +175,9 @@ def enroll() -> Response:
     """File an enrolment: 202 with its ``EH`` reference."""
     principal = require()
     caller = _caller(principal)
+    document = _document()
     enrolment.require_enrollment_login(caller)  # check 1 comes before the schema
-    body = _body(EnrollSchema())
+    body = _valid(EnrollSchema(), document)
     svc = services()
     now = svc.now()
     plan = applicable_scenario(svc, principal).enrollment
@@ -211,10 +236,11 @@ def _list_item(certificate: KsefCertificate, now_status: str) -> dict[str, Any]:
 def query() -> Response:
     """The caller's certificates, newest first, filtered and paged."""
     caller = _caller(require())
+    document = _document()
     registry.require_signature_login(caller)
     size = page_size(10, 50)
     offset = _page_offset()
-    body = _body(QuerySchema())
+    body = _valid(QuerySchema(), document)
     wanted = registry.QueryFilter(
         serial=body.get("certificateSerialNumber"),
         name=body.get("name"),
@@ -239,8 +265,9 @@ def _page_offset() -> int:
 def retrieve() -> Response:
     """The DER (Base64) of the caller's certificates among the serials asked for."""
     caller = _caller(require())
+    document = _document()
     registry.require_signature_login(caller)
-    body = _body(RetrieveSchema())
+    body = _valid(RetrieveSchema(), document)
     found = registry.retrieve(_repo(), caller, body["certificateSerialNumbers"], _issuer())
     return jsonify(
         {
@@ -261,9 +288,10 @@ def retrieve() -> Response:
 def revoke(serial: str) -> Response:
     """Revoke one of the caller's certificates: 204."""
     caller = _caller(require())
+    document = _document()
     registry.require_signature_login(caller)
     _serial(serial)
-    body = _body(RevokeSchema())
+    body = _valid(RevokeSchema(), document)
     registry.revoke(_repo(), caller, serial, body.get("revocationReason"), services().now())
     return Response(status=204)
 
@@ -272,8 +300,9 @@ def revoke(serial: str) -> Response:
 def move_valid_to(serial: str) -> Response:
     """Test data: end a certificate's validity earlier (a KSeF-token login may, too)."""
     caller = _caller(require())
+    document = _document()
     _serial(serial)
-    body = _body(ValidToSchema())
+    body = _valid(ValidToSchema(), document)
     registry.move_valid_to(_repo(), caller, serial, body["validTo"])
     return Response(status=200)
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -81,12 +81,20 @@ class EnrollRequest:
     valid_from: datetime | None = None
 
 
+class RandomBits(Protocol):
+    """The seeded generator's one call used here (``random.Random.getrandbits``)."""
+
+    def getrandbits(self, k: int, /) -> int:
+        """``k`` random bits."""
+        ...
+
+
 @dataclass(frozen=True)
 class Issuer:
     """What issuing needs: the CA, the seeded generator (serials) and the current time."""
 
     ca: KeyPair
-    rng: random.Random
+    rng: RandomBits
     now: datetime
 
 
@@ -279,9 +287,10 @@ def _store(repo: CertificateRepo, enrollment: Enrollment) -> Enrollment:
     return enrollment
 
 
-def new_serial(rng: random.Random, sequence: int) -> int:
+def new_serial(rng: RandomBits, sequence: int) -> int:
     """Eight bytes, the first 0x01–0x7F (top bit clear, so 16 hex digits as a DER integer)."""
-    return ((1 + rng.randrange(127)) << 56) | ((sequence & 0xFFFFFF) << 32) | rng.getrandbits(32)
+    first = 1 + rng.getrandbits(7) % 127
+    return (first << 56) | ((sequence & 0xFFFFFF) << 32) | rng.getrandbits(32)
 
 
 def _plus_years(when: datetime, years: int) -> datetime:
