@@ -24,11 +24,13 @@ from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.domain import batch_recovery
 from mock_ksef.http import traffic_edge, wire
 from mock_ksef.http.auth_routes import bp as auth_bp
+from mock_ksef.http.certificate_routes import bp as certificates_bp
 from mock_ksef.http.context import install, services
 from mock_ksef.http.error_handlers import register_error_handlers
 from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
+from mock_ksef.http.qr_verification import bp as qr_verification_bp
 from mock_ksef.http.security import bp as security_bp
 from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
 from mock_ksef.http.sessions_online import bp as sessions_online_bp
@@ -52,6 +54,7 @@ API_BLUEPRINTS: tuple[Blueprint, ...] = (
     testdata_bp,
     limits_bp,
     invoices_bp,
+    certificates_bp,
 )
 #: Mounted at the root (control API, dashboard, storage links, part uploads).
 PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -63,6 +66,7 @@ PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (
     dashboard_bp,
     storage_bp,
     part_upload_bp,
+    qr_verification_bp,
 )
 log = logging.getLogger("mock_ksef")
 

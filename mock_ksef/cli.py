@@ -250,10 +250,12 @@ def keys() -> None:
 )
 @click.option("--out", type=click.Path(file_okay=False), help="Write one file per usage here.")
 def keys_export(state_dir: str | None, keys_dir: str | None, fmt: str, out: str | None) -> None:
-    """Export the public certificates of the published keys (for clients that pin them).
+    """Export the public certificates of the published keys and of the KSeF-certificate CA.
 
-    They are the keys ``serve`` uses with the same state folder (made there if missing).
-    Without ``--out`` the PEM certificates are printed; DER needs ``--out``.
+    They are the keys ``serve`` uses with the same state folder (made there if missing):
+    clients pin the two published ones, and chain mock-issued KSeF certificates to the CA
+    (``KsefCertificateAuthority``). Without ``--out`` the PEM certificates are printed;
+    DER needs ``--out``.
     """
     settings = resolve_settings({"state_dir": state_dir, "keys_dir": keys_dir})
     state = settings.state_path
@@ -264,13 +266,13 @@ def keys_export(state_dir: str | None, keys_dir: str | None, fmt: str, out: str 
     if out is None:
         if fmt == "der":
             raise click.UsageError("--format der writes binary files: add --out DIR")
-        for pair in ring.published:
+        for pair in (*ring.published, ring.ca):
             click.echo(f"# {pair.usage} publicKeyId={pair.public_key_id}")
             click.echo(pair.certificate.public_bytes(encoding).decode("ascii"), nl=False)
         return
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    for pair in ring.published:
+    for pair in (*ring.published, ring.ca):
         path = folder / f"{pair.usage}.{fmt}"
         path.write_bytes(pair.certificate.public_bytes(encoding))
         click.echo(f"{path}  {pair.usage}  publicKeyId={pair.public_key_id}")

@@ -144,7 +144,8 @@ def test_several_workers_refuse_per_process_state(
 _MAKE_KEYS = (
     "import sys; from pathlib import Path; from mock_ksef.crypto.keys import load_or_create; "
     "ring = load_or_create(Path(sys.argv[1])); "
-    "print(' '.join(p.public_key_id for p in (ring.ksef_token, ring.symmetric_key, ring.upo)))"
+    "print(' '.join(p.public_key_id for p in (ring.ksef_token, ring.symmetric_key, ring.upo,"
+    " ring.ca)))"
 )
 
 
@@ -159,9 +160,10 @@ def test_workers_creating_keys_at_once_agree(tmp_path: Path) -> None:
     ]
     results = [process.communicate(timeout=60)[0].split() for process in processes]
     assert all(process.returncode == 0 for process in processes)
-    assert len(results[0]) == 3
+    assert len(results[0]) == 4
     assert all(result == results[0] for result in results)
     assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == [
+        "ksef-ca.pem",
         "ksef-token.pem",
         "symmetric-key.pem",
         "upo.pem",
@@ -190,9 +192,12 @@ class TestKeysExport:
         )
         assert result.exit_code == 0, result.output
         assert sorted(p.name for p in out.iterdir()) == [
+            "KsefCertificateAuthority.der",
             "KsefTokenEncryption.der",
             "SymmetricKeyEncryption.der",
         ]
+        ca = x509.load_der_x509_certificate((out / "KsefCertificateAuthority.der").read_bytes())
+        assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
         argv = [console_script(), "serve", "--port", "0", "--server", "dev"]
         with ServerProcess([*argv, "--state-dir", str(state)], clean_env()) as server:
             server.wait_for_banner()
@@ -208,8 +213,9 @@ class TestKeysExport:
         runner = CliRunner()
         result = runner.invoke(main, ["keys", "export", "--state-dir", str(tmp_path)], env={})
         assert result.exit_code == 0, result.output
-        assert result.output.count("-----BEGIN CERTIFICATE-----") == 2
+        assert result.output.count("-----BEGIN CERTIFICATE-----") == 3
         assert "# KsefTokenEncryption publicKeyId=" in result.output
+        assert "# KsefCertificateAuthority publicKeyId=" in result.output
         der = runner.invoke(
             main, ["keys", "export", "--state-dir", str(tmp_path), "--format", "der"]
         )

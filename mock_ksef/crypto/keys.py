@@ -1,7 +1,8 @@
 """The mock's own key pairs and self-signed certificates.
 
-Three RSA-2048 pairs: ``KsefTokenEncryption`` and ``SymmetricKeyEncryption`` (published by
-``GET /security/public-key-certificates``) and one that signs UPO documents. They are made
+Four RSA-2048 pairs: ``KsefTokenEncryption`` and ``SymmetricKeyEncryption`` (published by
+``GET /security/public-key-certificates``), one that signs UPO documents, and the CA that
+issues KSeF certificates (:mod:`mock_ksef.crypto.ca`). They are made
 on first start and kept as PEM files (private key, then certificate) in ``state_dir/keys``,
 or read from a user's ``keys_dir``.
 """
@@ -12,7 +13,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,16 +22,19 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from mock_ksef.crypto.ca import build_ca_certificate
 from mock_ksef.crypto.digest import b64
 
 KSEF_TOKEN_USAGE = "KsefTokenEncryption"
 SYMMETRIC_KEY_USAGE = "SymmetricKeyEncryption"
 UPO_SIGNING = "UpoSigning"
+KSEF_CA = "KsefCertificateAuthority"
 
 _FILES = {
     KSEF_TOKEN_USAGE: "ksef-token.pem",
     SYMMETRIC_KEY_USAGE: "symmetric-key.pem",
     UPO_SIGNING: "upo.pem",
+    KSEF_CA: "ksef-ca.pem",
 }
 #: Wide validity so that clients whose clock differs from the mock's still accept them.
 VALID_FROM = datetime(2024, 1, 1, tzinfo=UTC)
@@ -73,13 +77,21 @@ class KeyPair:
         return key + self.certificate.public_bytes(serialization.Encoding.PEM)
 
 
+def generate_ca_pair() -> KeyPair:
+    """A fresh RSA-2048 key and its self-signed CA certificate (KSeF certificates)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    serial = int.from_bytes(hashlib.sha256(KSEF_CA.encode()).digest()[:8], "big") >> 1
+    return KeyPair(KSEF_CA, key, build_ca_certificate(key, serial, VALID_FROM, VALID_TO))
+
+
 @dataclass(frozen=True)
 class KeyRing:
-    """The mock's three key pairs."""
+    """The mock's key pairs (the CA is made on demand when a test builds a ring by hand)."""
 
     ksef_token: KeyPair
     symmetric_key: KeyPair
     upo: KeyPair
+    ca: KeyPair = field(default_factory=generate_ca_pair)
 
     @property
     def published(self) -> tuple[KeyPair, KeyPair]:
@@ -139,13 +151,15 @@ def load_or_create(folder: Path | None, user_folder: Path | None = None) -> KeyR
                 pairs[usage] = load_pair(usage, (source / file_name).read_bytes())
                 break
         else:
-            pairs[usage] = generate_pair(usage)
+            pairs[usage] = generate_ca_pair() if usage == KSEF_CA else generate_pair(usage)
             if folder is not None:
                 # Another process may create the same file at the same moment: the first
                 # one published wins, and everyone reads that one.
                 created = create_exclusive(folder / file_name, pairs[usage].to_pem())
                 pairs[usage] = load_pair(usage, created)
-    return KeyRing(pairs[KSEF_TOKEN_USAGE], pairs[SYMMETRIC_KEY_USAGE], pairs[UPO_SIGNING])
+    return KeyRing(
+        pairs[KSEF_TOKEN_USAGE], pairs[SYMMETRIC_KEY_USAGE], pairs[UPO_SIGNING], pairs[KSEF_CA]
+    )
 
 
 def create_exclusive(path: Path, data: bytes) -> bytes:

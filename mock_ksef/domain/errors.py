@@ -162,7 +162,7 @@ class Forbidden(Exception):
         self,
         detail: str,
         reason_code: str = "missing-permissions",
-        security: dict[str, Sequence[str]] | None = None,
+        security: dict[str, str | Sequence[str]] | None = None,
     ) -> None:
         self.detail = detail
         self.reason_code = reason_code

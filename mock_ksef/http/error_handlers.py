@@ -93,7 +93,9 @@ def register_error_handlers(app: Flask) -> None:
     def _forbidden(error: Forbidden) -> Response:
         extra: dict[str, Any] = {"reasonCode": error.reason_code}
         if error.security:
-            extra["security"] = {k: list(v) for k, v in error.security.items()}
+            extra["security"] = {
+                k: v if isinstance(v, str) else list(v) for k, v in error.security.items()
+            }
         return problem(403, error.detail, **extra)
 
     @app.errorhandler(Gone)

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.retrieval.selection import RetrievalLimits
 from mock_ksef.domain.retrieval.use_cases import download_invoice, query_metadata, require_read
-from mock_ksef.domain.session_plan import SCENARIO_HEADER, login_scenario, resolve_scenario
 from mock_ksef.http.bodies import load_request
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
 from mock_ksef.http.invoice_dumps import metadata_page
 from mock_ksef.http.invoice_schemas import InvoiceFiltersSchema, paging_arguments
+from mock_ksef.http.traffic_edge import request_scenario
 
 bp = Blueprint("invoices", __name__)
 _filters = InvoiceFiltersSchema()
@@ -27,10 +27,7 @@ _filters = InvoiceFiltersSchema()
 
 def retrieval_limits(principal: Principal) -> RetrievalLimits:
     """The retrieval limits of the caller's scenario (header, login, or selection)."""
-    svc = services()
-    header = request.headers.get(SCENARIO_HEADER)
-    login = None if header else login_scenario(svc.repos, principal)
-    plan = resolve_scenario(svc.scenarios, header, login, principal.context.value).retrieval
+    plan = request_scenario(services(), principal, principal.context.value).retrieval
     return RetrievalLimits(
         max_results=plan.max_results, hwm_lag=timedelta(seconds=plan.hwm_lag_seconds)
     )

@@ -19,6 +19,7 @@ from marshmallow import fields, validate
 
 from mock_ksef.domain import testdata
 from mock_ksef.domain.auth.values import Principal
+from mock_ksef.domain.certificates.certificate_repo import SUBJECT_LIMITS
 from mock_ksef.http.bodies import TolerantSchema, load_request
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
@@ -34,7 +35,6 @@ API_GROUPS: tuple[str, ...] = tuple(GROUP_LIMITS)
 #: Reported for a window the mock does not limit (the spec's and ksef-client's "no limit").
 UNLIMITED = -1
 _INT32_MAX = 2_147_483_647
-SUBJECT_LIMITS = "testdata-subject-limits"
 
 
 def _window(value: int | None) -> int:
@@ -137,7 +137,7 @@ def context_limits() -> Response:
 
 @bp.get("/limits/subject")
 def subject_limits() -> Response:
-    """Certificate limits set for the caller's context (the mock issues no certificates)."""
+    """Certificate limits set for the caller's context (``/certificates/limits`` applies them)."""
     principal = require()
     doc = services().store.get(SUBJECT_LIMITS, principal.context.key) or {}
     return jsonify({k: v for k, v in doc.items() if k in ("enrollment", "certificate") and v})
@@ -184,7 +184,7 @@ def reset_session_limits() -> Response:
 
 @bp.post("/testdata/limits/subject/certificate")
 def set_subject_limits() -> Response:
-    """Record certificate limits (reported by ``GET /limits/subject``; nothing enforces them)."""
+    """Record certificate limits (enrolment enforces them: 25006, 25007)."""
     principal = require()
     body: dict[str, Any] = load_request(SetSubjectLimitsSchema())
     doc = {k: body[k] for k in ("enrollment", "certificate") if body.get(k)}

@@ -11,6 +11,7 @@ from typing import Any
 from mock_ksef.scenario.model import (
     AuthPlan,
     Delay,
+    EnrollmentPlan,
     Fault,
     InvoiceMatch,
     InvoiceRule,
@@ -39,6 +40,7 @@ def build_scenario(data: Data, source: str, *, default_name: str) -> Scenario:
         faults=tuple(_fault(fault) for fault in data.get("faults", [])),
         rate_limits=_rate_limits(data.get("rate_limits", {})),
         retrieval=_retrieval(data.get("retrieval", {})),
+        enrollment=_enrollment(data.get("enrollment", {})),
         source=source,
     )
 
@@ -80,6 +82,14 @@ def _auth(data: Data) -> AuthPlan:
         operation_token_seconds=_optional_int(data, "operation_token_seconds"),
         access_token_seconds=_optional_int(data, "access_token_seconds"),
         refresh_token_seconds=_optional_int(data, "refresh_token_seconds"),
+    )
+
+
+def _enrollment(data: Data) -> EnrollmentPlan:
+    outcome = data.get("outcome")
+    return EnrollmentPlan(
+        delay=_delay(data.get("delay", {})),
+        outcome=None if outcome is None else _outcome(outcome),
     )
 
 

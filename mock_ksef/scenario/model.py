@@ -17,6 +17,8 @@ BATCH_OUTCOMES = frozenset({200, 405, 415, 420, 430, 435, 440, 445, 500})
 INVOICE_OUTCOMES = frozenset({200, 405, 410, 415, 430, 435, 440, 450, 500, 550})
 #: Authentication operation codes a scenario may force (``GET /auth/{ref}``).
 AUTH_OUTCOMES = frozenset({200, 415, 425, 450, 460, 470, 480, 500, 550})
+#: Certificate enrolment codes a scenario may force (``GET /certificates/enrollments/{ref}``).
+ENROLLMENT_OUTCOMES = frozenset({200, 400, 500, 550})
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,16 @@ class AuthPlan:
 
 
 @dataclass(frozen=True)
+class EnrollmentPlan:
+    """KSeF-certificate enrolment under a scenario (default: issued at the first read)."""
+
+    #: How long ``GET /certificates/enrollments/{ref}`` answers 100.
+    delay: Delay = field(default_factory=Delay)
+    #: A forced final code (400, 500, 550; 200 issues as usual); ``None``: issue.
+    outcome: Outcome | None = None
+
+
+@dataclass(frozen=True)
 class Fault:
     """An HTTP-level fault on matching requests.
 
@@ -176,6 +188,7 @@ class Scenario:
     faults: tuple[Fault, ...] = ()
     rate_limits: RateLimitPlan = field(default_factory=RateLimitPlan)
     retrieval: RetrievalPlan = field(default_factory=RetrievalPlan)
+    enrollment: EnrollmentPlan = field(default_factory=EnrollmentPlan)
     #: Where it was loaded from (a file path, or ``<api>``/``<builtin>``).
     source: str = "<builtin>"
 

@@ -39,6 +39,8 @@ from mock_ksef.domain.auth.values import (
     ContextId,
 )
 from mock_ksef.domain.auth.xades_request import read_auth_token_request
+from mock_ksef.domain.certificates.certificate_login import check_login_certificate  # w-certs hook
+from mock_ksef.domain.certificates.certificate_repo import CertificateRepo  # w-certs hook
 from mock_ksef.domain.errors import (
     BadSignature,
     InvalidCertificate,
@@ -66,6 +68,10 @@ SEAL_METHOD = AuthMethod(
 )
 SIGNATURE_METHOD = AuthMethod(
     "QualifiedSignature", "XadesSignature", "xades.qualified-signature", "Podpis kwalifikowany"
+)
+#: w-certs hook: a login signed with a mock-issued KSeF certificate (BRIEF-ADMIN §8.13).
+INTERNAL_CERTIFICATE_METHOD = AuthMethod(
+    "InternalCertificate", "XadesSignature", "xades.internal-certificate", "Certyfikat KSeF"
 )
 #: Date part of EC references derived from tokens that do not carry one (KSeF 2.0 launch).
 DERIVED_TOKEN_DATE = "20260201"
@@ -255,7 +261,23 @@ class Authenticator:
         now = self.svc.now()
         with self.svc.store.transaction():
             challenge = self._usable_challenge(request.challenge)
-            if not certificate_in_validity(cert, now):
+            # --- w-certs hook: the mock CA's certificates are judged by its registry.
+            internal = check_login_certificate(
+                CertificateRepo(self.svc.store),
+                self.svc.keys.ca.certificate,
+                cert,
+                now,
+                sha256_b64(document),
+            )
+            if internal is not None:
+                subject = internal.apply_to(subject)
+                verdict = (
+                    Verdict(460, (internal.failure,), ())
+                    if internal.failure
+                    else self.policy.certificate(subject, request.context)
+                )
+            # --- end of the w-certs hook
+            elif not certificate_in_validity(cert, now):
                 verdict = Verdict(460, ("Nieważny certyfikat.",), ())
             elif verify_certificate_chain:
                 # No trust list in the mock: a forced chain check fails for every certificate.
@@ -269,7 +291,9 @@ class Authenticator:
             return self._start(
                 challenge,
                 request.context,
-                SEAL_METHOD if subject.seal else SIGNATURE_METHOD,
+                INTERNAL_CERTIFICATE_METHOD  # w-certs hook
+                if internal is not None
+                else (SEAL_METHOD if subject.seal else SIGNATURE_METHOD),
                 verdict,
                 subject=who,
                 auth_document_hash=sha256_b64(document),
