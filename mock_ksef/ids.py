@@ -59,6 +59,7 @@ class RefType(StrEnum):
     INVOICE = "EE"
     UPO = "EU"
     KSEF_TOKEN = "EC"
+    EXPORT = "EH"
 
 
 REFERENCE_RE = re.compile(r"^\d{8}-[0-9A-Z]{2}-[0-9A-F]{10}-[0-9A-F]{10}-[0-9A-F]{2}$")

@@ -11,6 +11,8 @@ from mock_ksef.admin.scenarios import bp as admin_scenarios_bp
 from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.http.auth import bp as auth_bp
+from mock_ksef.http.exports import bp as exports_bp
+from mock_ksef.http.exports import parts_bp as export_parts_bp
 from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
@@ -31,6 +33,7 @@ API_BLUEPRINTS: list[Blueprint] = [
     testdata_bp,
     limits_bp,
     invoices_bp,
+    exports_bp,
 ]
 #: Mounted at the root (control API, storage links).
 PUBLIC_BLUEPRINTS: list[Blueprint] = [
@@ -42,4 +45,5 @@ PUBLIC_BLUEPRINTS: list[Blueprint] = [
     dashboard_bp,
     storage_bp,
     part_upload_bp,
+    export_parts_bp,
 ]

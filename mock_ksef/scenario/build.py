@@ -11,7 +11,9 @@ from typing import Any
 from mock_ksef.scenario.model import (
     AuthPlan,
     Delay,
+    ExportPlan,
     Fault,
+    InboxPlan,
     InvoiceMatch,
     InvoiceRule,
     Outcome,
@@ -39,6 +41,8 @@ def build_scenario(data: Data, source: str, *, default_name: str) -> Scenario:
         faults=tuple(_fault(fault) for fault in data.get("faults", [])),
         rate_limits=_rate_limits(data.get("rate_limits", {})),
         retrieval=_retrieval(data.get("retrieval", {})),
+        export=_export(data.get("export", {})),
+        inbox=_inbox(data.get("inbox", {})),
         source=source,
     )
 
@@ -119,6 +123,21 @@ def _retrieval(data: Data) -> RetrievalPlan:
         max_results=int(data.get("max_results", 10_000)),
         hwm_lag_seconds=float(data.get("hwm_lag_seconds", 0)),
     )
+
+
+def _export(data: Data) -> ExportPlan:
+    plan = ExportPlan()
+    values = {name: data[name] for name in plan.__dataclass_fields__ if name in data}
+    return ExportPlan(**values)
+
+
+def _inbox(data: Data) -> InboxPlan:
+    values = {k: v for k, v in data.items() if k != "mix"}
+    for name in ("start", "end"):
+        if name in values:
+            values[name] = str(values[name])
+    mix = tuple(sorted((str(k), float(v)) for k, v in data.get("mix", {}).items()))
+    return InboxPlan(**values, mix=mix)
 
 
 def _fault(data: Data) -> Fault:
