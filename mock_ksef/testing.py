@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import traceback
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, got_request_exception, request
@@ -20,9 +20,18 @@ from mock_ksef.admin.sessions import timeline
 from mock_ksef.clock import FrozenClock
 from mock_ksef.domain import forcing
 from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.status import load_any
 from mock_ksef.http.context import services
 from mock_ksef.http.traffic_edge import control_of
+from mock_ksef.inbox import (
+    Buyer,
+    GeneratedInvoice,
+    InboxSpec,
+    InvoiceMix,
+    generate_inbox,
+    store_inbox,
+)
 from mock_ksef.reset import reset_mock
 from mock_ksef.scenario.loader import Problem, ScenarioError, load_scenario_text
 from mock_ksef.scenario.model import Scenario
@@ -117,6 +126,34 @@ class KsefMock:
         """
         reset_mock(self.services)
         self._recorder.take()
+
+    def inbox(
+        self,
+        buyer: str,
+        count: int = 100,
+        *,
+        days: float = 30,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        seed: int = 0,
+        form: str = "FA (3)",
+        mix: InvoiceMix | None = None,
+        buyer_type: str = "Nip",
+    ) -> list[GeneratedInvoice]:
+        """Give context ``buyer`` ``count`` incoming Faker invoices, stored as if their sellers
+        had sent them; returns them (exact bytes, ``metadata()``), in invoicing order.
+
+        The period ends 5 s before the mock's clock (so all are visible at once) and starts
+        ``days`` earlier, unless ``start``/``end`` are given (``docs/inbox.md``).
+        """
+        last = end or self.clock.now() - timedelta(seconds=5)
+        first = start or last - timedelta(days=days)
+        spec = InboxSpec(
+            Buyer(buyer_type, buyer), count, first, last, form=form, mix=mix, seed=seed
+        ).validate()
+        invoices = list(generate_inbox(spec))
+        store_inbox(invoices, Repos(self.services.store))
+        return invoices
 
     def use_scenario(self, name: str, context: str | None = None) -> None:
         """Use scenario ``name`` for logins to ``context`` (a NIP, …); without: for all.

@@ -20,14 +20,21 @@ from mock_ksef.http.guard import require
 from mock_ksef.http.invoice_dumps import metadata_page
 from mock_ksef.http.invoice_schemas import InvoiceFiltersSchema, paging_arguments
 from mock_ksef.http.traffic_edge import request_scenario
+from mock_ksef.inbox.scenario_fill import fill_once
 
 bp = Blueprint("invoices", __name__)
 _filters = InvoiceFiltersSchema()
 
 
 def retrieval_limits(principal: Principal) -> RetrievalLimits:
-    """The retrieval limits of the caller's scenario (header, login, or selection)."""
-    plan = request_scenario(services(), principal, principal.context.value).retrieval
+    """The retrieval limits of the caller's scenario (header, login, or selection).
+
+    The scenario's ``inbox:`` block is filled for the caller's context first (once).
+    """
+    svc = services()
+    scenario = request_scenario(svc, principal, principal.context.value)
+    fill_once(svc.store, scenario.inbox, scenario.name, principal.context, svc.now())
+    plan = scenario.retrieval
     return RetrievalLimits(
         max_results=plan.max_results, hwm_lag=timedelta(seconds=plan.hwm_lag_seconds)
     )
@@ -56,6 +63,7 @@ def query_invoice_metadata() -> Response:
 def get_invoice(ksef_number: str) -> Response:
     """The invoice's bytes exactly as sent, with ``x-ms-meta-hash``."""
     principal = require()
+    retrieval_limits(principal)  # fills the scenario's inbox on the first call
     svc = services()
     data, digest = download_invoice(ReceivedInvoices(svc.store), principal, ksef_number, svc.now())
     response = Response(data, mimetype="application/xml")

@@ -11,7 +11,7 @@ from mock_ksef.inbox.generated import GeneratedInvoice, Identifier, ThirdSubject
 from mock_ksef.inbox.generator import generate_inbox
 from mock_ksef.inbox.seeded_ids import InboxIds, SeededIds
 from mock_ksef.inbox.spec import Buyer, InboxSpec, InboxSpecError, InvoiceMix
-from mock_ksef.inbox.storing import accepted_invoice, store_inbox
+from mock_ksef.inbox.storing import storage_dates, store_inbox
 
 __all__ = [
     "Buyer",
@@ -23,7 +23,7 @@ __all__ = [
     "InvoiceMix",
     "SeededIds",
     "ThirdSubject",
-    "accepted_invoice",
     "generate_inbox",
+    "storage_dates",
     "store_inbox",
 ]

@@ -1,41 +1,30 @@
 """Save generated invoices exactly as the mock saves the invoices it accepts.
 
-``domain/online.py`` keeps, for an accepted invoice: the :class:`Invoice` record (indexed by
-session and KSeF number), the plaintext bytes under ``invoice-xml/{ksefNumber}`` and the
-duplicate key ``{seller NIP}|{kind}|{number}`` -> first acceptance. :func:`store_inbox`
-writes the same three things, so download and future query paths treat both alike.
+Each generated invoice enters the receiving side through
+:func:`~mock_ksef.domain.retrieval.acceptance.record_received_invoice`, the one way in
+that online and batch acceptance use too (metadata derived from the bytes, record, role
+entries, the bytes under ``invoice-xml/{ksefNumber}``), with the generated dates. The
+duplicate key ``{seller NIP}|{kind}|{number}`` -> first acceptance is kept as well, so a
+live seller sending the same number meets KSeF's duplicate check. No ``Session`` or
+session ``Invoice`` rows are written: the sellers' sessions happened elsewhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.repos import Repos
+from mock_ksef.domain.retrieval.acceptance import record_received_invoice
+from mock_ksef.domain.retrieval.record import StorageDates
+from mock_ksef.domain.retrieval.repo import ReceivedInvoices
+from mock_ksef.domain.session import FormCode
 from mock_ksef.inbox.generated import GeneratedInvoice
 
-#: Blob key of an accepted invoice's bytes (the key ``domain/online.py`` writes).
-XML_BLOB = "invoice-xml/{}"
 
-
-def accepted_invoice(generated: GeneratedInvoice) -> Invoice:
-    """The :class:`Invoice` record the mock would hold had the seller sent ``generated``."""
-    return Invoice(
-        reference=generated.invoice_reference,
-        session_reference=generated.session_reference,
-        ordinal=generated.ordinal,
-        invoice_hash=generated.invoice_hash,
-        invoice_size=generated.size,
-        invoicing_date=generated.invoicing_date,
-        status_code=200,
-        invoice_number=generated.invoice_number,
-        seller_nip=generated.seller_nip,
-        issue_date=generated.issue_date.isoformat(),
-        invoice_kind=generated.invoice_kind,
-        ksef_number=generated.ksef_number,
-        acquisition_date=generated.acquisition_date,
-        permanent_storage_date=generated.permanent_storage_date,
-        invoicing_mode=generated.invoicing_mode,
+def storage_dates(generated: GeneratedInvoice) -> StorageDates:
+    """The generated invoicing, acquisition and permanent-storage dates."""
+    return StorageDates(
+        generated.invoicing_date, generated.acquisition_date, generated.permanent_storage_date
     )
 
 
@@ -45,12 +34,23 @@ def store_inbox(invoices: Iterable[GeneratedInvoice], repos: Repos) -> int:
     A duplicate key already taken (by a live invoice or an earlier inbox) keeps its first
     acceptance, as KSeF's duplicate check would.
     """
-    store = repos.store
+    received = ReceivedInvoices(repos.store)
+    forms: dict[tuple[str, str], FormCode] = {}
     count = 0
-    with store.transaction():
+    with repos.store.transaction():
         for generated in invoices:
-            repos.put_invoice(accepted_invoice(generated))
-            store.put_blob(XML_BLOB.format(generated.ksef_number), generated.xml)
+            form_key = (generated.system_code, generated.schema_version)
+            form = forms.setdefault(form_key, FormCode(*form_key, "FA"))
+            record_received_invoice(
+                received,
+                generated.xml,
+                ksef_number=generated.ksef_number,
+                form_code=form,
+                dates=storage_dates(generated),
+                invoicing_mode=generated.invoicing_mode,
+                invoice_hash=generated.invoice_hash,
+                hash_of_corrected_invoice=generated.hash_of_corrected_invoice,
+            )
             key = f"{generated.seller_nip}|{generated.invoice_kind}|{generated.invoice_number}"
             if repos.find_duplicate(key) is None:
                 repos.remember_acceptance(key, generated.ksef_number, generated.session_reference)

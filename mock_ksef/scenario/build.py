@@ -12,7 +12,9 @@ from mock_ksef.scenario.model import (
     AuthPlan,
     Delay,
     EnrollmentPlan,
+    ExportPlan,
     Fault,
+    InboxPlan,
     InvoiceMatch,
     InvoiceRule,
     Outcome,
@@ -41,6 +43,8 @@ def build_scenario(data: Data, source: str, *, default_name: str) -> Scenario:
         rate_limits=_rate_limits(data.get("rate_limits", {})),
         retrieval=_retrieval(data.get("retrieval", {})),
         enrollment=_enrollment(data.get("enrollment", {})),
+        export=_export(data.get("export", {})),
+        inbox=_inbox(data.get("inbox", {})),
         source=source,
     )
 
@@ -129,6 +133,21 @@ def _retrieval(data: Data) -> RetrievalPlan:
         max_results=int(data.get("max_results", 10_000)),
         hwm_lag_seconds=float(data.get("hwm_lag_seconds", 0)),
     )
+
+
+def _export(data: Data) -> ExportPlan:
+    plan = ExportPlan()
+    values = {name: data[name] for name in plan.__dataclass_fields__ if name in data}
+    return ExportPlan(**values)
+
+
+def _inbox(data: Data) -> InboxPlan:
+    values = {k: v for k, v in data.items() if k != "mix"}
+    for name in ("start", "end"):
+        if name in values:
+            values[name] = str(values[name])
+    mix = tuple(sorted((str(k), float(v)) for k, v in data.get("mix", {}).items()))
+    return InboxPlan(**values, mix=mix)
 
 
 def _fault(data: Data) -> Fault:

@@ -174,6 +174,63 @@ class RetrievalPlan:
     hwm_lag_seconds: float = 0.0
 
 
+#: Final export codes a scenario may force (``InvoiceExportStatusResponse``), or ``stuck``.
+EXPORT_OUTCOMES = frozenset({210, 415, 420, 500, 550})
+#: What ``export.corrupt`` can spoil in part ``corrupt_part``.
+EXPORT_CORRUPTIONS = frozenset(
+    {"part_hash", "encrypted_part_hash", "meta_hash", "drop_meta_hash", "bytes"}
+)
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """Exports under a scenario (``docs/retrieval.md``, Exports)."""
+
+    #: Status polls answered with 100 before the export finishes (0: the first poll).
+    polls_at_100: int = 0
+    #: Seconds on the mock's clock before the export can finish.
+    delay_seconds: float = 0.0
+    #: End in this code instead of building (210/415/420/500/550), or ``stuck`` (100
+    #: forever, holding a slot); ``None``: the natural outcome.
+    force_status: int | str | None = None
+    #: Exports in status 100 a context may have (21182 beyond), and slots taken already.
+    concurrency_limit: int = 10
+    occupied_slots: int = 0
+    #: Package limits: invoices, and compressed archive bytes (1 GiB).
+    max_invoices: int = 10_000
+    max_bytes: int = 1_073_741_824
+    #: Bytes of the plain archive per part (50 MiB).
+    part_size: int = 52_428_800
+    #: An empty result as ``parts: []`` instead of one part holding ``_metadata.json``.
+    empty_parts: bool = False
+    #: Spoil part ``corrupt_part``: a wrong ``partHash``/``encryptedPartHash``/
+    #: ``x-ms-meta-hash``, no ``x-ms-meta-hash`` header, or flipped bytes.
+    corrupt: str | None = None
+    corrupt_part: int = 1
+    #: 420 without its ``details`` (issue #847).
+    omit_420_details: bool = False
+    #: Part link lifetime, package lifetime (then 210), status retention (then 410).
+    link_ttl_seconds: float = 3600.0
+    package_ttl_seconds: float = 7 * 86400.0
+    status_retention_seconds: float = 7 * 86400.0
+
+
+@dataclass(frozen=True)
+class InboxPlan:
+    """An inbox a scenario gives each context it applies to, on its first retrieval call."""
+
+    count: int = 0
+    #: The period: the ``days`` before the first retrieval call, or ``start``..``end``.
+    days: float = 30.0
+    start: str | None = None  # ISO date-time
+    end: str | None = None
+    form: str = "FA (3)"
+    seed: int = 0
+    sellers: int = 200
+    #: ``InvoiceMix`` shares (``corrections``, ``advances``, ...); absent keys: the default.
+    mix: tuple[tuple[str, float], ...] = ()
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One scenario: a name, when it applies, and what the mock then does."""
@@ -189,6 +246,8 @@ class Scenario:
     rate_limits: RateLimitPlan = field(default_factory=RateLimitPlan)
     retrieval: RetrievalPlan = field(default_factory=RetrievalPlan)
     enrollment: EnrollmentPlan = field(default_factory=EnrollmentPlan)
+    export: ExportPlan = field(default_factory=ExportPlan)
+    inbox: InboxPlan = field(default_factory=InboxPlan)
     #: Where it was loaded from (a file path, or ``<api>``/``<builtin>``).
     source: str = "<builtin>"
 

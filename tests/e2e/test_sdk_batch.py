@@ -11,12 +11,7 @@ http) and ``allowed_presigned_hosts``.
 
 from __future__ import annotations
 
-import dataclasses
-import socket
-from typing import Any
-
 import pytest
-from ksef_client import KsefClient, KsefClientOptions
 from ksef_client.models import FormCode, OpenBatchSessionRequest
 from ksef_client.services.batch import encrypt_batch_parts
 from ksef_client.services.crypto import build_encryption_data
@@ -24,39 +19,20 @@ from ksef_client.services.workflows import BatchSessionWorkflow, BatchUploadHelp
 from ksef_client.utils.zip_utils import build_tar_gz, build_zip
 from lxml import etree
 
-from mock_ksef.http.context import services
 from mock_ksef.ids import KSEF_NUMBER_RE
+from tests.e2e.conftest import HOST
 from tests.support.invoices import fa3_invoice
 from tests.support.nips import NIP
 from tests.support.sdk import login, poll_final
 
-HOST = "mockksef.test"
 UPO_NS = {"u": "http://upo.schematy.mf.gov.pl/KSeF/v4-3"}
 FA3 = FormCode(system_code="FA (3)", schema_version="1-0E", value="FA")
 
 
 @pytest.fixture
-def resolvable(monkeypatch):
-    """Resolve :data:`HOST` to 127.0.0.1 in this process (like an /etc/hosts line)."""
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        return real("127.0.0.1" if host == HOST else host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
-
-@pytest.fixture
-def sdk(app, live, resolvable):
-    svc = services(app)
-    svc.settings = dataclasses.replace(svc.settings, public_url=f"http://{HOST}:{live.port}")
-    options = KsefClientOptions(
-        base_url=live.url,
-        strict_presigned_url_validation=False,
-        allowed_presigned_hosts=[HOST],
-    )
-    with KsefClient(options) as client:
-        yield client
+def sdk(presigned_sdk):
+    """The SDK accepting the mock's presigned links (``tests/e2e/conftest.py``)."""
+    return presigned_sdk
 
 
 def _invoices(count: int, tag: str) -> dict[str, bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mock_ksef.domain.repos import Repos
+from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.inbox import Buyer, InboxSpec, InvoiceMix, generate_inbox
 from mock_ksef.services import Services
 from tests.inbox.conftest import BUYER_NIP, END, START
@@ -42,7 +42,7 @@ def test_the_route_stores_the_same_invoices_as_the_generator(
     svc = _services(app)
     for invoice in expected:
         assert svc.store.get_blob(f"invoice-xml/{invoice.ksef_number}") == invoice.xml
-        assert Repos(svc.store).invoice_by_ksef_number(invoice.ksef_number) is not None
+        assert ReceivedInvoices(svc.store).get(invoice.ksef_number) is not None
     assert sum(i.invoice_kind == "KOR" for i in expected) == 5
 
 
