@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from mock_ksef.crypto.envelope import rsa_oaep_encrypt
 from mock_ksef.crypto.keys import SYMMETRIC_KEY_USAGE, generate_pair
 from mock_ksef.domain.auth.values import ContextId, Principal
+from mock_ksef.domain.exports.export_use_cases import ExportRequest, export_status, start_export
 from mock_ksef.domain.exports.job import Exports
-from mock_ksef.domain.exports.use_cases import ExportRequest, export_status, start_export
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retrieval.filters import DateRange, InvoiceFilters
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices

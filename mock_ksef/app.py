@@ -27,8 +27,8 @@ from mock_ksef.http.auth_routes import bp as auth_bp
 from mock_ksef.http.certificate_routes import bp as certificates_bp
 from mock_ksef.http.context import install, services
 from mock_ksef.http.error_handlers import register_error_handlers
-from mock_ksef.http.exports import bp as exports_bp
-from mock_ksef.http.exports import parts_bp as export_parts_bp
+from mock_ksef.http.export_routes import bp as exports_bp
+from mock_ksef.http.export_routes import parts_bp as export_parts_bp
 from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp

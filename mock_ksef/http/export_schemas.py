@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import fields, post_load, validate
 
-from mock_ksef.domain.exports.use_cases import ExportRequest
+from mock_ksef.domain.exports.export_use_cases import ExportRequest
 from mock_ksef.http.bodies import TolerantSchema
 from mock_ksef.http.invoice_schemas import InvoiceFiltersSchema
 

@@ -1,7 +1,7 @@
 """The export use cases: start one, poll its status (which builds it), serve a part.
 
 Each takes the narrow things it needs (the repositories, the caller, the mock's
-symmetric key pair, ``now``, the caller's scenario plans); ``http/exports.py`` composes
+symmetric key pair, ``now``, the caller's scenario plans); ``http/export_routes.py`` composes
 them. Timed states are computed lazily on the status poll, never on a thread: an export
 finishes on the poll at which ``polls_at_100`` polls were answered 100 and
 ``delay_seconds`` have passed, stamped with its due time.

@@ -16,14 +16,14 @@ from flask import Blueprint, Response, jsonify
 from mock_ksef.crypto import presign
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.exports.export_refusals import STATUS_TEXTS
-from mock_ksef.domain.exports.job import ExportJob, Exports
-from mock_ksef.domain.exports.use_cases import (
+from mock_ksef.domain.exports.export_use_cases import (
     export_part,
     export_status,
     package_expiration,
     reported_parts,
     start_export,
 )
+from mock_ksef.domain.exports.job import ExportJob, Exports
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.retrieval.use_cases import require_read
 from mock_ksef.http.bodies import load_request
