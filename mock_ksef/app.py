@@ -123,7 +123,7 @@ def create_app_from_services(svc: Services) -> Flask:
     app.after_request(_system_warning)
     wire.install(app)
     warn_missing_schemas(svc.schemas, svc.settings.allowed_form_codes)
-    if batch_recovery.pending_recovery(svc):
+    if batch_recovery.pending_recovery(svc.batch_deps):
         threading.Thread(
             target=_recover_batches, args=(svc,), name="mock-ksef-batch-recovery", daemon=True
         ).start()
@@ -133,7 +133,7 @@ def create_app_from_services(svc: Services) -> Flask:
 def _recover_batches(svc: Services) -> None:
     """Clean batch leftovers and finish closes a killed process left (in the background)."""
     try:
-        batch_recovery.recover(svc)
+        batch_recovery.recover(svc.batch_deps)
     except Exception:
         log.exception("batch recovery failed")
 

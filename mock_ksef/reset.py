@@ -26,7 +26,7 @@ from mock_ksef.services import Services
 def reset_mock(svc: Services) -> None:
     """Return the mock to its start-up state (see the module docstring)."""
     svc.store.reset()
-    discard_uploads(svc)
+    discard_uploads(svc.batch_deps)
     svc.scenarios.restore_baseline()
     svc.reseed(svc.settings.seed)
     if isinstance(svc.clock, FrozenClock):

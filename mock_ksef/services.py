@@ -1,4 +1,8 @@
-"""The bundle of everything mutable or injected, kept in ``app.extensions["mock_ksef"]``."""
+"""The bundle of everything mutable or injected, kept in ``app.extensions["mock_ksef"]``.
+
+It is the composition root's: it builds, once per app, the narrow dependencies each
+use-case family takes (:mod:`mock_ksef.domain.deps`). The domain never imports it.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,14 @@ from mock_ksef.batch_files import FilePartStore, ProcessWorker, batch_root
 from mock_ksef.clock import Clock, parse_clock
 from mock_ksef.crypto.keys import KeyRing, create_exclusive, load_or_create
 from mock_ksef.domain.auth.tokens import TokenService
+from mock_ksef.domain.deps import (
+    AuthConfig,
+    AuthDeps,
+    BatchDeps,
+    Numbering,
+    SessionConfig,
+    SessionDeps,
+)
 from mock_ksef.domain.part_store import PartStore, Worker
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retention import RetentionPolicy
@@ -44,12 +56,42 @@ class Services:
     worker: Worker
     rng: random.Random = field(init=False)
     ids: IdFactory = field(init=False)
+    numbering: Numbering = field(init=False)
+    #: What each use-case family takes (built once; the handlers reach them through
+    #: ``http/context.py``).
+    session_deps: SessionDeps = field(init=False)
+    batch_deps: BatchDeps = field(init=False)
+    auth_deps: AuthDeps = field(init=False)
     _faker_seed: int = field(init=False, repr=False)
     _faker: Faker | None = field(init=False, default=None, repr=False)
     _faker_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
+        self.rng = random.Random()
+        self.ids = IdFactory(self.rng)  # reseeded in place: the deps below keep it
         self.reseed(self.settings.seed)
+        self.numbering = Numbering(self.store, self.ids)
+        repos = Repos(self.store, RetentionPolicy.of(self.settings))
+        self.session_deps = SessionDeps(
+            clock=self.clock,
+            store=self.store,
+            repos=repos,
+            numbering=self.numbering,
+            scenarios=self.scenarios,
+            keys=self.keys,
+            schemas=self.schemas,
+            config=SessionConfig.of(self.settings),
+        )
+        self.batch_deps = BatchDeps(self.session_deps, self.parts, self.worker)
+        self.auth_deps = AuthDeps(
+            clock=self.clock,
+            store=self.store,
+            repos=repos,
+            numbering=self.numbering,
+            tokens=self.tokens,
+            keys=self.keys,
+            config=AuthConfig.of(self.settings),
+        )
 
     @property
     def repos(self) -> Repos:
@@ -58,8 +100,7 @@ class Services:
 
     def reseed(self, seed: int) -> None:
         """Restart the random generator and Faker from ``seed``."""
-        self.rng = random.Random(seed)
-        self.ids = IdFactory(self.rng)
+        self.rng.seed(seed)  # in place: ``ids`` and every ``Numbering`` share it
         with self._faker_lock:
             self._faker_seed = seed
             self._faker = None  # the next use builds one from ``seed``
@@ -85,16 +126,15 @@ class Services:
 
     def new_reference(self, kind: RefType, when: datetime | None = None) -> str:
         """A fresh reference number of ``kind``."""
-        sequence = self.store.next_sequence("reference")
-        return self.ids.reference(kind, when or self.now(), sequence)
+        return self.numbering.reference(kind, when or self.now())
 
     def new_token_id(self) -> str:
         """A JWT id unique across worker processes (a store sequence plus random hex)."""
-        return f"{self.store.next_sequence('jti'):010x}{self.ids.hex_token(6)}"
+        return self.numbering.token_id()
 
     def new_ksef_number(self, seller_nip: str, when: datetime) -> str:
         """A fresh KSeF number."""
-        return self.ids.ksef_number(seller_nip, when, self.store.next_sequence("ksef"))
+        return self.numbering.ksef_number(seller_nip, when)
 
 
 def _jwt_secret(settings: Settings, state: Path | None) -> str:

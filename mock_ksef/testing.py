@@ -21,7 +21,7 @@ from mock_ksef.clock import FrozenClock
 from mock_ksef.domain import forcing
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.repos import Repos
-from mock_ksef.domain.status import load_any
+from mock_ksef.domain.session_store import any_session
 from mock_ksef.http.context import services
 from mock_ksef.http.traffic_edge import control_of
 from mock_ksef.inbox import (
@@ -202,7 +202,7 @@ class KsefMock:
 
         The same document as ``GET /_mock/sessions/{ref}``; reading it counts no poll.
         """
-        return timeline(load_any(self.services, ref))
+        return timeline(any_session(self.services.session_deps, ref))
 
     def force_state(self, ref: str, code: int, details: list[str] | None = None) -> None:
         """Give a session a final status now (as ``POST /_mock/sessions/{ref}/state``).
@@ -211,7 +211,7 @@ class KsefMock:
             ValueError: ``code`` is not a final status of the session's kind.
         """
         try:
-            forcing.force_state(self.services, ref, code, details)
+            forcing.force_state(self.services.session_deps, ref, code, details)
         except ValidationFailed as exc:
             raise ValueError("; ".join(exc.details)) from None
 

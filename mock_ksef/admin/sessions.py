@@ -26,9 +26,9 @@ from mock_ksef.domain.session import (
     SessionKind,
     StatusEvent,
 )
-from mock_ksef.domain.status import load_any
+from mock_ksef.domain.session_store import any_session
 from mock_ksef.http.bodies import peek_json
-from mock_ksef.http.context import services
+from mock_ksef.http.context import services, session_deps
 from mock_ksef.services import Services
 from mock_ksef.timefmt import iso
 
@@ -80,14 +80,14 @@ def timeline(session: Session) -> dict[str, Any]:
 def all_sessions(svc: Services, kind: str | None = None) -> list[Session]:
     """Every session of every context (of ``kind``, if given) advanced to now, newest first.
 
-    Each is read as ``GET /_mock/sessions/{ref}`` reads it (:func:`load_any`: due
+    Each is read as ``GET /_mock/sessions/{ref}`` reads it (``session_store.any_session``: due
     transitions applied and saved, no poll counted); one removed meanwhile is left out.
     """
     index = {"type": kind} if kind else {}
     sessions: list[Session] = []
     for doc in svc.store.find(SESSION, **index):
         try:
-            sessions.append(load_any(svc, str(doc["reference"])))
+            sessions.append(any_session(svc.session_deps, str(doc["reference"])))
         except SessionNotFound:
             continue
     return sorted(sessions, key=lambda s: (s.created, s.reference), reverse=True)
@@ -109,7 +109,7 @@ def list_sessions() -> Response:
 @bp.get("/sessions/<reference>")
 def get_session(reference: str) -> Response:
     """A session's timeline (no poll is counted)."""
-    return jsonify(timeline(load_any(services(), reference)))
+    return jsonify(timeline(any_session(session_deps(), reference)))
 
 
 @bp.post("/sessions/<reference>/state")
@@ -119,6 +119,6 @@ def force_state(reference: str) -> Response:
     if not isinstance(body, dict):
         raise ValidationFailed('send a JSON object, e.g. {"code": 445}')
     session = forcing.force_state(
-        services(), reference, body.get("code"), body.get("details"), body.get("statusCode")
+        session_deps(), reference, body.get("code"), body.get("details"), body.get("statusCode")
     )
     return jsonify(timeline(session))

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 
 from mock_ksef.dashboard.feed import JOURNAL_DEFAULT, session_invoices, snapshot
 from mock_ksef.domain.errors import ValidationFailed
-from mock_ksef.domain.status import load_any
+from mock_ksef.domain.session_store import any_session
 from mock_ksef.http.context import services
 
 bp = Blueprint("mock_dashboard", __name__, url_prefix="/_mock/dashboard")
@@ -80,6 +80,6 @@ def state() -> Response:
 def invoices(reference: str) -> Response:
     """The invoices of one session (400 ``21173`` when the session is unknown)."""
     svc = services()
-    session = load_any(svc, reference)
+    session = any_session(svc.session_deps, reference)
     found = session_invoices(svc, reference)
     return jsonify({"referenceNumber": session.reference, "invoices": found})

@@ -1,7 +1,7 @@
 """Batch sessions: open (declare the package), receive parts, close (and process).
 
 The package's encrypted parts are uploaded to presigned links (``http/part_upload.py``)
-and kept by ``svc.parts`` (:class:`~mock_ksef.domain.part_store.PartStore`). Closing
+and kept by ``deps.parts`` (:class:`~mock_ksef.domain.part_store.PartStore`). Closing
 checks that every declared part arrived with its declared size, moves the session to 150
 with a processing marker naming the owner process, and then runs the real processing
 (:mod:`mock_ksef.domain.batch_processing`, :mod:`mock_ksef.domain.batch_recovery`).
@@ -17,9 +17,10 @@ from datetime import timedelta
 from typing import IO
 
 from mock_ksef.crypto.digest import b64
-from mock_ksef.domain import lifecycle
+from mock_ksef.domain import lifecycle, session_store
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.batch_recovery import CLOSING, process_closed
+from mock_ksef.domain.deps import BatchDeps
 from mock_ksef.domain.errors import Forbidden, InvalidSessionState, KsefError, ValidationFailed
 from mock_ksef.domain.online import check_form_code, create_session, unwrap_key
 from mock_ksef.domain.session import (
@@ -31,8 +32,6 @@ from mock_ksef.domain.session import (
     SessionKind,
 )
 from mock_ksef.domain.session_plan import session_setup
-from mock_ksef.domain.status import load_session, save_session
-from mock_ksef.services import Services
 
 #: (systemCode, schemaVersion, value) accepted for batch sessions: no PEF.
 BATCH_FORM_CODES = {
@@ -137,24 +136,36 @@ def upload_window(session_parts: int, plan_seconds: int | None) -> timedelta:
 
 
 def open_batch(
-    svc: Services, principal: Principal, command: OpenBatch, scenario: str | None = None
+    deps: BatchDeps, principal: Principal, command: OpenBatch, scenario: str | None = None
 ) -> Session:
     """Open a batch session (201); a key the mock cannot unwrap shows as 415 after close.
 
     Args:
-        svc: the app's services.
+        deps: the batch dependencies.
         principal: the caller.
         command: the request.
         scenario: the ``X-Mock-Scenario`` header of the request, if any.
     """
     require_batch_write(principal)
-    check_form_code(svc, command.form_code, BATCH_FORM_CODES)
+    check_form_code(deps.sessions, command.form_code, BATCH_FORM_CODES)
     _check_parts(command.parts)
     key, iv, error = unwrap_key(
-        svc, command.encrypted_symmetric_key, command.initialization_vector, command.public_key_id
+        deps.sessions,
+        command.encrypted_symmetric_key,
+        command.initialization_vector,
+        command.public_key_id,
     )
-    now = svc.now()
-    setup = session_setup(svc, principal, SessionKind.BATCH, scenario, now)
+    now = deps.sessions.clock.now()
+    sessions = deps.sessions
+    setup = session_setup(
+        sessions.repos,
+        sessions.scenarios,
+        sessions.config.session_ttl_s,
+        principal,
+        SessionKind.BATCH,
+        scenario,
+        now,
+    )
     parts = tuple(
         BatchPart(p.ordinal, p.size, p.hash) for p in sorted(command.parts, key=lambda p: p.ordinal)
     )
@@ -166,19 +177,21 @@ def open_batch(
         offline_mode=command.offline_mode,
         upload_deadline=now + upload_window(len(parts), setup.plan.upload_window_seconds),
     )
-    return create_session(svc, principal, command.form_code, (key, iv, error), setup, now, info)
+    return create_session(
+        deps.sessions, principal, command.form_code, (key, iv, error), setup, now, info
+    )
 
 
-def discard_uploads(svc: Services) -> None:
+def discard_uploads(deps: BatchDeps) -> None:
     """Delete every uploaded part (done by a reset of the mock)."""
-    svc.parts.clear()
+    deps.parts.clear()
 
 
-def _uploadable(svc: Services, reference: str, ordinal: int) -> tuple[Session, BatchPart]:
-    session = svc.repos.get_session(reference)
+def _uploadable(deps: BatchDeps, reference: str, ordinal: int) -> tuple[Session, BatchPart]:
+    session = deps.sessions.repos.get_session(reference)
     if session is None or session.batch is None:
         raise Forbidden("Nie ma takiej sesji wsadowej.", "insufficient-resource-access")
-    session = lifecycle.advance(session, svc.now())
+    session = lifecycle.advance(session, deps.sessions.clock.now())
     info = session.batch
     if info is None or session.status_code != 100:
         raise Forbidden(
@@ -192,7 +205,7 @@ def _uploadable(svc: Services, reference: str, ordinal: int) -> tuple[Session, B
 
 
 def receive_part(
-    svc: Services, reference: str, ordinal: int, body: IO[bytes], length: int | None
+    deps: BatchDeps, reference: str, ordinal: int, body: IO[bytes], length: int | None
 ) -> BatchPart:
     """Store one uploaded part, streamed in chunks and hashed on the way (201).
 
@@ -204,7 +217,7 @@ def receive_part(
         Forbidden: no such batch session, or it no longer accepts parts (403).
         PartRejected: unknown part, or a body longer than declared (400).
     """
-    _, declared = _uploadable(svc, reference, ordinal)
+    _, declared = _uploadable(deps, reference, ordinal)
     if length is not None and length > declared.size:
         raise PartRejected(
             "PartTooLarge",
@@ -228,27 +241,27 @@ def receive_part(
             digest.update(chunk)
             yield chunk
 
-    staged = svc.parts.stage(reference, ordinal, chunks())
+    staged = deps.parts.stage(reference, ordinal, chunks())
     uploaded = dataclasses.replace(
         declared, uploaded=True, uploaded_size=size, uploaded_hash=b64(digest.digest())
     )
     try:
-        with svc.store.transaction():
+        with deps.sessions.store.transaction():
             # Checked again and replaced under the lock: a part can never change under a
             # close that already started (the close holds the same lock to start).
-            session, _ = _uploadable(svc, reference, ordinal)
+            session, _ = _uploadable(deps, reference, ordinal)
             assert session.batch is not None
             parts = tuple(uploaded if p.ordinal == ordinal else p for p in session.batch.parts)
-            svc.repos.put_session(
+            deps.sessions.repos.put_session(
                 dataclasses.replace(
                     session,
-                    updated=svc.now(),
+                    updated=deps.sessions.clock.now(),
                     batch=dataclasses.replace(session.batch, parts=parts),
                 )
             )
-            svc.parts.commit(staged)
+            deps.parts.commit(staged)
     finally:
-        svc.parts.drop(staged)
+        deps.parts.drop(staged)
     return uploaded
 
 
@@ -270,7 +283,7 @@ def _check_closable(session: Session) -> BatchInfo:
     return session.batch
 
 
-def close_batch(svc: Services, principal: Principal, reference: str) -> Session:
+def close_batch(deps: BatchDeps, principal: Principal, reference: str) -> Session:
     """Close a batch session (204): check the parts, move to 150, process the package.
 
     The session shows 150 from the moment the close is accepted; the outcome (invoice
@@ -279,13 +292,15 @@ def close_batch(svc: Services, principal: Principal, reference: str) -> Session:
     the next start re-runs the processing from the kept parts.
     """
     require_batch_write(principal)
-    with svc.store.transaction():
-        session = load_session(svc, principal, reference, SessionKind.BATCH)
+    with deps.sessions.store.transaction():
+        session = session_store.visible(deps.sessions, principal, reference, SessionKind.BATCH)
         info = _check_closable(session)
         closed = lifecycle.close(
             dataclasses.replace(session, batch=dataclasses.replace(info, processing=True)),
-            svc.now(),
+            deps.sessions.clock.now(),
         )
-        save_session(svc, closed)
-        svc.store.put(CLOSING, reference, {"reference": reference, "owner": svc.worker.owner})
-    return process_closed(svc, reference)
+        session_store.save(deps.sessions, closed)
+        deps.sessions.store.put(
+            CLOSING, reference, {"reference": reference, "owner": deps.worker.owner}
+        )
+    return process_closed(deps, reference)

@@ -32,6 +32,7 @@ from typing import BinaryIO
 
 from mock_ksef.crypto.envelope import CbcDecryptor, DecryptionError
 from mock_ksef.domain.archive import ArchiveLimits, ArchiveRejected, Tally, XmlEntry, xml_entries
+from mock_ksef.domain.deps import BatchDeps
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.online import Checked, accept_checked, check_plain_invoice, limits_of
 from mock_ksef.domain.package_view import package_view
@@ -39,7 +40,6 @@ from mock_ksef.domain.polish import invoices_accusative
 from mock_ksef.domain.session import NO_INVOICES, Session
 from mock_ksef.ids import RefType
 from mock_ksef.scenario.model import Outcome
-from mock_ksef.services import Services
 
 log = logging.getLogger("mock_ksef")
 #: Bytes decrypted and hashed at a time (bigger chunks cost fewer calls, same memory class).
@@ -82,7 +82,7 @@ def _check_parts(session: Session) -> None:
             )
 
 
-def _decrypt_parts(svc: Services, session: Session) -> tuple[list[tuple[int, int]], str]:
+def _decrypt_parts(deps: BatchDeps, session: Session) -> tuple[list[tuple[int, int]], str]:
     """Decrypt and hash each part in order (nothing written); plaintext sizes and SHA-256."""
     assert session.batch is not None
     key = base64.b64decode(session.aes_key)
@@ -94,8 +94,8 @@ def _decrypt_parts(svc: Services, session: Session) -> tuple[list[tuple[int, int
         decryptor = CbcDecryptor(key, iv)
         size = 0
         try:
-            with svc.parts.open_part(ref, part.ordinal) as source:
-                for _ in range(svc.parts.part_size(ref, part.ordinal) // CHUNK + 2):
+            with deps.parts.open_part(ref, part.ordinal) as source:
+                for _ in range(deps.parts.part_size(ref, part.ordinal) // CHUNK + 2):
                     chunk = source.read(CHUNK)
                     if not chunk:
                         break
@@ -110,22 +110,22 @@ def _decrypt_parts(svc: Services, session: Session) -> tuple[list[tuple[int, int
     return sizes, base64.b64encode(digest.digest()).decode("ascii")
 
 
-def _package(svc: Services, session: Session, sizes: list[tuple[int, int]]) -> BinaryIO:
+def _package(deps: BatchDeps, session: Session, sizes: list[tuple[int, int]]) -> BinaryIO:
     key = base64.b64decode(session.aes_key)
     iv = base64.b64decode(session.iv)
-    return package_view(svc.parts, session.reference, key, iv, sizes)
+    return package_view(deps.parts, session.reference, key, iv, sizes)
 
 
-def _limits(svc: Services, session: Session) -> ArchiveLimits:
-    settings = svc.settings
-    limits = limits_of(svc, session)  # the context's /testdata/limits, else the settings
+def _limits(deps: BatchDeps, session: Session) -> ArchiveLimits:
+    defaults = deps.sessions.config.default_limits
+    limits = limits_of(deps.sessions, session)  # the context's /testdata/limits, else these
     return ArchiveLimits(
         max_entry_bytes=limits.max_invoice_with_attachment_bytes,
         max_xml_entries=limits.max_invoices,
         max_entries=max(200_000, 2 * limits.max_invoices),
         max_total_bytes=max(
             40_000_000_000,
-            settings.max_invoices_per_session * settings.max_invoice_with_attachment_bytes,
+            defaults.max_invoices * defaults.max_invoice_with_attachment_bytes,
         ),
     )
 
@@ -135,7 +135,7 @@ def _file_name(name: str) -> str:
 
 
 def _check_entry(
-    svc: Services, session: Session, ordinal: int, entry: XmlEntry, limit: int
+    deps: BatchDeps, session: Session, ordinal: int, entry: XmlEntry, limit: int
 ) -> Checked:
     assert session.batch is not None
     assert entry.data is not None
@@ -158,17 +158,17 @@ def _check_entry(
                 status_details=(f"Rozmiar faktury {entry.size} B przekracza limit {limit} B",),
             )
         )
-    checked = check_plain_invoice(svc, session, invoice, entry.data, online=False)
+    checked = check_plain_invoice(deps.sessions, session, invoice, entry.data, online=False)
     return dataclasses.replace(checked, plain=b"")  # not kept: read again when recorded
 
 
-def _run(svc: Services, session: Session) -> Prepared:
+def _run(deps: BatchDeps, session: Session) -> Prepared:
     info = session.batch
     assert info is not None
     if session.key_error or not session.aes_key:
         return Prepared(Outcome(415))
     _check_parts(session)
-    sizes, sha256 = _decrypt_parts(svc, session)
+    sizes, sha256 = _decrypt_parts(deps, session)
     size = sum(n for _, n in sizes)
     if size != info.file_size or sha256 != info.file_hash:
         raise _Stop(
@@ -176,17 +176,17 @@ def _run(svc: Services, session: Session) -> Prepared:
             f"Skrót lub rozmiar pliku paczki ({size} B) nie zgadza się z zadeklarowanym "
             f"({info.file_size} B).",
         )
-    limits = _limits(svc, session)
+    limits = _limits(deps, session)
     tally = Tally()
     checked: list[Checked] = []
     try:
-        with _package(svc, session, sizes) as package:
+        with _package(deps, session, sizes) as package:
             entries = xml_entries(package, info.compression, limits, tally)
             for ordinal, entry in enumerate(entries, start=1):
                 if entry.data is None:
                     continue  # past the limit: 420 below, once every entry is counted
-                svc.worker.checkpoint(session.reference, "check", ordinal)
-                checked.append(_check_entry(svc, session, ordinal, entry, limits.max_entry_bytes))
+                deps.worker.checkpoint(session.reference, "check", ordinal)
+                checked.append(_check_entry(deps, session, ordinal, entry, limits.max_entry_bytes))
     except ArchiveRejected as exc:
         raise _Stop(430, str(exc)) from exc
     if tally.xml_count == 0:
@@ -200,18 +200,18 @@ def _run(svc: Services, session: Session) -> Prepared:
     return Prepared(None, tuple(checked), limits, tuple(sizes))
 
 
-def prepare(svc: Services, session: Session) -> Prepared:
+def prepare(deps: BatchDeps, session: Session) -> Prepared:
     """Verify, decrypt and check the package of a closed batch session (no lock held).
 
     Args:
-        svc: the app's services (``svc.parts`` holds the uploaded parts).
+        deps: the batch dependencies (``deps.parts`` holds the uploaded parts).
         session: the session being closed (its ``batch`` describes the package).
 
     Returns:
         A session outcome (405/415/420/430/435/440/500), or the checked invoices.
     """
     try:
-        return _run(svc, session)
+        return _run(deps, session)
     except _Stop as stop:
         return Prepared(stop.outcome)
     except Exception as exc:  # the session must end in 500, never crash the close
@@ -224,7 +224,7 @@ def failure(exc: BaseException) -> Outcome:
     return Outcome(500, (f"{type(exc).__name__}: {exc}",), status_code=500)
 
 
-def record_invoices(svc: Services, session: Session, prepared: Prepared) -> tuple[Invoice, ...]:
+def record_invoices(deps: BatchDeps, session: Session, prepared: Prepared) -> tuple[Invoice, ...]:
     """Give every checked invoice its final outcome and write rows and acceptance records.
 
     Call it inside the transaction that ends the session. Accepted invoices' XML is read
@@ -233,17 +233,22 @@ def record_invoices(svc: Services, session: Session, prepared: Prepared) -> tupl
     assert session.batch is not None
     assert prepared.limits is not None
     invoices: list[Invoice] = []
-    with _package(svc, session, list(prepared.plain_sizes)) as package:
+    with _package(deps, session, list(prepared.plain_sizes)) as package:
         entries = xml_entries(package, session.batch.compression, prepared.limits, Tally())
         for checked, entry in zip(prepared.checked, entries, strict=False):
-            svc.worker.checkpoint(session.reference, "commit", checked.invoice.ordinal)
+            deps.worker.checkpoint(session.reference, "commit", checked.invoice.ordinal)
             invoice = dataclasses.replace(
-                checked.invoice, reference=svc.new_reference(RefType.INVOICE, svc.now())
+                checked.invoice,
+                reference=deps.sessions.numbering.reference(
+                    RefType.INVOICE, deps.sessions.clock.now()
+                ),
             )
             final = accept_checked(
-                svc, session, dataclasses.replace(checked, invoice=invoice, plain=entry.data or b"")
+                deps.sessions,
+                session,
+                dataclasses.replace(checked, invoice=invoice, plain=entry.data or b""),
             )
-            svc.repos.put_invoice(final)
+            deps.sessions.repos.put_invoice(final)
             invoices.append(final)
     if len(invoices) != len(prepared.checked):
         raise ArchiveRejected("the package changed while it was processed")

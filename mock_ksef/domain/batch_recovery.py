@@ -21,23 +21,22 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from mock_ksef.domain import lifecycle
+from mock_ksef.domain import lifecycle, session_store
 from mock_ksef.domain.batch_processing import Prepared, failure, prepare, record_invoices
+from mock_ksef.domain.deps import BatchDeps
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.session import Session
-from mock_ksef.domain.status import save_session
-from mock_ksef.services import Services
 
 log = logging.getLogger("mock_ksef")
 #: Store kind of the marker that a close is processing a session: ``{reference, owner}``.
 CLOSING = "batch-closing"
 
 
-def _owned(svc: Services, reference: str) -> Session | None:
+def _owned(deps: BatchDeps, reference: str) -> Session | None:
     """The session if this process still owns its close (a reset or a takeover ends it)."""
-    marker = svc.store.get(CLOSING, reference)
-    session = svc.repos.get_session(reference)
-    if marker is None or marker.get("owner") != svc.worker.owner or session is None:
+    marker = deps.sessions.store.get(CLOSING, reference)
+    session = deps.sessions.repos.get_session(reference)
+    if marker is None or marker.get("owner") != deps.worker.owner or session is None:
         return None
     if session.batch is None or not session.batch.processing:
         return None
@@ -45,7 +44,7 @@ def _owned(svc: Services, reference: str) -> Session | None:
 
 
 def _finish(
-    svc: Services, session: Session, prepared: Prepared, invoices: tuple[Invoice, ...]
+    deps: BatchDeps, session: Session, prepared: Prepared, invoices: tuple[Invoice, ...]
 ) -> Session:
     assert session.batch is not None
     ok = sum(i.succeeded for i in invoices)
@@ -62,16 +61,16 @@ def _finish(
         failed_count=len(invoices) - ok,
         batch=dataclasses.replace(session.batch, processing=False),
     )
-    svc.store.delete(CLOSING, session.reference)
-    return save_session(svc, done)
+    deps.sessions.store.delete(CLOSING, session.reference)
+    return session_store.save(deps.sessions, done)
 
 
-def process_closed(svc: Services, reference: str) -> Session:
+def process_closed(deps: BatchDeps, reference: str) -> Session:
     """Process a session this process holds the close marker of, and commit the outcome.
 
     Returns the session as committed (or as found, when the close is no longer ours).
     """
-    session = svc.repos.get_session(reference)
+    session = deps.sessions.repos.get_session(reference)
     assert session is not None
     forced = session.plan.outcome
     if forced is not None and forced.code not in (200, 445):
@@ -79,73 +78,73 @@ def process_closed(svc: Services, reference: str) -> Session:
         # 430/435/440/500 the invoices are never reached, so none gets a KSeF number.
         prepared = Prepared(forced)
     else:
-        prepared = prepare(svc, session)
+        prepared = prepare(deps, session)
     try:
-        with svc.store.transaction():
-            current = _owned(svc, reference)
+        with deps.sessions.store.transaction():
+            current = _owned(deps, reference)
             if current is None:
-                return svc.repos.get_session(reference) or session
-            invoices = record_invoices(svc, current, prepared) if prepared.outcome is None else ()
-            done = _finish(svc, current, prepared, invoices)
+                return deps.sessions.repos.get_session(reference) or session
+            invoices = record_invoices(deps, current, prepared) if prepared.outcome is None else ()
+            done = _finish(deps, current, prepared, invoices)
     except Exception as exc:  # e.g. a store error: end in 500 rather than stay at 150
         log.exception("recording the batch outcome of %s failed", reference)
-        with svc.store.transaction():
-            current = _owned(svc, reference)
+        with deps.sessions.store.transaction():
+            current = _owned(deps, reference)
             if current is None:
-                return svc.repos.get_session(reference) or session
-            done = _finish(svc, current, Prepared(failure(exc)), ())
-    svc.worker.checkpoint(reference, "committed", 0)
-    svc.parts.discard(reference)
+                return deps.sessions.repos.get_session(reference) or session
+            done = _finish(deps, current, Prepared(failure(exc)), ())
+    deps.worker.checkpoint(reference, "committed", 0)
+    deps.parts.discard(reference)
     return done
 
 
-def _abandoned(svc: Services) -> list[str]:
+def _abandoned(deps: BatchDeps) -> list[str]:
     return [
         str(doc.get("reference", ""))
-        for doc in svc.store.find(CLOSING)
-        if not svc.worker.alive(str(doc.get("owner", "")))
+        for doc in deps.sessions.store.find(CLOSING)
+        if not deps.worker.alive(str(doc.get("owner", "")))
     ]
 
 
-def _take_over(svc: Services, reference: str) -> bool:
+def _take_over(deps: BatchDeps, reference: str) -> bool:
     """Claim an abandoned close for this process (only one process wins the claim)."""
-    with svc.store.transaction():
-        marker = svc.store.get(CLOSING, reference)
-        if marker is None or svc.worker.alive(str(marker.get("owner", ""))):
+    with deps.sessions.store.transaction():
+        marker = deps.sessions.store.get(CLOSING, reference)
+        if marker is None or deps.worker.alive(str(marker.get("owner", ""))):
             return False
-        session = svc.repos.get_session(reference)
+        session = deps.sessions.repos.get_session(reference)
         if session is None or session.batch is None or not session.batch.processing:
-            svc.store.delete(CLOSING, reference)  # a marker of an older version: drop it
+            deps.sessions.store.delete(CLOSING, reference)  # a marker of an older version: drop it
             return False
-        taken = {**marker, "owner": svc.worker.owner, "taken_from": marker.get("owner", "")}
-        svc.store.put(CLOSING, reference, taken)
-    svc.parts.discard_scratch(reference)
+        taken = {**marker, "owner": deps.worker.owner, "taken_from": marker.get("owner", "")}
+        deps.sessions.store.put(CLOSING, reference, taken)
+    deps.parts.discard_scratch(reference)
     return True
 
 
-def clean_leftovers(svc: Services) -> list[str]:
+def clean_leftovers(deps: BatchDeps) -> list[str]:
     """Delete what sessions no longer processing or open left on disk; their references."""
     removed = []
-    for reference in svc.parts.references():
-        session = svc.repos.get_session(reference)
+    for reference in deps.parts.references():
+        session = deps.sessions.repos.get_session(reference)
         processing = session is not None and session.batch is not None and session.batch.processing
         if session is None or (not processing and session.status_code != 100):
-            svc.parts.discard(reference)
+            deps.parts.discard(reference)
             removed.append(reference)
     return removed
 
 
-def pending_recovery(svc: Services) -> bool:
+def pending_recovery(deps: BatchDeps) -> bool:
     """Whether anything is left to clean or resume (cheap: for the start-up check)."""
-    return bool(svc.parts.references()) or bool(_abandoned(svc))
+    return bool(deps.parts.references()) or bool(_abandoned(deps))
 
 
-def recover(svc: Services) -> list[Session]:
+def recover(deps: BatchDeps) -> list[Session]:
     """At start-up: clean leftovers, then finish every close whose owner died."""
-    clean_leftovers(svc)
+    clean_leftovers(deps)
     finished = []
-    for reference in _abandoned(svc):
-        if _take_over(svc, reference):
+    for reference in _abandoned(deps):
+        if _take_over(deps, reference):
             log.warning("resuming the batch close of %s (its process died)", reference)
-            finished.append(process_closed(svc, reference))
+            finished.append(process_closed(deps, reference))
     return finished

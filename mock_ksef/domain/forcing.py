@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from mock_ksef.domain import lifecycle
+from mock_ksef.domain import lifecycle, session_store
+from mock_ksef.domain.deps import SessionDeps
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.invoice_rules import FORCED_SESSION_FAILURES
 from mock_ksef.domain.repos import DUPLICATE
 from mock_ksef.domain.session import Session
-from mock_ksef.domain.status import load_any, save_session
 from mock_ksef.scenario.model import Outcome
-from mock_ksef.services import Services
 
 
 def forced_outcome(session: Session, code: object, details: object, status_code: object) -> Outcome:
@@ -48,7 +47,7 @@ def forced_outcome(session: Session, code: object, details: object, status_code:
 
 
 def force_state(
-    svc: Services,
+    deps: SessionDeps,
     reference: str,
     code: object,
     details: object = None,
@@ -60,23 +59,23 @@ def force_state(
         SessionNotFound: no such session (21173).
         ValidationFailed: the code, details or status code are not acceptable (21405).
     """
-    with svc.store.transaction():
-        session = load_any(svc, reference)
+    with deps.store.transaction():
+        session = session_store.any_session(deps, reference)
         outcome = forced_outcome(session, code, details, status_code)
         failure = FORCED_SESSION_FAILURES.get(outcome.code)
         if failure is not None:
-            session = _fail_accepted_invoices(svc, session, failure)
-        return save_session(svc, lifecycle.force(session, outcome, svc.now()))
+            session = _fail_accepted_invoices(deps, session, failure)
+        return session_store.save(deps, lifecycle.force(session, outcome, deps.clock.now()))
 
 
-def _fail_accepted_invoices(svc: Services, session: Session, failure: Outcome) -> Session:
+def _fail_accepted_invoices(deps: SessionDeps, session: Session, failure: Outcome) -> Session:
     """Every accepted invoice of ``session`` failed with ``failure``; counters follow."""
     changed = 0
-    for invoice in svc.repos.invoices_in_session(session.reference):
+    for invoice in deps.repos.invoices_in_session(session.reference):
         if not invoice.succeeded:
             continue
-        _forget_original(svc, invoice)
-        svc.repos.put_invoice(
+        _forget_original(deps, invoice)
+        deps.repos.put_invoice(
             dataclasses.replace(
                 invoice,
                 status_code=failure.code,
@@ -96,10 +95,10 @@ def _fail_accepted_invoices(svc: Services, session: Session, failure: Outcome) -
     )
 
 
-def _forget_original(svc: Services, invoice: Invoice) -> None:
+def _forget_original(deps: SessionDeps, invoice: Invoice) -> None:
     """A later send of the same invoice is no longer a duplicate of this one."""
     # The key of ``xml.invoice.duplicate_key``: seller NIP, invoice kind, invoice number.
     key = f"{invoice.seller_nip}|{invoice.invoice_kind}|{invoice.invoice_number}"
-    original = svc.repos.find_duplicate(key)
+    original = deps.repos.find_duplicate(key)
     if original is not None and original.get("ksefNumber") == invoice.ksef_number:
-        svc.store.delete(DUPLICATE, key)
+        deps.store.delete(DUPLICATE, key)

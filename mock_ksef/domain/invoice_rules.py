@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 from fnmatch import fnmatchcase
 
+from mock_ksef.domain.deps import Numbering
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.lifecycle import UNKNOWN_ERROR
 from mock_ksef.domain.session import Session, SessionKind
 from mock_ksef.ids import RefType
 from mock_ksef.scenario.model import InvoiceMatch, InvoiceRule, Outcome
-from mock_ksef.services import Services
 
 #: Details the spec gives a code when a rule names none.
 DEFAULT_DETAILS: dict[int, tuple[str, ...]] = {
@@ -64,7 +64,7 @@ def _session_forced_failure(session: Session) -> Outcome | None:
     return None if forced is None else FORCED_SESSION_FAILURES.get(forced.code)
 
 
-def forced_invoice(svc: Services, session: Session, invoice: Invoice) -> Invoice | None:
+def forced_invoice(numbering: Numbering, session: Session, invoice: Invoice) -> Invoice | None:
     """``invoice`` with the outcome a rule forces, or ``None`` to accept it naturally.
 
     Call it for an invoice that passed every check, before it gets a KSeF number (online
@@ -90,8 +90,8 @@ def forced_invoice(svc: Services, session: Session, invoice: Invoice) -> Invoice
         kind = (
             RefType.ONLINE_SESSION if session.kind is SessionKind.ONLINE else RefType.BATCH_SESSION
         )
-        original_number = svc.new_ksef_number(invoice.seller_nip or session.context.value, when)
-        original_session = svc.new_reference(kind, when)
+        original_number = numbering.ksef_number(invoice.seller_nip or session.context.value, when)
+        original_session = numbering.reference(kind, when)
         extensions = {
             "originalSessionReferenceNumber": original_session,
             "originalKsefNumber": original_number,

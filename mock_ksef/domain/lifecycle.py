@@ -32,6 +32,7 @@ from mock_ksef.domain.session import (
     SEND_TIME_EXCEEDED,
     Session,
     SessionKind,
+    SessionStatus,
     StatusEvent,
 )
 from mock_ksef.scenario.model import BATCH_OUTCOMES, ONLINE_OUTCOMES, Outcome
@@ -42,8 +43,11 @@ FINAL_CODES: dict[SessionKind, frozenset[int]] = {
     SessionKind.ONLINE: ONLINE_OUTCOMES,
     SessionKind.BATCH: BATCH_OUTCOMES,
 }
-#: The code shown while a closed session is processed.
-PROCESSING_CODE: dict[SessionKind, int] = {SessionKind.ONLINE: 170, SessionKind.BATCH: 150}
+#: The code shown while a closed session is processed (plain ints: they are stored).
+PROCESSING_CODE: dict[SessionKind, int] = {
+    SessionKind.ONLINE: int(SessionStatus.ONLINE_CLOSED),
+    SessionKind.BATCH: int(SessionStatus.BATCH_PROCESSING),
+}
 _MAX_STEPS = 8  # no chain of transitions is longer than three
 
 
@@ -103,11 +107,16 @@ def count_poll(session: Session, at: datetime) -> Session:
     Reads while a batch package is really being processed do not count: ``polls`` are
     the reads after processing, as with an instant one.
     """
-    if session.status_code != PROCESSING_CODE[session.kind] or _processing(session):
+    if not counts_poll(session):
         return session
     return dataclasses.replace(
         session, polls_in_progress=session.polls_in_progress + 1, last_poll_at=at
     )
+
+
+def counts_poll(session: Session) -> bool:
+    """Whether a status read of ``session`` now would be counted by :func:`count_poll`."""
+    return session.status_code == PROCESSING_CODE[session.kind] and not _processing(session)
 
 
 def _processing(session: Session) -> bool:
@@ -149,7 +158,7 @@ def _cause(session: Session, what: str) -> str:
 
 def _next_online(session: Session, now: datetime) -> Session | None:
     """The single next transition of an online session due at ``now``, or ``None``."""
-    if session.status_code == 100:
+    if session.status_code == SessionStatus.OPEN:
         forced = session.plan.outcome
         if session.key_error:
             return _move(session, 415, session.created, session.key_error)
@@ -157,7 +166,7 @@ def _next_online(session: Session, now: datetime) -> Session | None:
             return finish(session, forced, session.created, _cause(session, ""))
         if now >= session.valid_until:
             return close(session, session.valid_until, "session validity expired")
-    elif session.status_code == 170:
+    elif session.status_code == SessionStatus.ONLINE_CLOSED:
         due = processing_due(session)
         if due is not None and now >= due:
             outcome = final_outcome(session)
@@ -167,13 +176,13 @@ def _next_online(session: Session, now: datetime) -> Session | None:
 
 def _next_batch(session: Session, now: datetime) -> Session | None:
     """The single next transition of a batch session due at ``now``, or ``None``."""
-    if session.status_code == 100 and session.closed_at is None:
+    if session.status_code == SessionStatus.OPEN and session.closed_at is None:
         if now >= session.valid_until:
             forced = session.plan.outcome
             given = forced.details if forced is not None and forced.code == 440 else None
             details, _ = outcome_details(session.kind, Outcome(440, given), timed_out=True)
             return _move(session, 440, session.valid_until, "session validity expired", details)
-    elif session.status_code == 150 and not _processing(session):
+    elif session.status_code == SessionStatus.BATCH_PROCESSING and not _processing(session):
         due = processing_due(session)
         if due is not None and now >= due:
             outcome = final_outcome(session)

@@ -14,8 +14,9 @@ from datetime import datetime
 
 from mock_ksef.crypto.digest import b64, b64decode_strict, sha256_b64
 from mock_ksef.crypto.envelope import DecryptionError, aes_cbc_decrypt, unwrap_session_key
-from mock_ksef.domain import lifecycle, testdata
+from mock_ksef.domain import lifecycle, session_store, testdata
 from mock_ksef.domain.auth.values import Principal
+from mock_ksef.domain.deps import SessionDeps
 from mock_ksef.domain.errors import (
     EncryptedHashMismatch,
     EncryptedSizeMismatch,
@@ -30,12 +31,17 @@ from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.invoice_rules import duplicate_details, forced_invoice
 from mock_ksef.domain.retrieval.acceptance import record_accepted
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
-from mock_ksef.domain.session import BatchInfo, FormCode, Session, SessionKind, StatusEvent
+from mock_ksef.domain.session import (
+    BatchInfo,
+    FormCode,
+    Session,
+    SessionKind,
+    SessionStatus,
+    StatusEvent,
+)
 from mock_ksef.domain.session_plan import SessionSetup, apply_setup, session_setup
-from mock_ksef.domain.status import load_session, save_session
 from mock_ksef.domain.testdata import SessionLimits, has_attachment_consent
 from mock_ksef.ids import RefType
-from mock_ksef.services import Services
 from mock_ksef.timefmt import WARSAW
 from mock_ksef.xml.invoice_checks import InvoiceLimits, duplicate_key, verify_invoice
 
@@ -86,15 +92,15 @@ def require_write(principal: Principal) -> None:
         )
 
 
-def check_form_code(svc: Services, form: FormCode, allowed: set[tuple[str, str, str]]) -> None:
+def check_form_code(deps: SessionDeps, form: FormCode, allowed: set[tuple[str, str, str]]) -> None:
     """21405 for a form code the session type or the configuration does not support."""
     triple = (form.system_code, form.schema_version, form.value)
-    if triple not in allowed or form.system_code not in svc.settings.allowed_form_codes:
+    if triple not in allowed or form.system_code not in deps.config.allowed_form_codes:
         raise ValidationFailed("Wskazany kod formularza nie jest wspierany.")
 
 
 def unwrap_key(
-    svc: Services, wrapped_b64: str, iv_b64: str, public_key_id: str | None
+    deps: SessionDeps, wrapped_b64: str, iv_b64: str, public_key_id: str | None
 ) -> tuple[str, str, str]:
     """Unwrap a session key: ``(aes_key_b64, iv_b64, error)``; the error means 415 later.
 
@@ -102,7 +108,7 @@ def unwrap_key(
         UnknownPublicKey: ``publicKeyId`` is not the SymmetricKeyEncryption key.
         ValidationFailed: the fields are not Base64.
     """
-    if public_key_id and public_key_id != svc.keys.symmetric_key.public_key_id:
+    if public_key_id and public_key_id != deps.keys.symmetric_key.public_key_id:
         raise UnknownPublicKey(f"Klucz o identyfikatorze {public_key_id} nie jest wspierany.")
     try:
         wrapped = b64decode_strict(wrapped_b64)
@@ -110,14 +116,14 @@ def unwrap_key(
     except ValueError as exc:
         raise ValidationFailed(f"encryption: {exc}") from exc
     try:
-        key = unwrap_session_key(svc.keys.symmetric_key.private_key, wrapped, iv)
+        key = unwrap_session_key(deps.keys.symmetric_key.private_key, wrapped, iv)
     except DecryptionError as exc:
         return "", b64(iv), str(exc)
     return b64(key), b64(iv), ""
 
 
 def open_online(
-    svc: Services, principal: Principal, command: OpenOnline, scenario: str | None = None
+    deps: SessionDeps, principal: Principal, command: OpenOnline, scenario: str | None = None
 ) -> Session:
     """Open an online session (201); a bad key shows later as status 415.
 
@@ -125,17 +131,25 @@ def open_online(
     ``X-Mock-Scenario`` header of the open request).
     """
     require_write(principal)
-    check_form_code(svc, command.form_code, ONLINE_FORM_CODES)
+    check_form_code(deps, command.form_code, ONLINE_FORM_CODES)
     key, iv, error = unwrap_key(
-        svc, command.encrypted_symmetric_key, command.initialization_vector, command.public_key_id
+        deps, command.encrypted_symmetric_key, command.initialization_vector, command.public_key_id
     )
-    now = svc.now()
-    setup = session_setup(svc, principal, SessionKind.ONLINE, scenario, now)
-    return create_session(svc, principal, command.form_code, (key, iv, error), setup, now)
+    now = deps.clock.now()
+    setup = session_setup(
+        deps.repos,
+        deps.scenarios,
+        deps.config.session_ttl_s,
+        principal,
+        SessionKind.ONLINE,
+        scenario,
+        now,
+    )
+    return create_session(deps, principal, command.form_code, (key, iv, error), setup, now)
 
 
 def create_session(
-    svc: Services,
+    deps: SessionDeps,
     principal: Principal,
     form_code: FormCode,
     envelope: tuple[str, str, str],
@@ -151,9 +165,9 @@ def create_session(
     key, iv, error = envelope
     kind = SessionKind.ONLINE if batch is None else SessionKind.BATCH
     ref_type = RefType.ONLINE_SESSION if batch is None else RefType.BATCH_SESSION
-    with svc.store.transaction():
+    with deps.store.transaction():
         session = Session(
-            reference=svc.new_reference(ref_type, now),
+            reference=deps.numbering.reference(ref_type, now),
             kind=kind,
             context=principal.context,
             auth_reference=principal.auth_reference,
@@ -169,7 +183,7 @@ def create_session(
             batch=batch,
         )
         session = apply_setup(session, setup)
-        svc.repos.put_session(session)
+        deps.repos.put_session(session)
     return session
 
 
@@ -186,15 +200,15 @@ def _decode_content(command: SendInvoice) -> bytes:
 
 
 def _check_open(session: Session) -> None:
-    if session.status_code != 100:
+    if session.status_code != SessionStatus.OPEN:
         raise InvalidSessionState(
             f"Status sesji {session.status_code} uniemożliwia wysyłkę faktur."
         )
     check_available(session)
 
 
-def _check_limit(svc: Services, session: Session) -> None:
-    limit = limits_of(svc, session).max_invoices
+def _check_limit(deps: SessionDeps, session: Session) -> None:
+    limit = limits_of(deps, session).max_invoices
     if session.invoice_count >= limit:
         raise InvoiceLimitExceeded(
             f"Sesja o numerze referencyjnym {session.reference} osiągnęła dozwolony limit "
@@ -203,7 +217,7 @@ def _check_limit(svc: Services, session: Session) -> None:
 
 
 def send_invoice(
-    svc: Services, principal: Principal, reference: str, command: SendInvoice
+    deps: SessionDeps, principal: Principal, reference: str, command: SendInvoice
 ) -> Invoice:
     """Accept one encrypted invoice (202) and process it at once.
 
@@ -214,11 +228,11 @@ def send_invoice(
     session checks (another request may have changed the session meanwhile).
     """
     require_write(principal)
-    now = svc.now()
-    session = load_session(svc, principal, reference, SessionKind.ONLINE)
+    now = deps.clock.now()
+    session = session_store.visible(deps, principal, reference, SessionKind.ONLINE)
     _check_open(session)
     encrypted = _decode_content(command)
-    _check_limit(svc, session)
+    _check_limit(deps, session)
     draft = Invoice(
         reference="",
         session_reference=reference,
@@ -230,24 +244,24 @@ def send_invoice(
         invoicing_mode="Offline" if command.offline_mode else "Online",
         hash_of_corrected_invoice=command.hash_of_corrected_invoice,
     )
-    checked = process_invoice(svc, session, draft, encrypted, command, online=True)
-    with svc.store.transaction():
-        session = load_session(svc, principal, reference, SessionKind.ONLINE)
+    checked = process_invoice(deps, session, draft, encrypted, command, online=True)
+    with deps.store.transaction():
+        session = session_store.visible(deps, principal, reference, SessionKind.ONLINE)
         _check_open(session)
-        _check_limit(svc, session)
+        _check_limit(deps, session)
         checked = dataclasses.replace(
             checked,
             invoice=dataclasses.replace(
                 checked.invoice,
-                reference=svc.new_reference(RefType.INVOICE, now),
+                reference=deps.numbering.reference(RefType.INVOICE, now),
                 ordinal=session.invoice_count + 1,
             ),
         )
-        invoice = accept_checked(svc, session, checked)
-        svc.repos.put_invoice(invoice)
+        invoice = accept_checked(deps, session, checked)
+        deps.repos.put_invoice(invoice)
         ok = invoice.succeeded
-        save_session(
-            svc,
+        session_store.save(
+            deps,
             dataclasses.replace(
                 session,
                 updated=max(session.updated, now),
@@ -276,10 +290,10 @@ def check_available(session: Session) -> None:
         raise SessionUnavailable(UNAVAILABLE_DETAILS.format(reference=session.reference))
 
 
-def limits_of(svc: Services, session: Session) -> SessionLimits:
+def limits_of(deps: SessionDeps, session: Session) -> SessionLimits:
     """The session limits in force for ``session``'s context and type (``/testdata/limits``)."""
     kind = testdata.ONLINE if session.kind is SessionKind.ONLINE else testdata.BATCH
-    return testdata.session_limits(svc.store, svc.settings, session.context, kind)
+    return testdata.session_limits(deps.store, deps.config.default_limits, session.context, kind)
 
 
 @dataclass(frozen=True)
@@ -308,7 +322,7 @@ def _fail(invoice: Invoice, code: int, *details: str, **extensions: str) -> Invo
 
 
 def process_invoice(
-    svc: Services,
+    deps: SessionDeps,
     session: Session,
     invoice: Invoice,
     encrypted: bytes,
@@ -331,29 +345,29 @@ def process_invoice(
                 "Skrót lub rozmiar odszyfrowanej faktury nie zgadza się z invoiceHash/invoiceSize.",
             )
         )
-    return check_plain_invoice(svc, session, invoice, plain, online=online)
+    return check_plain_invoice(deps, session, invoice, plain, online=online)
 
 
 def check_plain_invoice(
-    svc: Services, session: Session, invoice: Invoice, plain: bytes, *, online: bool
+    deps: SessionDeps, session: Session, invoice: Invoice, plain: bytes, *, online: bool
 ) -> Checked:
     """The XML checks of a decrypted invoice; reads the store, never writes it.
 
     Shared by online sends and batch processing (which calls it once per archive entry).
     """
-    limits = limits_of(svc, session)
+    limits = limits_of(deps, session)
     context_nip = session.context.value if session.context.type == "Nip" else None
     verdict = verify_invoice(
         plain,
         system_code=session.form_code.system_code,
-        schemas=svc.schemas,
+        schemas=deps.schemas,
         context_nip=context_nip,
         online=online,
         invoicing_date=invoice.invoicing_date,
         limits=InvoiceLimits(limits.max_invoice_bytes, limits.max_invoice_with_attachment_bytes),
         attachment_consent=online
         or has_attachment_consent(
-            svc.store, context_nip, invoice.invoicing_date.astimezone(WARSAW).date()
+            deps.store, context_nip, invoice.invoicing_date.astimezone(WARSAW).date()
         ),
     )
     facts = verdict.facts
@@ -370,17 +384,17 @@ def check_plain_invoice(
     return Checked(invoice, duplicate_key(facts), plain)
 
 
-def accept_checked(svc: Services, session: Session, checked: Checked) -> Invoice:
+def accept_checked(deps: SessionDeps, session: Session, checked: Checked) -> Invoice:
     """Decide a checked invoice: duplicate, scenario rule or a KSeF number.
 
-    Call it inside ``svc.store.transaction()``, and write the row in the same one: the
+    Call it inside ``deps.store.transaction()``, and write the row in the same one: the
     acceptance record must never exist without its invoice row (an invoice accepted
     earlier in the same transaction is seen as the original of a duplicate).
     """
     invoice, key = checked.invoice, checked.key
     if not checked.pending:
         return invoice
-    original = svc.repos.find_duplicate(key) if key else None
+    original = deps.repos.find_duplicate(key) if key else None
     if original:
         return _fail(
             invoice,
@@ -389,10 +403,10 @@ def accept_checked(svc: Services, session: Session, checked: Checked) -> Invoice
             originalSessionReferenceNumber=original["sessionReference"],
             originalKsefNumber=original["ksefNumber"],
         )
-    forced = forced_invoice(svc, session, invoice)
+    forced = forced_invoice(deps.numbering, session, invoice)
     if forced is not None:
         return forced
-    return _accept(svc, session, invoice, checked.plain, key)
+    return _accept(deps, session, invoice, checked.plain, key)
 
 
 def _mode(invoice: Invoice, issue_date: str | None) -> str:
@@ -404,17 +418,19 @@ def _mode(invoice: Invoice, issue_date: str | None) -> str:
 
 
 def _accept(
-    svc: Services, session: Session, invoice: Invoice, plain: bytes, key: str | None
+    deps: SessionDeps, session: Session, invoice: Invoice, plain: bytes, key: str | None
 ) -> Invoice:
-    now: datetime = svc.now()
+    now: datetime = deps.clock.now()
     # The number's date is the day the invoice was accepted for processing: the send time
     # online, the session's open time in a batch (BRIEF 7.17); acquisitionDate is now.
-    ksef_number = svc.new_ksef_number(invoice.seller_nip or "0000000000", invoice.invoicing_date)
+    ksef_number = deps.numbering.ksef_number(
+        invoice.seller_nip or "0000000000", invoice.invoicing_date
+    )
     if key:
-        svc.repos.remember_acceptance(key, ksef_number, invoice.session_reference)
+        deps.repos.remember_acceptance(key, ksef_number, invoice.session_reference)
     # Stores the XML (blob ``invoice-xml/{ksefNumber}``) and its metadata for retrieval.
     dates = record_accepted(
-        ReceivedInvoices(svc.store), svc.scenarios, session, invoice, plain, ksef_number, now
+        ReceivedInvoices(deps.store), deps.scenarios, session, invoice, plain, ksef_number, now
     )
     return dataclasses.replace(
         invoice,
@@ -425,14 +441,14 @@ def _accept(
     )
 
 
-def close_online(svc: Services, principal: Principal, reference: str) -> Session:
+def close_online(deps: SessionDeps, principal: Principal, reference: str) -> Session:
     """Close an online session (204); processing then finishes on the clock."""
     require_write(principal)
-    with svc.store.transaction():
-        session = load_session(svc, principal, reference, SessionKind.ONLINE)
-        if session.status_code != 100:
+    with deps.store.transaction():
+        session = session_store.visible(deps, principal, reference, SessionKind.ONLINE)
+        if session.status_code != SessionStatus.OPEN:
             raise InvalidSessionState(
                 f"Status sesji {session.status_code} uniemożliwia wykonanie operacji."
             )
-        session = lifecycle.close(session, svc.now())
-        return save_session(svc, session)
+        session = lifecycle.close(session, deps.clock.now())
+        return session_store.save(deps, session)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.scenario.model import InvoiceRule, Outcome, SessionPlan
@@ -15,6 +15,19 @@ class SessionKind(StrEnum):
 
     ONLINE = "Online"
     BATCH = "Batch"
+
+
+class SessionStatus(IntEnum):
+    """Session status codes the code compares against (texts: the tables below)."""
+
+    OPEN = 100
+    BATCH_PROCESSING = 150
+    ONLINE_CLOSED = 170
+    SUCCEEDED = 200
+    KEY_ERROR = 415
+    CANCELLED = 440
+    NO_VALID_INVOICES = 445
+    UNKNOWN_ERROR = 500
 
 
 ONLINE_STATUS_TEXT: dict[int, str] = {

@@ -18,7 +18,6 @@ from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.session import Session, SessionKind
 from mock_ksef.scenario.model import InvoiceRule, Scenario, SessionPlan
 from mock_ksef.scenario.registry import ScenarioRegistry, UnknownScenario
-from mock_ksef.services import Services
 
 SCENARIO_HEADER = "X-Mock-Scenario"
 
@@ -74,19 +73,25 @@ def resolve_scenario(
 
 
 def session_setup(
-    svc: Services, principal: Principal, kind: SessionKind, header: str | None, opened: datetime
+    repos: Repos,
+    scenarios: ScenarioRegistry,
+    default_validity_s: int,
+    principal: Principal,
+    kind: SessionKind,
+    header: str | None,
+    opened: datetime,
 ) -> SessionSetup:
     """The scenario, plan, invoice rules and validity of a session opened at ``opened``.
 
     Raises:
         ValidationFailed: the header names a scenario that is not loaded (21405).
     """
-    login = None if header else login_scenario(svc.repos, principal)
-    scenario = resolve_scenario(svc.scenarios, header, login, principal.context.value)
+    login = None if header else login_scenario(repos, principal)
+    scenario = resolve_scenario(scenarios, header, login, principal.context.value)
     plan = scenario.online if kind is SessionKind.ONLINE else scenario.batch
     validity = plan.validity_seconds
     if validity is None:
-        validity = svc.settings.session_ttl_s
+        validity = default_validity_s
     return SessionSetup(
         scenario=scenario.name,
         plan=plan,

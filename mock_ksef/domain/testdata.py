@@ -79,12 +79,13 @@ def default_session_limits(settings: Settings) -> SessionLimits:
 
 
 def session_limits(
-    store: Store, settings: Settings, context: ContextId, session_type: str
+    store: Store, defaults: SessionLimits, context: ContextId, session_type: str
 ) -> SessionLimits:
-    """The limits in force for ``session_type`` (``onlineSession``/``batchSession``) sessions."""
+    """The limits in force for ``session_type`` (``onlineSession``/``batchSession``) sessions:
+    those set through ``/testdata/limits``, else ``defaults`` (the settings')."""
     doc = store.get(SESSION_LIMITS, context.key)
     if doc is None or session_type not in doc:
-        return default_session_limits(settings)
+        return defaults
     return SessionLimits.from_doc(doc[session_type])
 
 

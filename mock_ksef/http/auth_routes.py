@@ -28,7 +28,7 @@ from mock_ksef.http.auth_bodies import (
     load_ksef_token_request,
 )
 from mock_ksef.http.bodies import XML_MEDIA, page_size, require_media
-from mock_ksef.http.context import services
+from mock_ksef.http.context import auth_deps, services
 from mock_ksef.http.guard import require
 from mock_ksef.xml.auth_xsd import auth_schemas
 
@@ -54,11 +54,11 @@ def _authenticator() -> Authenticator:
     policy = current_app.extensions.get(POLICY_EXTENSION) or ScenarioAuthPolicy(
         svc.scenarios, request.headers.get(SCENARIO_HEADER)
     )
-    return Authenticator(svc, policy)
+    return Authenticator(svc.auth_deps, policy)
 
 
 def _operations() -> AuthOperations:
-    return AuthOperations(services())
+    return AuthOperations(auth_deps())
 
 
 def _json(body: object, status: int = 200) -> Response:

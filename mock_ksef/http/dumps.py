@@ -31,7 +31,7 @@ def status_info(
 def storage_link(path: str) -> tuple[str, str]:
     """An absolute presigned link to ``path`` and its expiry (ISO)."""
     svc = services()
-    expires = link_expiry(svc)
+    expires = link_expiry(svc.session_deps)
     return (
         f"{public_base()}{path}?{presign.query(svc.tokens.secret, path, expires)}",
         iso(expires),

@@ -126,7 +126,9 @@ def context_limits() -> Response:
     principal = require()
     svc = services()
     doc: dict[str, Any] = {
-        kind: testdata.session_limits(svc.store, svc.settings, principal.context, kind).to_doc()
+        kind: testdata.session_limits(
+            svc.store, testdata.default_session_limits(svc.settings), principal.context, kind
+        ).to_doc()
         for kind in (testdata.ONLINE, testdata.BATCH)
     }
     doc[testdata.COLLECTIVE] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from mock_ksef.domain import batch
-from mock_ksef.http.context import services
+from mock_ksef.http.context import batch_deps
 from mock_ksef.http.links import check_presigned
 from mock_ksef.http.problems import problem
 
@@ -31,7 +31,7 @@ def upload_part(session_ref: str, ordinal: int) -> Response | tuple[str, int]:
     request.max_content_length = _BODY_LIMIT
     try:
         batch.receive_part(
-            services(), session_ref.upper(), ordinal, request.stream, request.content_length
+            batch_deps(), session_ref.upper(), ordinal, request.stream, request.content_length
         )
     except batch.PartRejected as error:
         return _bad_request(error)

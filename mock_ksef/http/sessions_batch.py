@@ -12,7 +12,7 @@ from mock_ksef.domain.session import Session
 from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.batch_schemas import OpenBatchSchema
 from mock_ksef.http.bodies import load_request
-from mock_ksef.http.context import services
+from mock_ksef.http.context import batch_deps, services
 from mock_ksef.http.guard import require
 from mock_ksef.http.links import public_base
 
@@ -52,7 +52,9 @@ def open_session() -> tuple[Response, int]:
     """Open a batch session (201)."""
     principal = require()
     command = load_request(_open_schema)
-    session = batch.open_batch(services(), principal, command, request.headers.get(SCENARIO_HEADER))
+    session = batch.open_batch(
+        batch_deps(), principal, command, request.headers.get(SCENARIO_HEADER)
+    )
     return jsonify(
         {"referenceNumber": session.reference, "partUploadRequests": part_upload_requests(session)}
     ), 201
@@ -61,5 +63,5 @@ def open_session() -> tuple[Response, int]:
 @bp.post("/sessions/batch/<reference>/close")
 def close_session(reference: str) -> tuple[str, int]:
     """Close a batch session (204); the package is processed before the answer."""
-    batch.close_batch(services(), require(), reference)
+    batch.close_batch(batch_deps(), require(), reference)
     return "", 204

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 from mock_ksef.domain import online
 from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.bodies import load_request
-from mock_ksef.http.context import services
+from mock_ksef.http.context import session_deps
 from mock_ksef.http.guard import require
 from mock_ksef.http.session_schemas import OpenOnlineSchema, SendInvoiceSchema
 from mock_ksef.timefmt import iso
@@ -23,7 +23,7 @@ def open_session() -> tuple[Response, int]:
     principal = require()
     command = load_request(_open_schema)
     session = online.open_online(
-        services(), principal, command, request.headers.get(SCENARIO_HEADER)
+        session_deps(), principal, command, request.headers.get(SCENARIO_HEADER)
     )
     return jsonify(
         {"referenceNumber": session.reference, "validUntil": iso(session.valid_until)}
@@ -35,12 +35,12 @@ def send_invoice(reference: str) -> tuple[Response, int]:
     """Send one encrypted invoice (202)."""
     principal = require()
     command = load_request(_send_schema)
-    invoice = online.send_invoice(services(), principal, reference, command)
+    invoice = online.send_invoice(session_deps(), principal, reference, command)
     return jsonify({"referenceNumber": invoice.reference}), 202
 
 
 @bp.post("/sessions/online/<reference>/close")
 def close_session(reference: str) -> tuple[str, int]:
     """Close an online session (204)."""
-    online.close_online(services(), require(), reference)
+    online.close_online(session_deps(), require(), reference)
     return "", 204

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_ksef.domain import status
+from mock_ksef.domain import session_store, status
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.paging import PageSizes
 from mock_ksef.domain.session import SessionKind
 from mock_ksef.http.bodies import page_size
-from mock_ksef.http.context import services
+from mock_ksef.http.context import session_deps
 from mock_ksef.http.dumps import invoice_status, session_item, session_status
 from mock_ksef.http.guard import require
 from mock_ksef.timefmt import parse_query_datetime
@@ -63,7 +63,7 @@ def list_sessions() -> Response:
     """Sessions of the caller's context, newest first."""
     principal = require()
     page = status.list_sessions(
-        services(),
+        session_deps(),
         principal,
         _filter(),
         page_size(SESSION_PAGES),
@@ -80,12 +80,12 @@ def list_sessions() -> Response:
 @bp.get("/sessions/<reference>")
 def get_session(reference: str) -> Response:
     """``SessionStatusResponse``."""
-    return jsonify(session_status(status.read_status(services(), require(), reference)))
+    return jsonify(session_status(session_store.poll(session_deps(), require(), reference)))
 
 
 def _invoices(reference: str, *, failed_only: bool) -> Response:
     page = status.list_invoices(
-        services(),
+        session_deps(),
         require(),
         reference,
         page_size(SESSION_PAGES),
@@ -115,31 +115,31 @@ def list_failed_invoices(reference: str) -> Response:
 @bp.get("/sessions/<reference>/invoices/<invoice_reference>")
 def get_invoice(reference: str, invoice_reference: str) -> Response:
     """``SessionInvoiceStatusResponse``."""
-    invoice = status.get_invoice(services(), require(), reference, invoice_reference)
+    invoice = status.get_invoice(session_deps(), require(), reference, invoice_reference)
     return jsonify(invoice_status(invoice))
 
 
 @bp.get("/sessions/<reference>/invoices/<invoice_reference>/upo")
 def invoice_upo_by_reference(reference: str, invoice_reference: str) -> Response:
     """UPO of an invoice named by its reference number."""
-    svc = services()
-    session = status.load_session(svc, require(), reference)
-    invoice = status.find_invoice_for_upo(svc, session, reference=invoice_reference)
-    return _xml(status.invoice_upo(svc, session, invoice))
+    deps = session_deps()
+    session = session_store.visible(deps, require(), reference)
+    invoice = status.find_invoice_for_upo(deps, session, reference=invoice_reference)
+    return _xml(status.invoice_upo(deps, session, invoice))
 
 
 @bp.get("/sessions/<reference>/invoices/ksef/<ksef_number>/upo")
 def invoice_upo_by_ksef_number(reference: str, ksef_number: str) -> Response:
     """UPO of an invoice named by its KSeF number."""
-    svc = services()
-    session = status.load_session(svc, require(), reference)
-    invoice = status.find_invoice_for_upo(svc, session, ksef_number=ksef_number)
-    return _xml(status.invoice_upo(svc, session, invoice))
+    deps = session_deps()
+    session = session_store.visible(deps, require(), reference)
+    invoice = status.find_invoice_for_upo(deps, session, ksef_number=ksef_number)
+    return _xml(status.invoice_upo(deps, session, invoice))
 
 
 @bp.get("/sessions/<reference>/upo/<upo_reference>")
 def session_upo(reference: str, upo_reference: str) -> Response:
     """One page of a session UPO."""
-    svc = services()
-    session = status.load_session(svc, require(), reference)
-    return _xml(status.session_upo(svc, session, upo_reference))
+    deps = session_deps()
+    session = session_store.visible(deps, require(), reference)
+    return _xml(status.session_upo(deps, session, upo_reference))

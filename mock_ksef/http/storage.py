@@ -7,7 +7,7 @@ from flask import Blueprint, Response
 from mock_ksef.domain import status
 from mock_ksef.domain.errors import Forbidden
 from mock_ksef.domain.session import Session
-from mock_ksef.http.context import services
+from mock_ksef.http.context import services, session_deps
 from mock_ksef.http.links import check_presigned
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
@@ -31,15 +31,14 @@ def _xml(data: bytes) -> Response:
 def session_upo(session_ref: str, upo_reference: str) -> Response:
     """A session UPO page by presigned link."""
     check_presigned("r")
-    svc = services()
-    return _xml(status.session_upo(svc, _session(session_ref), upo_reference))
+    return _xml(status.session_upo(session_deps(), _session(session_ref), upo_reference))
 
 
 @bp.get("/01/<session_ref>/invoice-upo/upo_<ksef_number>.xml")
 def invoice_upo(session_ref: str, ksef_number: str) -> Response:
     """An invoice UPO by presigned link."""
     check_presigned("r")
-    svc = services()
+    deps = session_deps()
     session = _session(session_ref)
-    invoice = status.find_invoice_for_upo(svc, session, ksef_number=ksef_number)
-    return _xml(status.invoice_upo(svc, session, invoice))
+    invoice = status.find_invoice_for_upo(deps, session, ksef_number=ksef_number)
+    return _xml(status.invoice_upo(deps, session, invoice))

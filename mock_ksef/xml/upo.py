@@ -14,14 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from lxml import etree
 from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
 from signxml.signer import XMLSigner
 
 from mock_ksef.crypto.keys import KeyPair
-from mock_ksef.domain.auth.values import ContextId
-from mock_ksef.domain.session import FormCode
 from mock_ksef.timefmt import iso_warsaw_ms
 
 UPO_NS = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"
@@ -36,6 +35,37 @@ CONTEXT_ELEMENTS: dict[str, str] = {
     "NipVatUe": "IdZlozonyVatUE",
     "PeppolId": "IdDostawcyUslugPeppol",
 }
+
+
+class ContextId(Protocol):
+    """A context identifier as the UPO shows it (``domain.auth.values.ContextId`` is one).
+
+    Structural, so the renderer needs nothing from the domain (no domain <-> xml cycle).
+    """
+
+    @property
+    def type(self) -> str:
+        """``Nip``, ``InternalId``, ``NipVatUe`` or ``PeppolId``."""
+        ...
+
+    @property
+    def value(self) -> str:
+        """The identifier."""
+        ...
+
+
+class FormCode(Protocol):
+    """A session's form code as the UPO shows it (``domain.session.FormCode`` is one)."""
+
+    @property
+    def system_code(self) -> str:
+        """``FA (3)``…"""
+        ...
+
+    @property
+    def schema_version(self) -> str:
+        """``1-0E``…"""
+        ...
 
 
 @dataclass(frozen=True)

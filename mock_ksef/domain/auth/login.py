@@ -1,7 +1,8 @@
 """Logging in: challenges, KSeF-token and XAdES logins (the start of an operation).
 
 Pure domain logic (no Flask). Every time comes from the injected clock, every identifier
-from the seeded services. Who may log in, and with which rights, is decided by an
+from the seeded numbering (both in :class:`~mock_ksef.domain.deps.AuthDeps`). Who may log
+in, and with which rights, is decided by an
 :class:`AuthPolicy`; the default :class:`PermissivePolicy` accepts any non-empty KSeF
 token and any verifiable certificate and grants ``DEFAULT_PERMISSIONS`` in the requested
 context. A scenario engine can supply its own policy.
@@ -41,6 +42,7 @@ from mock_ksef.domain.auth.values import (
 from mock_ksef.domain.auth.xades_request import read_auth_token_request
 from mock_ksef.domain.certificates.certificate_login import check_login_certificate  # w-certs hook
 from mock_ksef.domain.certificates.certificate_repo import CertificateRepo  # w-certs hook
+from mock_ksef.domain.deps import AuthDeps
 from mock_ksef.domain.errors import (
     BadSignature,
     InvalidCertificate,
@@ -52,7 +54,6 @@ from mock_ksef.domain.errors import (
 )
 from mock_ksef.domain.testdata import is_blocked
 from mock_ksef.ids import REFERENCE_RE, RefType, with_checksum
-from mock_ksef.services import Services
 from mock_ksef.timefmt import millis
 from mock_ksef.xml.auth_xsd import auth_schemas
 
@@ -118,25 +119,25 @@ def ksef_token_reference(token: str) -> str:
 
 
 class Authenticator:
-    """Login use cases over the services of one app."""
+    """Login use cases over the authentication dependencies of one app."""
 
-    def __init__(self, svc: Services, policy: AuthPolicy | None = None) -> None:
-        self.svc = svc
+    def __init__(self, deps: AuthDeps, policy: AuthPolicy | None = None) -> None:
+        self.deps = deps
         self.policy: AuthPolicy = policy or PermissivePolicy()
-        self.settings = svc.settings
+        self.config = deps.config
 
     # --- challenge -------------------------------------------------------------------
     def new_challenge(self) -> Challenge:
         """Create and store a fresh challenge."""
-        now = self.svc.now()
-        challenge = Challenge(self.svc.new_reference(RefType.CHALLENGE, now), now)
-        self.svc.repos.put_challenge(challenge)
+        now = self.deps.clock.now()
+        challenge = Challenge(self.deps.numbering.reference(RefType.CHALLENGE, now), now)
+        self.deps.repos.put_challenge(challenge)
         return challenge
 
     def _usable_challenge(self, value: str) -> Challenge:
-        challenge = self.svc.repos.get_challenge(value)
-        ttl = timedelta(seconds=self.settings.challenge_ttl_s)
-        if challenge is None or challenge.used or self.svc.now() >= challenge.created + ttl:
+        challenge = self.deps.repos.get_challenge(value)
+        ttl = timedelta(seconds=self.config.challenge_ttl_s)
+        if challenge is None or challenge.used or self.deps.clock.now() >= challenge.created + ttl:
             raise UnknownChallenge()
         return challenge
 
@@ -149,8 +150,8 @@ class Authenticator:
         verdict: Verdict,
         **extra: object,
     ) -> Initiated:
-        now = self.svc.now()
-        if is_blocked(self.svc.store, context):  # POST /testdata/context/block
+        now = self.deps.clock.now()
+        if is_blocked(self.deps.store, context):  # POST /testdata/context/block
             verdict = dataclasses.replace(
                 verdict, status_code=480, details=AUTH_DEFAULT_DETAILS[480], permissions=()
             )
@@ -159,7 +160,7 @@ class Authenticator:
         if status == 200 and not verdict.permissions:
             status, details = 415, ("Brak przypisanych uprawnień",)
         op = AuthOperation(
-            reference=self.svc.new_reference(RefType.AUTH, now),
+            reference=self.deps.numbering.reference(RefType.AUTH, now),
             context=context,
             method=method,
             start_date=now,
@@ -177,11 +178,11 @@ class Authenticator:
             refresh_token_seconds=verdict.refresh_token_seconds,
             **extra,  # type: ignore[arg-type]
         )
-        self.svc.repos.put_challenge(dataclasses.replace(challenge, used=True))
-        self.svc.repos.put_auth(op)
+        self.deps.repos.put_challenge(dataclasses.replace(challenge, used=True))
+        self.deps.repos.put_auth(op)
         seconds = verdict.operation_token_seconds
-        ttl = timedelta(seconds=self.settings.operation_token_ttl_s if seconds is None else seconds)
-        token = self.svc.tokens.issue(OPERATION, op, now, ttl, self.svc.new_token_id())
+        ttl = timedelta(seconds=self.config.operation_token_ttl_s if seconds is None else seconds)
+        token = self.deps.tokens.issue(OPERATION, op, now, ttl, self.deps.numbering.token_id())
         return Initiated(op.reference, token)
 
     def init_ksef_token(self, request: KsefTokenRequest) -> Initiated:
@@ -193,12 +194,12 @@ class Authenticator:
         problems = check_context(request.context)
         if problems:
             raise ValidationFailed(*problems)
-        key = self.svc.keys.ksef_token
+        key = self.deps.keys.ksef_token
         if request.public_key_id is not None and request.public_key_id != key.public_key_id:
             raise UnknownPublicKey(
                 f"Klucz o identyfikatorze {request.public_key_id} nie jest wspierany."
             )
-        with self.svc.store.transaction():
+        with self.deps.store.transaction():
             challenge = self._usable_challenge(request.challenge)
             token, timestamp = self._decrypt_token(request.encrypted_token)
             if timestamp != str(millis(challenge.created)):
@@ -217,7 +218,7 @@ class Authenticator:
     def _decrypt_token(self, encrypted: str) -> tuple[str, str]:
         try:
             plain = rsa_oaep_decrypt(
-                self.svc.keys.ksef_token.private_key, b64decode_strict(encrypted)
+                self.deps.keys.ksef_token.private_key, b64decode_strict(encrypted)
             )
             text = plain.decode("utf-8")
         except ValueError as exc:  # bad Base64, UnicodeDecodeError
@@ -237,7 +238,7 @@ class Authenticator:
         Raises:
             KsefError: 21217, 21001, 21401, 9101-9105, 21115, 21111, 21117.
         """
-        request = read_auth_token_request(document, auth_schemas(self.settings.auth_schema_dir))
+        request = read_auth_token_request(document, auth_schemas(self.config.auth_schema_dir))
         problems = check_context(request.context)
         if problems:
             raise SchemaViolation(*problems)
@@ -258,13 +259,13 @@ class Authenticator:
                 "Certyfikat nie zawiera identyfikatora NIP ani PESEL (serialNumber/"
                 "organizationIdentifier); użyj certificateFingerprint."
             )
-        now = self.svc.now()
-        with self.svc.store.transaction():
+        now = self.deps.clock.now()
+        with self.deps.store.transaction():
             challenge = self._usable_challenge(request.challenge)
             # --- w-certs hook: the mock CA's certificates are judged by its registry.
             internal = check_login_certificate(
-                CertificateRepo(self.svc.store),
-                self.svc.keys.ca.certificate,
+                CertificateRepo(self.deps.store),
+                self.deps.keys.ca.certificate,
                 cert,
                 now,
                 sha256_b64(document),

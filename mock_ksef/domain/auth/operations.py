@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from mock_ksef.domain.auth.tokens import ACCESS, REFRESH, IssuedToken
 from mock_ksef.domain.auth.values import AuthOperation, Principal
+from mock_ksef.domain.deps import AuthDeps
 from mock_ksef.domain.errors import AuthNotFound, Gone, TokenNotUsable
 from mock_ksef.domain.paging import Page, paginate
-from mock_ksef.services import Services
 
 REVOKED_DETAIL = (
     "Uwierzytelnienie i powiązane refresh tokeny zostały unieważnione przez użytkownika"
@@ -23,13 +23,13 @@ REVOKED_DETAIL = (
 class AuthOperations:
     """What a client does with an authentication operation once it has a token."""
 
-    def __init__(self, svc: Services) -> None:
-        self.svc = svc
-        self.settings = svc.settings
+    def __init__(self, deps: AuthDeps) -> None:
+        self.deps = deps
+        self.config = deps.config
 
     # --- status and tokens -----------------------------------------------------------
     def _operation(self, reference: str) -> AuthOperation:
-        op = self.svc.repos.get_auth(reference)
+        op = self.deps.repos.get_auth(reference)
         if op is None:
             raise _not_found(reference)
         return op
@@ -43,14 +43,14 @@ class AuthOperations:
         """
         if principal.auth_reference != reference:
             raise _not_found(reference)  # same answer as for an unknown reference
-        with self.svc.store.transaction():
+        with self.deps.store.transaction():
             op = self._operation(reference)
-            retention = timedelta(seconds=self.settings.auth_status_retention_s)
-            if self.svc.now() >= op.start_date + retention:
+            retention = timedelta(seconds=self.config.auth_status_retention_s)
+            if self.deps.clock.now() >= op.start_date + retention:
                 raise Gone("Operacja wygasła i nie jest już dostępna.")
-            if _pending(op, self.svc.now()):
+            if _pending(op, self.deps.clock.now()):
                 polls = max(op.pending_polls - 1, 0)
-                self.svc.repos.put_auth(dataclasses.replace(op, pending_polls=polls))
+                self.deps.repos.put_auth(dataclasses.replace(op, pending_polls=polls))
                 return dataclasses.replace(op, status_code=100, status_details=())
             return op
 
@@ -61,31 +61,33 @@ class AuthOperations:
             AuthNotFound: unknown operation.
             TokenNotUsable: already redeemed, or the status is not 200.
         """
-        with self.svc.store.transaction():
+        with self.deps.store.transaction():
             op = self._operation(principal.auth_reference)
             if op.redeemed:
                 raise TokenNotUsable(
                     f"Tokeny dla operacji uwierzytelniania {op.reference} zostały już pobrane."
                 )
-            code = 100 if _pending(op, self.svc.now()) else op.status_code
+            code = 100 if _pending(op, self.deps.clock.now()) else op.status_code
             if code != 200 or op.revoked:
                 raise TokenNotUsable(
                     f"Status uwierzytelniania ({code}) nie pozwala na pobranie tokenów."
                 )
-            now = self.svc.now()
+            now = self.deps.clock.now()
             access = self._access(op, now)
             refresh_ttl = timedelta(
-                seconds=_or(op.refresh_token_seconds, self.settings.refresh_token_ttl_s)
+                seconds=_or(op.refresh_token_seconds, self.config.refresh_token_ttl_s)
             )
-            refresh = self.svc.tokens.issue(REFRESH, op, now, refresh_ttl, self.svc.new_token_id())
-            self.svc.repos.put_auth(
+            refresh = self.deps.tokens.issue(
+                REFRESH, op, now, refresh_ttl, self.deps.numbering.token_id()
+            )
+            self.deps.repos.put_auth(
                 dataclasses.replace(op, redeemed=True, refresh_valid_until=refresh.valid_until)
             )
             return access, refresh
 
     def _access(self, op: AuthOperation, now: datetime) -> IssuedToken:
-        ttl = timedelta(seconds=_or(op.access_token_seconds, self.settings.access_token_ttl_s))
-        return self.svc.tokens.issue(ACCESS, op, now, ttl, self.svc.new_token_id())
+        ttl = timedelta(seconds=_or(op.access_token_seconds, self.config.access_token_ttl_s))
+        return self.deps.tokens.issue(ACCESS, op, now, ttl, self.deps.numbering.token_id())
 
     def refresh(self, principal: Principal) -> IssuedToken:
         """``POST /auth/token/refresh``: a new access token.
@@ -93,15 +95,15 @@ class AuthOperations:
         Raises:
             TokenNotUsable: the operation was revoked or is not successful.
         """
-        with self.svc.store.transaction():
+        with self.deps.store.transaction():
             op = self._operation(principal.auth_reference)
             if op.revoked or op.status_code != 200:
                 raise TokenNotUsable(
                     f"Status uwierzytelniania ({op.status_code}) nie pozwala na odświeżenie "
                     "tokenu dostępowego."
                 )
-            now = self.svc.now()
-            self.svc.repos.put_auth(dataclasses.replace(op, last_refresh=now))
+            now = self.deps.clock.now()
+            self.deps.repos.put_auth(dataclasses.replace(op, last_refresh=now))
             return self._access(op, now)
 
     # --- active sessions -------------------------------------------------------------
@@ -110,10 +112,10 @@ class AuthOperations:
     ) -> Page[tuple[AuthOperation, bool]]:
         """``GET /auth/sessions``: active (redeemed, not revoked) operations of the context,
         newest first, each with its ``isCurrent`` flag."""
-        now = self.svc.now()
+        now = self.deps.clock.now()
         active = [
             op
-            for op in self.svc.repos.auths_in_context(principal.context.key)
+            for op in self.deps.repos.auths_in_context(principal.context.key)
             if op.redeemed
             and not op.revoked
             and (op.refresh_valid_until is None or op.refresh_valid_until > now)
@@ -132,11 +134,11 @@ class AuthOperations:
         Marks the operation 425 so its refresh token stops working; access tokens already
         issued stay valid until they expire.
         """
-        with self.svc.store.transaction():
+        with self.deps.store.transaction():
             op = self._operation(reference or principal.auth_reference)
             if op.context != principal.context:
                 raise _not_found(op.reference)
-            self.svc.repos.put_auth(
+            self.deps.repos.put_auth(
                 dataclasses.replace(
                     op, revoked=True, status_code=425, status_details=(REVOKED_DETAIL,)
                 )
