@@ -22,7 +22,7 @@ from mock_ksef.clock import Clock
 from mock_ksef.crypto.keys import KeyRing
 from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.domain import batch_recovery
-from mock_ksef.http import traffic_edge, wire
+from mock_ksef.http import permission_gate, traffic_edge, wire
 from mock_ksef.http.auth_routes import bp as auth_bp
 from mock_ksef.http.certificate_routes import bp as certificates_bp
 from mock_ksef.http.context import install, services
@@ -107,6 +107,7 @@ def create_app_from_services(svc: Services) -> Flask:
     svc.scenarios.mark_baseline()  # what a reset returns to
     register_error_handlers(app)
     traffic_edge.install(app)
+    permission_gate.install(app)  # x-required-permissions, after the traffic gate
     for blueprint in API_BLUEPRINTS:
         for prefix in API_PREFIXES:
             app.register_blueprint(

@@ -10,6 +10,7 @@ from typing import Any
 
 from mock_ksef.scenario.model import (
     AuthPlan,
+    CredentialsPlan,
     Delay,
     EnrollmentPlan,
     Fault,
@@ -41,6 +42,7 @@ def build_scenario(data: Data, source: str, *, default_name: str) -> Scenario:
         rate_limits=_rate_limits(data.get("rate_limits", {})),
         retrieval=_retrieval(data.get("retrieval", {})),
         enrollment=_enrollment(data.get("enrollment", {})),
+        credentials=_credentials(data.get("credentials", {})),
         source=source,
     )
 
@@ -90,6 +92,19 @@ def _enrollment(data: Data) -> EnrollmentPlan:
     return EnrollmentPlan(
         delay=_delay(data.get("delay", {})),
         outcome=None if outcome is None else _outcome(outcome),
+    )
+
+
+def _credentials(data: Data) -> CredentialsPlan:
+    forced = data.get("permission_op")
+    return CredentialsPlan(
+        mode=data.get("mode"),
+        token_activation_polls=int(data.get("token_activation_polls", 0)),
+        token_revoking_polls=int(data.get("token_revoking_polls", 0)),
+        token_activation=data.get("token_activation"),
+        token_failure_details=tuple(str(d) for d in data.get("token_failure_details", ())),
+        permission_op_polls=int(data.get("permission_op_polls", 0)),
+        permission_op=None if forced is None else _outcome(forced),
     )
 
 
