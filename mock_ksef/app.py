@@ -37,6 +37,7 @@ from mock_ksef.http.sessions_online import bp as sessions_online_bp
 from mock_ksef.http.sessions_status import bp as sessions_status_bp
 from mock_ksef.http.storage import bp as storage_bp
 from mock_ksef.http.testdata_routes import bp as testdata_bp
+from mock_ksef.http.token_routes import bp as tokens_bp
 from mock_ksef.scenario.loader import configured_scenarios
 from mock_ksef.services import Services, build_services
 from mock_ksef.settings import Settings
@@ -55,6 +56,7 @@ API_BLUEPRINTS: tuple[Blueprint, ...] = (
     limits_bp,
     invoices_bp,
     certificates_bp,
+    tokens_bp,
 )
 #: Mounted at the root (control API, dashboard, storage links, part uploads).
 PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (
