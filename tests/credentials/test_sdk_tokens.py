@@ -4,6 +4,8 @@ login and refresh that fail afterwards."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from ksef_client.exceptions import KsefApiError, KsefHttpError
 from ksef_client.models import GenerateTokenRequest
@@ -13,6 +15,10 @@ from tests.support.nips import NIP, OTHER_NIP
 from tests.support.sdk import FA3, login
 
 FORBIDDEN_DETAIL = "Brak wymaganych uprawnień do wykonania operacji w bieżącym kontekście."
+
+
+def _body(error: KsefHttpError) -> Any:
+    return error.response_body
 
 
 def _token_login(sdk, token: str, nip: str = NIP):
@@ -57,7 +63,7 @@ def test_a_read_only_token_logs_in_gets_403_on_send_and_stops_after_revocation(s
             form_code=FA3, public_certificate=pem, access_token=reader.access_token
         )
     assert refused.value.status_code == 403
-    body = dict(refused.value.response_body)
+    body: Any = refused.value.response_body
     assert body["title"] == "Forbidden"
     assert body["status"] == 403
     assert body["detail"] == FORBIDDEN_DETAIL
@@ -81,7 +87,7 @@ def test_a_read_only_token_logs_in_gets_403_on_send_and_stops_after_revocation(s
         _token_login(sdk, made.token)
     with pytest.raises(KsefApiError) as refresh:
         sdk.auth.refresh_access_token(reader.refresh_token)
-    [entry] = refresh.value.response_body["exception"]["exceptionDetailList"]
+    [entry] = _body(refresh.value)["exception"]["exceptionDetailList"]
     assert (entry["exceptionCode"], entry["details"]) == (
         21301,
         ["Token KSeF został unieważniony."],
@@ -110,7 +116,7 @@ def test_escalation_attempts_are_refused_exactly(sdk):
     # 26001: a token may not carry rights its author lacks.
     with pytest.raises(KsefApiError) as more:
         _generate(sdk, reader.access_token, ["InvoiceWrite"])
-    [entry] = more.value.response_body["exception"]["exceptionDetailList"]
+    [entry] = _body(more.value)["exception"]["exceptionDetailList"]
     assert (entry["exceptionCode"], entry["details"]) == (
         26001,
         ["Brakujące uprawnienia: InvoiceWrite."],
@@ -129,6 +135,4 @@ def test_escalation_attempts_are_refused_exactly(sdk):
     with pytest.raises(KsefHttpError) as refused:
         sdk.tokens.revoke_token(other, access_token=reader.access_token)
     assert refused.value.status_code == 403
-    assert refused.value.response_body["security"]["requiredAnyOfPermissions"] == [
-        "CredentialsManage"
-    ]
+    assert _body(refused.value)["security"]["requiredAnyOfPermissions"] == ["CredentialsManage"]
