@@ -30,6 +30,7 @@ from mock_ksef.http.error_handlers import register_error_handlers
 from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
+from mock_ksef.http.permission_routes import bp as permissions_bp
 from mock_ksef.http.qr_verification import bp as qr_verification_bp
 from mock_ksef.http.security import bp as security_bp
 from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
@@ -57,6 +58,7 @@ API_BLUEPRINTS: tuple[Blueprint, ...] = (
     invoices_bp,
     certificates_bp,
     tokens_bp,
+    permissions_bp,
 )
 #: Mounted at the root (control API, dashboard, storage links, part uploads).
 PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (

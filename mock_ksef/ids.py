@@ -60,6 +60,7 @@ class RefType(StrEnum):
     UPO = "EU"
     KSEF_TOKEN = "EC"
     CERTIFICATE_ENROLLMENT = "EH"
+    PERMISSION_OPERATION = "EG"
 
 
 REFERENCE_RE = re.compile(r"^\d{8}-[0-9A-Z]{2}-[0-9A-F]{10}-[0-9A-F]{10}-[0-9A-F]{2}$")
