@@ -5,6 +5,7 @@ queried and revoked, and the right is gone at the next refresh."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -15,20 +16,15 @@ from ksef_client.services.workflows import AuthCoordinator
 from mock_ksef.settings import Settings
 from tests.support.nips import NIP, OTHER_NIP
 from tests.support.sdk import open_fa3
-from tests.support.spec import spec_dir
 from tests.support.xades import key_pair
 
 PESEL = "90010112345"
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(
-        seed=1,
-        schema_dir=str(spec_dir() / "invoice-schemas"),
-        auth_schema_dir=str(spec_dir() / "auth"),
-        credentials_mode="strict",
-    )
+def settings(settings: Settings) -> Settings:
+    """The suite's settings in ``strict`` credentials mode."""
+    return dataclasses.replace(settings, credentials_mode="strict")
 
 
 def _xades(sdk: Any, serial: str, nip: str = NIP) -> Any:
