@@ -22,7 +22,7 @@ from mock_ksef.clock import Clock
 from mock_ksef.crypto.keys import KeyRing
 from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.domain import batch_recovery
-from mock_ksef.http import traffic_edge, wire
+from mock_ksef.http import permission_gate, traffic_edge, wire
 from mock_ksef.http.auth_routes import bp as auth_bp
 from mock_ksef.http.certificate_routes import bp as certificates_bp
 from mock_ksef.http.context import install, services
@@ -32,6 +32,7 @@ from mock_ksef.http.export_routes import parts_bp as export_parts_bp
 from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
+from mock_ksef.http.permission_routes import bp as permissions_bp
 from mock_ksef.http.qr_verification import bp as qr_verification_bp
 from mock_ksef.http.security import bp as security_bp
 from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
@@ -39,6 +40,7 @@ from mock_ksef.http.sessions_online import bp as sessions_online_bp
 from mock_ksef.http.sessions_status import bp as sessions_status_bp
 from mock_ksef.http.storage import bp as storage_bp
 from mock_ksef.http.testdata_routes import bp as testdata_bp
+from mock_ksef.http.token_routes import bp as tokens_bp
 from mock_ksef.scenario.loader import configured_scenarios
 from mock_ksef.services import Services, build_services
 from mock_ksef.settings import Settings
@@ -58,6 +60,8 @@ API_BLUEPRINTS: tuple[Blueprint, ...] = (
     invoices_bp,
     exports_bp,
     certificates_bp,
+    tokens_bp,
+    permissions_bp,
 )
 #: Mounted at the root (control API, dashboard, storage links, part uploads).
 PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -111,6 +115,7 @@ def create_app_from_services(svc: Services) -> Flask:
     svc.scenarios.mark_baseline()  # what a reset returns to
     register_error_handlers(app)
     traffic_edge.install(app)
+    permission_gate.install(app)  # x-required-permissions, after the traffic gate
     for blueprint in API_BLUEPRINTS:
         for prefix in API_PREFIXES:
             app.register_blueprint(

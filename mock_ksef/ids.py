@@ -61,6 +61,7 @@ class RefType(StrEnum):
     KSEF_TOKEN = "EC"
     CERTIFICATE_ENROLLMENT = "EH"
     EXPORT = "EH"  # the same type as enrolments (an alias of CERTIFICATE_ENROLLMENT)
+    PERMISSION_OPERATION = "EG"
 
 
 REFERENCE_RE = re.compile(r"^\d{8}-[0-9A-Z]{2}-[0-9A-F]{10}-[0-9A-F]{10}-[0-9A-F]{2}$")

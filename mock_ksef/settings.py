@@ -64,6 +64,10 @@ class Settings:
     #: First element of UPO documents; TE appends " - środowisko testowe (TE)".
     upo_entity_name: str = "Ministerstwo Finansów"
     allowed_form_codes: tuple[str, ...] = ALL_FORM_CODES
+    #: ``permissive`` (official-shaped KSeF tokens are owner tokens of their context; an
+    #: identity in a context without grants keeps full rights) or ``strict`` (only tokens
+    #: the mock issued; the owner rule and grants alone): docs/permissions.md.
+    credentials_mode: str = "permissive"
     challenge_ttl_s: int = 600
     operation_token_ttl_s: int = 45 * 60
     access_token_ttl_s: int = 15 * 60
@@ -204,6 +208,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "log_format": lambda v: _choice(v, LOG_FORMATS),
     "log_level": lambda v: _choice(v, LOG_LEVELS),
     "server": lambda v: v and _choice(v, SERVERS),
+    "credentials_mode": lambda v: _choice(v, ("permissive", "strict")),
 }
 
 

@@ -14,11 +14,10 @@ from flask.blueprints import BlueprintSetupState
 
 from mock_ksef.domain.auth.login import Authenticator
 from mock_ksef.domain.auth.operations import AuthOperations
-from mock_ksef.domain.auth.policy import AuthPolicy, ScenarioAuthPolicy
+from mock_ksef.domain.auth.policy import AuthPolicy
 from mock_ksef.domain.auth.tokens import ACCESS, OPERATION, REFRESH
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.paging import PageSizes
-from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.auth_bodies import (
     dump_challenge,
     dump_init,
@@ -29,6 +28,7 @@ from mock_ksef.http.auth_bodies import (
 )
 from mock_ksef.http.bodies import XML_MEDIA, page_size, require_media
 from mock_ksef.http.context import auth_deps, services
+from mock_ksef.http.credential_edge import login_policy, renew_rights
 from mock_ksef.http.guard import require
 from mock_ksef.xml.auth_xsd import auth_schemas
 
@@ -50,11 +50,8 @@ def set_auth_policy(app: Flask, policy: AuthPolicy) -> None:
 
 
 def _authenticator() -> Authenticator:
-    svc = services()
-    policy = current_app.extensions.get(POLICY_EXTENSION) or ScenarioAuthPolicy(
-        svc.scenarios, request.headers.get(SCENARIO_HEADER)
-    )
-    return Authenticator(svc.auth_deps, policy)
+    policy = current_app.extensions.get(POLICY_EXTENSION) or login_policy()
+    return Authenticator(services().auth_deps, policy)
 
 
 def _operations() -> AuthOperations:
@@ -112,14 +109,18 @@ def status(reference: str) -> Response:
 @bp.post("/auth/token/redeem")
 def redeem() -> Response:
     """Access and refresh tokens, once per operation."""
-    access, refresh_token = _operations().redeem(require(OPERATION))
+    principal = require(OPERATION)
+    renew_rights(principal)  # the credentials model: rights now, 21301 for a revoked token
+    access, refresh_token = _operations().redeem(principal)
     return _json({"accessToken": dump_token(access), "refreshToken": dump_token(refresh_token)})
 
 
 @bp.post("/auth/token/refresh")
 def refresh() -> Response:
     """A new access token for a refresh token."""
-    access = _operations().refresh(require(REFRESH))
+    principal = require(REFRESH)
+    renew_rights(principal)  # recomputed at every refresh (BRIEF-ADMIN 1.3)
+    access = _operations().refresh(principal)
     return _json({"accessToken": dump_token(access)})
 
 

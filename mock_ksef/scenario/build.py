@@ -10,6 +10,7 @@ from typing import Any
 
 from mock_ksef.scenario.model import (
     AuthPlan,
+    CredentialsPlan,
     Delay,
     EnrollmentPlan,
     ExportPlan,
@@ -45,6 +46,7 @@ def build_scenario(data: Data, source: str, *, default_name: str) -> Scenario:
         enrollment=_enrollment(data.get("enrollment", {})),
         export=_export(data.get("export", {})),
         inbox=_inbox(data.get("inbox", {})),
+        credentials=_credentials(data.get("credentials", {})),
         source=source,
     )
 
@@ -94,6 +96,19 @@ def _enrollment(data: Data) -> EnrollmentPlan:
     return EnrollmentPlan(
         delay=_delay(data.get("delay", {})),
         outcome=None if outcome is None else _outcome(outcome),
+    )
+
+
+def _credentials(data: Data) -> CredentialsPlan:
+    forced = data.get("permission_op")
+    return CredentialsPlan(
+        mode=data.get("mode"),
+        token_activation_polls=int(data.get("token_activation_polls", 0)),
+        token_revoking_polls=int(data.get("token_revoking_polls", 0)),
+        token_activation=data.get("token_activation"),
+        token_failure_details=tuple(str(d) for d in data.get("token_failure_details", ())),
+        permission_op_polls=int(data.get("permission_op_polls", 0)),
+        permission_op=None if forced is None else _outcome(forced),
     )
 
 

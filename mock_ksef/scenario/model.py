@@ -113,6 +113,24 @@ class EnrollmentPlan:
 
 
 @dataclass(frozen=True)
+class CredentialsPlan:
+    """KSeF tokens and permission grants under a scenario (``docs/permissions.md``)."""
+
+    #: ``permissive`` or ``strict`` (``None``: the ``credentials_mode`` setting).
+    mode: str | None = None
+    #: Status reads of a new token that still show ``Pending`` / a revoked one ``Revoking``.
+    token_activation_polls: int = 0
+    token_revoking_polls: int = 0
+    #: ``Failed``: new tokens fail their activation, with these ``statusDetails``.
+    token_activation: str | None = None
+    token_failure_details: tuple[str, ...] = ()
+    #: Status reads of a grant or revoke operation that still answer 100.
+    permission_op_polls: int = 0
+    #: A forced final code of grant and revoke operations (400, 410-450, 500, 550).
+    permission_op: Outcome | None = None
+
+
+@dataclass(frozen=True)
 class Fault:
     """An HTTP-level fault on matching requests.
 
@@ -248,6 +266,7 @@ class Scenario:
     enrollment: EnrollmentPlan = field(default_factory=EnrollmentPlan)
     export: ExportPlan = field(default_factory=ExportPlan)
     inbox: InboxPlan = field(default_factory=InboxPlan)
+    credentials: CredentialsPlan = field(default_factory=CredentialsPlan)
     #: Where it was loaded from (a file path, or ``<api>``/``<builtin>``).
     source: str = "<builtin>"
 

@@ -1,0 +1,135 @@
+"""Values of the credentials model: modes, permission names, tokens, grants, operations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mock_ksef.domain.auth.values import ContextId
+
+#: Official ``reference|nip-NNNNNNNNNN|secret`` tokens the mock did not issue are owner
+#: tokens of their context; strangers in an unmanaged context keep full rights.
+PERMISSIVE = "permissive"
+#: Only tokens this mock issued (or a scenario seeded) log in; the owner rule and grants
+#: alone decide certificate logins (as on TEST).
+STRICT = "strict"
+MODES = (PERMISSIVE, STRICT)
+
+#: What an owner (identity NIP = context NIP, or a PESEL linked to it) may do
+#: (BRIEF-ADMIN 1.2; CollectiveIdentifierManage since 2.7).
+OWNER_PERMISSIONS: tuple[str, ...] = (
+    "InvoiceWrite",
+    "InvoiceRead",
+    "Introspection",
+    "CredentialsManage",
+    "CredentialsRead",
+    "SubunitManage",
+    "CollectiveIdentifierManage",
+)
+#: ``TokenPermissionType`` of the spec (2.9.0).
+TOKEN_PERMISSIONS: tuple[str, ...] = (
+    "InvoiceRead",
+    "InvoiceWrite",
+    "CredentialsRead",
+    "CredentialsManage",
+    "SubunitManage",
+    "EnforcementOperations",
+    "Introspection",
+    "CollectiveIdentifierManage",
+)
+#: ``PersonPermissionType`` of the spec (2.9.0): the same eight names.
+PERSON_PERMISSIONS: tuple[str, ...] = TOKEN_PERMISSIONS
+
+PENDING = "Pending"
+ACTIVE = "Active"
+REVOKING = "Revoking"
+REVOKED = "Revoked"
+FAILED = "Failed"
+TOKEN_STATUSES = (PENDING, ACTIVE, REVOKING, REVOKED, FAILED)
+
+BAD_TOKEN = "Nieprawidłowy token"
+INACTIVE_TOKEN = "Token nieaktywny"
+REVOKED_TOKEN = "Token unieważniony"
+NO_PERMISSIONS = "Brak przypisanych uprawnień"
+
+
+@dataclass(frozen=True)
+class Party:
+    """An identity: ``Nip``, ``Pesel``, ``Fingerprint`` (or ``System`` for test data)."""
+
+    type: str
+    value: str
+
+    @property
+    def key(self) -> str:
+        """A stable text key, e.g. ``Pesel:90010112345``."""
+        return f"{self.type}:{self.value}"
+
+
+@dataclass(frozen=True)
+class KsefToken:
+    """A KSeF token (``EC`` reference); only a hash of its secret is kept."""
+
+    reference: str
+    secret_hash: str
+    context: ContextId
+    author: Party
+    description: str
+    permissions: tuple[str, ...]
+    status: str
+    date_created: datetime
+    status_details: tuple[str, ...] = ()
+    last_use_date: datetime | None = None
+    #: Status reads that still show ``Pending`` / ``Revoking`` (scenario knobs).
+    activation_polls: int = 0
+    revoking_polls: int = 0
+    #: Set when the activation must end ``Failed`` (with ``status_details``).
+    fail_activation: bool = False
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One granted permission (one row of the query endpoints)."""
+
+    id: str
+    kind: str  # ``person``
+    context: ContextId
+    subject: Party
+    permission: str
+    author: Party
+    description: str
+    start_date: datetime
+    subject_details: dict[str, object] = field(default_factory=dict)
+    #: ``Pending`` until its operation succeeds, then ``Active``; ``Revoked`` at the end.
+    state: str = "Active"
+    can_delegate: bool = False
+
+
+@dataclass(frozen=True)
+class PermissionOperation:
+    """An asynchronous grant or revoke (``EG`` reference) and its outcome."""
+
+    reference: str
+    context: ContextId
+    created: datetime
+    code: int
+    details: tuple[str, ...] = ()
+    #: Grant ids this operation activates (grant) or revokes (revoke) when it succeeds.
+    grants: tuple[str, ...] = ()
+    action: str = "grant"
+    pending_polls: int = 0
+    applied: bool = False
+
+
+OPERATION_TEXT: dict[int, str] = {
+    100: "Operacja przyjęta do realizacji",
+    200: "Operacja zakończona sukcesem",
+    400: "Operacja zakończona niepowodzeniem",
+    410: "Podane identyfikatory są niezgodne lub pozostają w niewłaściwej relacji",
+    420: "Użyte poświadczenia nie mają uprawnień do wykonania tej operacji",
+    430: "Kontekst identyfikatora nie odpowiada wymaganej roli lub uprawnieniom",
+    440: "Operacja niedozwolona dla wskazanych powiązań identyfikatorów",
+    450: "Operacja niedozwolona dla wskazanego identyfikatora lub jego typu",
+    500: "Nieznany błąd",
+    550: "Operacja została anulowana przez system",
+}

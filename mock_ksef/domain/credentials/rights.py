@@ -1,0 +1,99 @@
+"""Who may do what: the effective permissions of an identity in a context.
+
+Computed at login and at every refresh (BRIEF-ADMIN 1.2), then carried in the access
+token as a snapshot:
+
+1. **owner**: the identity's NIP is the context's NIP, or a PESEL ``/testdata/person``
+   linked to it → :data:`OWNER_PERMISSIONS`; a bailiff person, or a context with the
+   role EnforcementAuthority, adds EnforcementOperations;
+2. active person grants in this context (to the identity or to its linked NIP/PESEL);
+3. ``/testdata/permissions`` grants;
+4. in ``permissive`` mode, an identity with none of these in a context where no grant was
+   ever made (a context the model knows nothing about) keeps the owner set, so existing
+   suites keep working without test data; ``strict`` gives it nothing (415 at login).
+
+A KSeF-token login gets the token's own list ∩ its author's set (:func:`token_rights`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mock_ksef.domain.auth.values import ContextId
+from mock_ksef.domain.credentials.credential_repo import CredentialRepo
+from mock_ksef.domain.credentials.credential_values import (
+    OWNER_PERMISSIONS,
+    PERMISSIVE,
+    TOKEN_PERMISSIONS,
+    KsefToken,
+    Party,
+)
+
+ENFORCEMENT = "EnforcementOperations"
+_ORDER = {name: i for i, name in enumerate((*OWNER_PERMISSIONS, ENFORCEMENT, "VatUeManage"))}
+
+
+def ordered(permissions: Iterable[str]) -> tuple[str, ...]:
+    """``permissions`` without duplicates, in one fixed order."""
+    return tuple(sorted(set(permissions), key=lambda p: (_ORDER.get(p, 99), p)))
+
+
+def identities(repo: CredentialRepo, who: Party) -> list[Party]:
+    """``who`` and the identities ``/testdata/person`` made one with it (NIP and PESEL)."""
+    found = [who]
+    if who.type == "Pesel":
+        found += [Party("Nip", nip) for nip in repo.linked_nips(who.value)]
+    elif who.type == "Nip":
+        person = repo.person(who.value)
+        if person is not None:
+            found.append(Party("Pesel", str(person["pesel"])))
+    return found
+
+
+def is_owner(repo: CredentialRepo, who: Party, context: ContextId) -> bool:
+    """The owner rule: the identity's NIP (or a NIP its PESEL is linked to) is the context."""
+    if context.type != "Nip":
+        return False
+    return any(p.type == "Nip" and p.value == context.value for p in identities(repo, who))
+
+
+def _enforcement(repo: CredentialRepo, context: ContextId) -> bool:
+    """Whether owners of ``context`` also get EnforcementOperations."""
+    person = repo.person(context.value)
+    if person is not None and person.get("isBailiff"):
+        return True
+    subject = repo.subject_record(context.value)
+    return subject is not None and subject.get("subjectType") == "EnforcementAuthority"
+
+
+def granted(repo: CredentialRepo, who: Party, context: ContextId) -> set[str]:
+    """What grants (API and test data) give ``who`` in ``context``, without ownership."""
+    rights: set[str] = set()
+    for party in identities(repo, who):
+        rights.update(
+            g.permission
+            for g in repo.grants_of(party)
+            if g.state == "Active" and g.context == context
+        )
+        rights.update(repo.testdata_permissions(context, party))
+    return rights
+
+
+def effective_rights(
+    repo: CredentialRepo, who: Party, context: ContextId, mode: str
+) -> tuple[str, ...]:
+    """The effective permission set of ``who`` in ``context`` (empty: nothing allowed)."""
+    rights = granted(repo, who, context)
+    if is_owner(repo, who, context):
+        rights.update(OWNER_PERMISSIONS)
+        if _enforcement(repo, context):
+            rights.add(ENFORCEMENT)
+    elif not rights and mode == PERMISSIVE and not repo.is_managed(context):
+        rights.update(OWNER_PERMISSIONS)
+    return ordered(rights)
+
+
+def token_rights(repo: CredentialRepo, token: KsefToken, mode: str) -> tuple[str, ...]:
+    """A KSeF token's rights: its own list ∩ its author's current set."""
+    author = set(effective_rights(repo, token.author, token.context, mode))
+    return ordered(p for p in token.permissions if p in author and p in TOKEN_PERMISSIONS)

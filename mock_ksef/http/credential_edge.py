@@ -1,0 +1,110 @@
+"""Composition of the credentials model at the HTTP edge.
+
+Builds the domain's narrow inputs per request: the repository over the store, the
+credentials mode (the selected scenario's ``credentials.mode``, else the
+``credentials_mode`` setting), the caller of a ``/tokens`` or ``/permissions`` endpoint
+(read from its login), and the rights a redeem or refresh carries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask import request
+
+from mock_ksef.domain.auth.policy import ScenarioAuthPolicy
+from mock_ksef.domain.auth.values import AuthOperation, ContextId, Principal
+from mock_ksef.domain.credentials.credential_policy import (
+    CredentialPolicy,
+    login_identity,
+    login_token_reference,
+    refreshed_rights,
+)
+from mock_ksef.domain.credentials.credential_repo import CredentialRepo
+from mock_ksef.domain.credentials.ksef_tokens import TokenCaller
+from mock_ksef.domain.errors import Unauthorized
+from mock_ksef.domain.session_plan import SCENARIO_HEADER
+from mock_ksef.http.context import services
+from mock_ksef.http.traffic_edge import request_scenario
+from mock_ksef.scenario.model import CredentialsPlan
+from mock_ksef.scenario.registry import UnknownScenario
+
+
+def credential_repo() -> CredentialRepo:
+    """The credentials repository of this app's store."""
+    return CredentialRepo(services().store)
+
+
+def mode_of(context: ContextId, token: str | None) -> str:
+    """The credentials mode of a login to ``context`` (scenario, else the setting)."""
+    svc = services()
+    try:
+        scenario = svc.scenarios.select(
+            header=request.headers.get(SCENARIO_HEADER) or None,
+            context=context.value,
+            token=token,
+        )
+    except UnknownScenario:
+        return svc.settings.credentials_mode
+    return scenario.credentials.mode or svc.settings.credentials_mode
+
+
+def login_policy() -> ScenarioAuthPolicy:
+    """The login policy: the scenario's plan over the credentials model."""
+    svc = services()
+    natural = CredentialPolicy(credential_repo(), svc.now(), mode_of)
+    return ScenarioAuthPolicy(svc.scenarios, request.headers.get(SCENARIO_HEADER), natural)
+
+
+def login_of(principal: Principal) -> AuthOperation:
+    """The authentication operation behind ``principal``.
+
+    Raises:
+        Unauthorized: it no longer exists.
+    """
+    op = services().repos.get_auth(principal.auth_reference)
+    if op is None:
+        raise Unauthorized("Operacja uwierzytelniania tokenu nie istnieje.")
+    return op
+
+
+def token_caller(principal: Principal) -> TokenCaller:
+    """Who calls a credentials endpoint: identity, context, snapshot, login token."""
+    repo = credential_repo()
+    op = login_of(principal)
+    return TokenCaller(
+        identity=login_identity(repo, op),
+        context=principal.context,
+        permissions=principal.permissions,
+        login_token=login_token_reference(repo, op),
+    )
+
+
+def credentials_plan(principal: Principal | None) -> CredentialsPlan:
+    """The ``credentials`` plan of the scenario the request runs under."""
+    svc = services()
+    context = principal.context.value if principal else None
+    return request_scenario(svc, principal, context).credentials
+
+
+def renew_rights(principal: Principal) -> None:
+    """Before redeem or refresh: recompute the login's rights into its operation.
+
+    Raises:
+        TokenNotUsable: the KSeF token behind the login was revoked, or nothing is left
+            (21301, BRIEF-ADMIN 1.3 and 2).
+    """
+    svc = services()
+    repo = credential_repo()
+    with svc.store.transaction():
+        op = svc.repos.get_auth(principal.auth_reference)
+        if op is None or op.status_code != 200 or op.revoked:
+            return  # the use case answers as before (21301/21304)
+        try:
+            fixed = svc.scenarios.get(op.scenario).auth.permissions is not None
+        except UnknownScenario:
+            fixed = False
+        mode = mode_of(op.context, None)
+        rights = refreshed_rights(repo, op, mode, fixed)
+        if rights != op.permissions:
+            svc.repos.put_auth(dataclasses.replace(op, permissions=rights))

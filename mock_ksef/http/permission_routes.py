@@ -1,0 +1,210 @@
+"""``/permissions/*``: person grants, their operations, revoke and the persons query.
+
+Routed so far: ``POST /permissions/persons/grants``, ``GET /permissions/operations/{ref}``,
+``DELETE /permissions/common/grants/{permissionId}`` and
+``POST /permissions/query/persons/grants``; the other grant kinds and queries are not
+routed yet (404, see docs/permissions.md). The gate (``x-required-permissions``) is
+:mod:`mock_ksef.http.permission_gate`; the rules are
+:mod:`mock_ksef.domain.credentials.person_grants`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from marshmallow import fields, validate
+
+from mock_ksef.domain.credentials import person_grants
+from mock_ksef.domain.credentials.credential_values import (
+    OPERATION_TEXT,
+    PERSON_PERMISSIONS,
+    Grant,
+    Party,
+)
+from mock_ksef.domain.credentials.person_grants import (
+    OperationPlan,
+    PersonGrantRequest,
+    PersonQuery,
+)
+from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.domain.paging import PageSizes
+from mock_ksef.http.bodies import TolerantSchema, load_request, page_size
+from mock_ksef.http.context import services
+from mock_ksef.http.credential_edge import credential_repo, credentials_plan, token_caller
+from mock_ksef.http.guard import require
+from mock_ksef.ids import RefType
+from mock_ksef.timefmt import iso
+
+bp = Blueprint("permissions", __name__)
+#: Query endpoints: ``pageSize`` 10..100 (default 10), ``pageOffset`` from 0.
+PERMISSION_PAGES = PageSizes(10, 100, 10)
+_PERSON_TYPES = validate.OneOf(("Nip", "Pesel", "Fingerprint"))
+
+
+class _IdentifierSchema(TolerantSchema):
+    type = fields.String(required=True, validate=_PERSON_TYPES)
+    value = fields.String(required=True, validate=validate.Length(min=10, max=64))
+
+
+class _AuthorSchema(TolerantSchema):
+    type = fields.String(
+        required=True, validate=validate.OneOf(("Nip", "Pesel", "Fingerprint", "System"))
+    )
+    value = fields.String(allow_none=True, load_default=None)
+
+
+class PersonGrantSchema(TolerantSchema):
+    subjectIdentifier = fields.Nested(_IdentifierSchema, required=True)
+    permissions = fields.List(
+        fields.String(validate=validate.OneOf(PERSON_PERMISSIONS)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    description = fields.String(required=True, validate=validate.Length(min=5, max=256))
+    subjectDetails = fields.Dict(required=True)
+
+
+class PersonQuerySchema(TolerantSchema):
+    queryType = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("PermissionsInCurrentContext", "PermissionsGrantedInCurrentContext")
+        ),
+    )
+    authorizedIdentifier = fields.Nested(_IdentifierSchema, allow_none=True, load_default=None)
+    authorIdentifier = fields.Nested(_AuthorSchema, allow_none=True, load_default=None)
+    permissionTypes = fields.List(
+        fields.String(validate=validate.OneOf(PERSON_PERMISSIONS)),
+        allow_none=True,
+        load_default=None,
+    )
+    permissionState = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(("Active", "Inactive"))
+    )
+
+
+def _plan() -> OperationPlan:
+    plan = credentials_plan(require())
+    forced = plan.permission_op
+    if forced is None:
+        return OperationPlan(plan.permission_op_polls)
+    return OperationPlan(plan.permission_op_polls, forced.code, forced.details or ())
+
+
+def _accepted(reference: str) -> Response:
+    response = jsonify({"referenceNumber": reference})
+    response.status_code = 202
+    return response
+
+
+def _uuid(hex32: str) -> str:
+    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
+
+
+@bp.post("/permissions/persons/grants")
+def grant_persons() -> Response:
+    """Grant permissions in the current context to a person (NIP, PESEL or fingerprint)."""
+    caller = token_caller(require())
+    body = load_request(PersonGrantSchema())
+    if len(set(body["permissions"])) != len(body["permissions"]):
+        raise ValidationFailed("permissions: każde uprawnienie może wystąpić tylko raz.")
+    subject = body["subjectIdentifier"]
+    svc = services()
+    now = svc.now()
+    op = person_grants.grant_to_person(
+        credential_repo(),
+        caller,
+        PersonGrantRequest(
+            Party(subject["type"], subject["value"]),
+            tuple(body["permissions"]),
+            body["description"],
+            dict(body["subjectDetails"]),
+        ),
+        now,
+        svc.new_reference(RefType.PERMISSION_OPERATION, now),
+        lambda: _uuid(svc.ids.hex_token(16)),
+        _plan(),
+    )
+    return _accepted(op.reference)
+
+
+@bp.delete("/permissions/common/grants/<permission_id>")
+def revoke_common(permission_id: str) -> Response:
+    """Revoke a grant of the current context (an operation; 400 when there is none)."""
+    caller = token_caller(require())
+    svc = services()
+    now = svc.now()
+    op = person_grants.revoke_grant(
+        credential_repo(),
+        caller,
+        permission_id,
+        now,
+        svc.new_reference(RefType.PERMISSION_OPERATION, now),
+        _plan(),
+    )
+    return _accepted(op.reference)
+
+
+@bp.get("/permissions/operations/<reference>")
+def operation(reference: str) -> Response:
+    """The status of a grant or revoke operation."""
+    principal = require()
+    svc = services()
+    op = person_grants.operation_status(credential_repo(), principal.context, reference, svc.now())
+    status: dict[str, Any] = {"code": op.code, "description": OPERATION_TEXT[op.code]}
+    if op.details:
+        status["details"] = list(op.details)
+    return jsonify({"status": status})
+
+
+def _offset() -> int:
+    raw = request.args.get("pageOffset", "0")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(f"pageOffset: '{raw}' nie jest liczbą całkowitą.") from None
+    if value < 0:
+        raise ValidationFailed(f"pageOffset: wartość {value} mniejsza niż 0.")
+    return value
+
+
+def _party(raw: dict[str, Any] | None) -> Party | None:
+    return None if raw is None else Party(raw["type"], raw.get("value") or "")
+
+
+def dump_person_grant(grant: Grant) -> dict[str, Any]:
+    """``PersonPermission``."""
+    return {
+        "id": grant.id,
+        "authorizedIdentifier": {"type": grant.subject.type, "value": grant.subject.value},
+        "contextIdentifier": {"type": grant.context.type, "value": grant.context.value},
+        "authorIdentifier": {"type": grant.author.type, "value": grant.author.value},
+        "permissionScope": grant.permission,
+        "description": grant.description,
+        "permissionState": "Active",
+        "startDate": iso(grant.start_date),
+        "canDelegate": grant.can_delegate,
+    }
+
+
+@bp.post("/permissions/query/persons/grants")
+def query_persons() -> Response:
+    """Person grants of the current context, newest first, paged by ``pageOffset``."""
+    principal = require()
+    size = page_size(PERMISSION_PAGES)
+    offset = _offset()
+    body = load_request(PersonQuerySchema())
+    grants, more = person_grants.query_persons(
+        credential_repo(),
+        principal.context,
+        PersonQuery(
+            _party(body["authorizedIdentifier"]),
+            _party(body["authorIdentifier"]),
+            tuple(body["permissionTypes"] or ()),
+            body["permissionState"],
+        ),
+        offset,
+        size,
+    )
+    return jsonify({"permissions": [dump_person_grant(g) for g in grants], "hasMore": more})
