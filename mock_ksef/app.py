@@ -25,6 +25,7 @@ from mock_ksef.domain import batch_recovery
 from mock_ksef.http import traffic_edge, wire
 from mock_ksef.http.auth_routes import bp as auth_bp
 from mock_ksef.http.certificate_routes import bp as certificates_bp
+from mock_ksef.http.collective_routes import bp as collective_identifiers_bp
 from mock_ksef.http.context import install, services
 from mock_ksef.http.error_handlers import register_error_handlers
 from mock_ksef.http.export_routes import bp as exports_bp
@@ -58,6 +59,7 @@ API_BLUEPRINTS: tuple[Blueprint, ...] = (
     invoices_bp,
     exports_bp,
     certificates_bp,
+    collective_identifiers_bp,
 )
 #: Mounted at the root (control API, dashboard, storage links, part uploads).
 PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (
