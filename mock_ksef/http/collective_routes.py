@@ -83,11 +83,9 @@ def _invoice_row(row: IzInvoiceRow) -> dict[str, Any]:
     item: dict[str, Any] = {"ksefNumber": row.ksef_number, "collectiveIdentifierNumber": row.number}
     if not row.details_hidden:
         entry = row.entry
-        item["payment"] = (
-            None
-            if entry.amount is None
-            else {"amount": float(entry.amount), "currency": entry.currency}
-        )
+        # A null ``payment`` is left out: the spec's ``allOf`` + ``nullable`` admits no null.
+        if entry.amount is not None:
+            item["payment"] = {"amount": float(entry.amount), "currency": entry.currency}
         item["description"] = entry.description
     item["detailsHidden"] = row.details_hidden
     return item

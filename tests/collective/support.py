@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import count as counter
 from typing import Any
 
 from flask import Flask
@@ -11,11 +12,12 @@ from tests.lifecycle.client import Caller
 from tests.retrieval.support import invoice_xml
 
 SELLER = "1234563218"
-OTHER_SELLER = "5265877635"
+OTHER_SELLER = "8110000005"  # not BUYER_NIP (5265877635)
 G = "/v2/collective-identifiers"
 Q = "/v2/collective-identifiers/query"
 K = "/v2/collective-identifiers/ksef/{}"
 I = "/v2/collective-identifiers/invoices"  # noqa: E741
+_SERIAL = counter(1)
 WINDOW = {"dateCreatedFrom": "2026-11-01T00:00:00Z", "dateCreatedTo": "2026-12-01T00:00:00Z"}
 
 
@@ -27,9 +29,10 @@ def send_invoices(
     caller = Caller(app, client, seller)
     ref = caller.open()
     numbers = []
-    for n in range(count):
-        xml = invoice_xml(seller, f"FV/IZ/{n}", buyer={"NIP": buyer}) if buyer else None
-        response = caller.send(ref, f"FV/IZ/{n}", xml)
+    for _ in range(count):
+        invoice_number = f"FV/IZ/{next(_SERIAL)}"  # a seller's numbers must not repeat (440)
+        xml = invoice_xml(seller, invoice_number, buyer={"NIP": buyer}) if buyer else None
+        response = caller.send(ref, invoice_number, xml)
         assert response.status_code == 202, response.json
         status = caller.invoice(ref, response.json["referenceNumber"])
         assert status["status"]["code"] == 200, status
