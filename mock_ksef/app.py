@@ -33,6 +33,7 @@ from mock_ksef.http.export_routes import parts_bp as export_parts_bp
 from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
+from mock_ksef.http.peppol_routes import bp as peppol_bp
 from mock_ksef.http.qr_verification import bp as qr_verification_bp
 from mock_ksef.http.security import bp as security_bp
 from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
@@ -60,6 +61,7 @@ API_BLUEPRINTS: tuple[Blueprint, ...] = (
     exports_bp,
     certificates_bp,
     collective_identifiers_bp,
+    peppol_bp,
 )
 #: Mounted at the root (control API, dashboard, storage links, part uploads).
 PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (

@@ -38,7 +38,7 @@ def _send(sdk: KsefClient, token: str, count: int) -> list[str]:
     workflow.close_session(session.reference_number, token)
     poll_final(sdk, session.reference_number, token)
     listed = sdk.sessions.get_session_invoices(session.reference_number, access_token=token)
-    return sorted(invoice.ksef_number for invoice in listed.invoices)
+    return sorted(str(invoice.ksef_number) for invoice in listed.invoices)
 
 
 def test_the_buyer_groups_the_sellers_invoices_and_both_read_the_iz(sdk):
