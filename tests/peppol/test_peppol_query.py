@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -50,7 +51,7 @@ def provider_seal(peppol_id: str, name: str) -> XadesKeyPair:
     )
 
 
-def provider_login(client, peppol_id: str, name: str) -> dict:
+def provider_login(client, peppol_id: str, name: str) -> dict[str, Any]:
     document = unsigned_request(challenge(client), peppol_id, context_type="PeppolId")
     return status_of(client, post(client, sign(document, provider_seal(peppol_id, name))))
 
