@@ -25,6 +25,7 @@ from mock_ksef.domain import batch_recovery
 from mock_ksef.http import permission_gate, traffic_edge, wire
 from mock_ksef.http.auth_routes import bp as auth_bp
 from mock_ksef.http.certificate_routes import bp as certificates_bp
+from mock_ksef.http.collective_routes import bp as collective_identifiers_bp
 from mock_ksef.http.context import install, services
 from mock_ksef.http.error_handlers import register_error_handlers
 from mock_ksef.http.export_routes import bp as exports_bp
@@ -32,6 +33,7 @@ from mock_ksef.http.export_routes import parts_bp as export_parts_bp
 from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
+from mock_ksef.http.peppol_routes import bp as peppol_bp
 from mock_ksef.http.permission_routes import bp as permissions_bp
 from mock_ksef.http.qr_verification import bp as qr_verification_bp
 from mock_ksef.http.security import bp as security_bp
@@ -62,6 +64,8 @@ API_BLUEPRINTS: tuple[Blueprint, ...] = (
     certificates_bp,
     tokens_bp,
     permissions_bp,
+    collective_identifiers_bp,
+    peppol_bp,
 )
 #: Mounted at the root (control API, dashboard, storage links, part uploads).
 PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (

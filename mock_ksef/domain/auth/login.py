@@ -52,6 +52,7 @@ from mock_ksef.domain.errors import (
     UnknownPublicKey,
     ValidationFailed,
 )
+from mock_ksef.domain.peppol.peppol_providers import PeppolProviders, provider_seal  # w-iz hook
 from mock_ksef.domain.testdata import is_blocked
 from mock_ksef.ids import REFERENCE_RE, RefType, with_checksum
 from mock_ksef.timefmt import millis
@@ -251,9 +252,11 @@ class Authenticator:
         except SignatureError as exc:
             raise BadSignature(str(exc)) from exc
         subject = certificate_subject(cert)
+        peppol_name = provider_seal(cert, request.context)  # w-iz hook: a Peppol provider's seal
         if (
             request.subject_identifier_type == "certificateSubject"
             and not subject.has_subject_identifier
+            and peppol_name is None  # w-iz hook: its PeppolId is the subject
         ):
             raise SubjectMismatch(
                 "Certyfikat nie zawiera identyfikatora NIP ani PESEL (serialNumber/"
@@ -285,6 +288,10 @@ class Authenticator:
                 verdict = Verdict(460, ("Niezaufany łańcuch certyfikatów.",), ())
             else:
                 verdict = self.policy.certificate(subject, request.context)
+            # --- w-iz hook: a provider registers itself at its first successful login.
+            if peppol_name is not None and verdict.status_code == 200:
+                PeppolProviders(self.deps.store).register(request.context.value, peppol_name, now)
+            # --- end of the w-iz hook
             if request.subject_identifier_type == "certificateFingerprint":
                 who = {"type": "Fingerprint", "value": subject.fingerprint}
             else:

@@ -1,0 +1,1 @@
+"""Peppol service providers: registered on their first login, listed by ``GET /peppol/query``."""
