@@ -1,11 +1,11 @@
-"""``/permissions/*``: person grants, their operations, revoke and the persons query.
+"""``/permissions/*``: person grants, their operations, revokes and the persons query.
 
-Routed so far: ``POST /permissions/persons/grants``, ``GET /permissions/operations/{ref}``,
-``DELETE /permissions/common/grants/{permissionId}`` and
-``POST /permissions/query/persons/grants``; the other grant kinds and queries are not
-routed yet (404, see docs/permissions.md). The gate (``x-required-permissions``) is
+Here: ``POST /permissions/persons/grants``, ``GET /permissions/operations/{ref}``, both
+revokes and ``POST /permissions/query/persons/grants``; the other grant kinds are
+:mod:`mock_ksef.http.grant_routes`, the other queries :mod:`mock_ksef.http.permission_queries`
+(child blueprints). The gate (``x-required-permissions``) is
 :mod:`mock_ksef.http.permission_gate`; the rules are
-:mod:`mock_ksef.domain.credentials.person_grants`.
+:mod:`mock_ksef.domain.credentials.person_grants` and ``entity_grants``.
 """
 
 from __future__ import annotations
