@@ -133,3 +133,13 @@ def paginate_by_key(
     page = rows[:page_size]
     following = encode_token(scope, key_of(page[-1])) if len(rows) > page_size else None
     return Page(page, following)
+
+
+def page_at(items: Sequence[T], offset: int, size: int) -> tuple[list[T], bool]:
+    """Page number ``offset`` (from 0) of ``size`` items, and whether another follows.
+
+    For the ``pageOffset``/``pageSize`` listings (``/permissions/query/*``), whose
+    ``hasMore`` replaces a continuation token.
+    """
+    start = offset * size
+    return list(items[start : start + size]), len(items) > start + size

@@ -1,44 +1,50 @@
-"""``/permissions/*``: person grants, their operations, revoke and the persons query.
+"""``/permissions/*``: person grants, their operations, revokes and the persons query.
 
-Routed so far: ``POST /permissions/persons/grants``, ``GET /permissions/operations/{ref}``,
-``DELETE /permissions/common/grants/{permissionId}`` and
-``POST /permissions/query/persons/grants``; the other grant kinds and queries are not
-routed yet (404, see docs/permissions.md). The gate (``x-required-permissions``) is
+Here: ``POST /permissions/persons/grants``, ``GET /permissions/operations/{ref}``, both
+revokes and ``POST /permissions/query/persons/grants``; the other grant kinds are
+:mod:`mock_ksef.http.grant_routes`, the other queries :mod:`mock_ksef.http.permission_queries`
+(child blueprints). The gate (``x-required-permissions``) is
 :mod:`mock_ksef.http.permission_gate`; the rules are
-:mod:`mock_ksef.domain.credentials.person_grants`.
+:mod:`mock_ksef.domain.credentials.person_grants` and ``entity_grants``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from marshmallow import fields, validate
 
 from mock_ksef.domain.credentials import person_grants
 from mock_ksef.domain.credentials.credential_values import (
+    AUTHORIZATION,
     OPERATION_TEXT,
     PERSON_PERMISSIONS,
     Grant,
     Party,
 )
 from mock_ksef.domain.credentials.person_grants import (
-    OperationPlan,
     PersonGrantRequest,
     PersonQuery,
 )
 from mock_ksef.domain.errors import ValidationFailed
-from mock_ksef.domain.paging import PageSizes
+from mock_ksef.http import grant_routes, permission_queries
 from mock_ksef.http.bodies import TolerantSchema, load_request, page_size
 from mock_ksef.http.context import services
-from mock_ksef.http.credential_edge import credential_repo, credentials_plan, token_caller
+from mock_ksef.http.credential_edge import credential_repo, token_caller
 from mock_ksef.http.guard import require
-from mock_ksef.ids import RefType
+from mock_ksef.http.permission_common import (
+    PERMISSION_PAGES,
+    accepted,
+    filing,
+    page_offset,
+    party,
+)
 from mock_ksef.timefmt import iso
 
 bp = Blueprint("permissions", __name__)
-#: Query endpoints: ``pageSize`` 10..100 (default 10), ``pageOffset`` from 0.
-PERMISSION_PAGES = PageSizes(10, 100, 10)
+bp.register_blueprint(grant_routes.bp)
+bp.register_blueprint(permission_queries.bp)
 _PERSON_TYPES = validate.OneOf(("Nip", "Pesel", "Fingerprint"))
 
 
@@ -84,24 +90,6 @@ class PersonQuerySchema(TolerantSchema):
     )
 
 
-def _plan() -> OperationPlan:
-    plan = credentials_plan(require())
-    forced = plan.permission_op
-    if forced is None:
-        return OperationPlan(plan.permission_op_polls)
-    return OperationPlan(plan.permission_op_polls, forced.code, forced.details or ())
-
-
-def _accepted(reference: str) -> Response:
-    response = jsonify({"referenceNumber": reference})
-    response.status_code = 202
-    return response
-
-
-def _uuid(hex32: str) -> str:
-    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
-
-
 @bp.post("/permissions/persons/grants")
 def grant_persons() -> Response:
     """Grant permissions in the current context to a person (NIP, PESEL or fingerprint)."""
@@ -110,8 +98,6 @@ def grant_persons() -> Response:
     if len(set(body["permissions"])) != len(body["permissions"]):
         raise ValidationFailed("permissions: każde uprawnienie może wystąpić tylko raz.")
     subject = body["subjectIdentifier"]
-    svc = services()
-    now = svc.now()
     op = person_grants.grant_to_person(
         credential_repo(),
         caller,
@@ -121,29 +107,27 @@ def grant_persons() -> Response:
             body["description"],
             dict(body["subjectDetails"]),
         ),
-        now,
-        svc.new_reference(RefType.PERMISSION_OPERATION, now),
-        lambda: _uuid(svc.ids.hex_token(16)),
-        _plan(),
+        filing(),
     )
-    return _accepted(op.reference)
+    return accepted(op.reference)
 
 
 @bp.delete("/permissions/common/grants/<permission_id>")
 def revoke_common(permission_id: str) -> Response:
     """Revoke a grant of the current context (an operation; 400 when there is none)."""
     caller = token_caller(require())
-    svc = services()
-    now = svc.now()
+    op = person_grants.revoke_grant(credential_repo(), caller, permission_id, filing())
+    return accepted(op.reference)
+
+
+@bp.delete("/permissions/authorizations/grants/<permission_id>")
+def revoke_authorization(permission_id: str) -> Response:
+    """Revoke an authorisation (SelfInvoicing, …) this context gave (400 when none)."""
+    caller = token_caller(require())
     op = person_grants.revoke_grant(
-        credential_repo(),
-        caller,
-        permission_id,
-        now,
-        svc.new_reference(RefType.PERMISSION_OPERATION, now),
-        _plan(),
+        credential_repo(), caller, permission_id, filing(), (AUTHORIZATION,)
     )
-    return _accepted(op.reference)
+    return accepted(op.reference)
 
 
 @bp.get("/permissions/operations/<reference>")
@@ -156,21 +140,6 @@ def operation(reference: str) -> Response:
     if op.details:
         status["details"] = list(op.details)
     return jsonify({"status": status})
-
-
-def _offset() -> int:
-    raw = request.args.get("pageOffset", "0")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(f"pageOffset: '{raw}' nie jest liczbą całkowitą.") from None
-    if value < 0:
-        raise ValidationFailed(f"pageOffset: wartość {value} mniejsza niż 0.")
-    return value
-
-
-def _party(raw: dict[str, Any] | None) -> Party | None:
-    return None if raw is None else Party(raw["type"], raw.get("value") or "")
 
 
 def dump_person_grant(grant: Grant) -> dict[str, Any]:
@@ -193,14 +162,14 @@ def query_persons() -> Response:
     """Person grants of the current context, newest first, paged by ``pageOffset``."""
     principal = require()
     size = page_size(PERMISSION_PAGES)
-    offset = _offset()
+    offset = page_offset()
     body = load_request(PersonQuerySchema())
     grants, more = person_grants.query_persons(
         credential_repo(),
         principal.context,
         PersonQuery(
-            _party(body["authorizedIdentifier"]),
-            _party(body["authorIdentifier"]),
+            party(body["authorizedIdentifier"]),
+            party(body["authorIdentifier"]),
             tuple(body["permissionTypes"] or ()),
             body["permissionState"],
         ),

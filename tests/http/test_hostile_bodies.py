@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from mock_ksef.domain.credentials.credential_values import TOKEN_PERMISSIONS
 from mock_ksef.http.bodies import LISTS_21001, MAX_DEPTH, operation_key
 from tests.support.exceptions import exception_details
 from tests.support.nips import NIP
@@ -325,6 +326,9 @@ def test_lists_21001_is_the_spec_s_list(openapi):
     assert listed == LISTS_21001
 
 
+#: Every permission any route's gate asks for, so the body (not the 403 gate) decides.
+EVERY_RIGHT = (*TOKEN_PERMISSIONS, "VatUeManage", "PefInvoiceWrite")
+
 HOSTILE = [
     ("deep", b"[" * 100_000 + b"]" * 100_000, JSON),
     ("truncated", b'{"a": [1, 2', JSON),
@@ -355,7 +359,7 @@ def test_every_json_route_gets_exact_errors_over_http(app, live, openapi, with_t
         for case, raw, content_type in HOSTILE:
             headers = {"Content-Type": content_type}
             if with_token:
-                headers["Authorization"] = f"Bearer {access_token(app, NIP)}"
+                headers["Authorization"] = f"Bearer {access_token(app, NIP, EVERY_RIGHT)}"
             status, _, data = _send(live, method, path, raw, headers)
             code = _detail(data)[0] if status == 400 else None
             got.append((method, path, case, status, code))

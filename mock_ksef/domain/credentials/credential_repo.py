@@ -73,7 +73,11 @@ class CredentialRepo:
             GRANT,
             grant.id,
             to_doc(grant),
-            index={"context": grant.context.key, "subject": grant.subject.key},
+            index={
+                "context": grant.context.key,
+                "subject": grant.subject.key,
+                "grantor": grant.grantor.key,
+            },
         )
         self.store.put(MANAGED, grant.context.key, {"context": grant.context.key})
 
@@ -89,6 +93,11 @@ class CredentialRepo:
     def grants_of(self, subject: Party) -> list[Grant]:
         """Every grant ``subject`` received (any state, any context), oldest first."""
         return [from_doc(Grant, d) for d in self.store.find(GRANT, subject=subject.key)]
+
+    def grants_made_from(self, context: ContextId) -> list[Grant]:
+        """Grants made from ``context`` that act in another (subunit, EU admin), oldest first."""
+        found = [from_doc(Grant, d) for d in self.store.find(GRANT, grantor=context.key)]
+        return [g for g in found if g.origin == context]
 
     def is_managed(self, context: ContextId) -> bool:
         """Whether a grant was ever made in ``context`` (or test data named it)."""

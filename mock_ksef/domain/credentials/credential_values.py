@@ -40,6 +40,33 @@ TOKEN_PERMISSIONS: tuple[str, ...] = (
 #: ``PersonPermissionType`` of the spec (2.9.0): the same eight names.
 PERSON_PERMISSIONS: tuple[str, ...] = TOKEN_PERMISSIONS
 
+PERSON = "person"
+ENTITY = "entity"
+AUTHORIZATION = "authorization"
+INDIRECT = "indirect"
+SUBUNIT = "subunit"
+EU_ADMIN = "eu-admin"
+EU_ENTITY = "eu-entity"
+GRANT_KINDS = (PERSON, ENTITY, AUTHORIZATION, INDIRECT, SUBUNIT, EU_ADMIN, EU_ENTITY)
+#: ``EntityPermissionType`` / ``IndirectPermissionType`` (2.9.0).
+ENTITY_PERMISSIONS: tuple[str, ...] = ("InvoiceWrite", "InvoiceRead", "CollectiveIdentifierManage")
+#: ``EntityAuthorizationPermissionType``: checked per invoice, never in a login's rights.
+AUTHORIZATIONS: tuple[str, ...] = (
+    "SelfInvoicing",
+    "RRInvoicing",
+    "TaxRepresentative",
+    "PefInvoicing",
+)
+#: ``EuEntityPermissionType``.
+EU_ENTITY_PERMISSIONS: tuple[str, ...] = ("InvoiceWrite", "InvoiceRead")
+#: What an EU-entity administrator holds in its NipVatUe context (BRIEF-ADMIN 1.2, 5).
+EU_ADMIN_PERMISSIONS: tuple[str, ...] = (
+    "VatUeManage",
+    "InvoiceWrite",
+    "InvoiceRead",
+    "Introspection",
+)
+
 PENDING = "Pending"
 ACTIVE = "Active"
 REVOKING = "Revoking"
@@ -92,7 +119,9 @@ class Grant:
     """One granted permission (one row of the query endpoints)."""
 
     id: str
-    kind: str  # ``person``
+    #: ``person``, ``entity``, ``authorization``, ``indirect``, ``subunit``, ``eu-admin``,
+    #: ``eu-entity`` (see :data:`GRANT_KINDS`).
+    kind: str
     context: ContextId
     subject: Party
     permission: str
@@ -103,6 +132,17 @@ class Grant:
     #: ``Pending`` until its operation succeeds, then ``Active``; ``Revoked`` at the end.
     state: str = "Active"
     can_delegate: bool = False
+    #: An indirect grant's client (``None``: general, ``AllPartners``).
+    target: ContextId | None = None
+    #: The context that made the grant when it acts elsewhere (subunit, EU-admin grants).
+    origin: ContextId | None = None
+    #: Kind-specific text: ``subunitName``, ``euEntityName``, ``euEntityDetails``.
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def grantor(self) -> ContextId:
+        """The context the grant was made in (and may be revoked from)."""
+        return self.origin or self.context
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,32 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
-from mock_ksef.domain.credentials.credential_values import Grant, Party, PermissionOperation
+from mock_ksef.domain.credentials.credential_values import (
+    AUTHORIZATION,
+    EU_ENTITY,
+    GRANT_KINDS,
+    INDIRECT,
+    PERSON,
+    SUBUNIT,
+    Grant,
+    Party,
+    PermissionOperation,
+)
 from mock_ksef.domain.credentials.ksef_tokens import TokenCaller
 from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.domain.paging import page_at
 
 GRANT = "grant"
 REVOKE = "revoke"
 ACTIVE_STATE = "Active"
 PENDING_STATE = "Pending"
 REVOKED_STATE = "Revoked"
+COMMON_KINDS = tuple(k for k in GRANT_KINDS if k != AUTHORIZATION)
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ class PersonGrantRequest:
     subject_details: dict[str, object]
 
 
-def _enforcement_context(repo: CredentialRepo, context: ContextId) -> bool:
+def enforcement_context(repo: CredentialRepo, context: ContextId) -> bool:
     subject = repo.subject_record(context.value)
     person = repo.person(context.value)
     return (subject is not None and subject.get("subjectType") == "EnforcementAuthority") or (
@@ -66,82 +78,154 @@ def _finish(repo: CredentialRepo, op: PermissionOperation, now: datetime) -> Per
     return dataclasses.replace(op, applied=True)
 
 
-def grant_to_person(
-    repo: CredentialRepo,
-    caller: TokenCaller,
-    request: PersonGrantRequest,
-    now: datetime,
-    reference: str,
-    new_id: Callable[[], str],
-    plan: OperationPlan,
+@dataclass(frozen=True)
+class GrantDraft:
+    """What a grant request files: one row per ``(permission, canDelegate)``."""
+
+    kind: str
+    subject: Party
+    permissions: tuple[tuple[str, bool], ...]
+    description: str
+    subject_details: dict[str, object]
+    #: Where the rights act (``None``: the caller's context).
+    context: ContextId | None = None
+    target: ContextId | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Filing:
+    """The per-request inputs of an operation: time, its ``EG`` reference, ids, knobs."""
+
+    now: datetime
+    reference: str
+    new_id: Callable[[], str]
+    plan: OperationPlan
+
+
+def file_grants(
+    repo: CredentialRepo, caller: TokenCaller, draft: GrantDraft, code: int, filing: Filing
 ) -> PermissionOperation:
-    """File a person grant in the caller's context; the operation (``EG``)."""
-    code: int = 200
+    """File ``draft`` as an operation ending with ``code`` (unless the plan forces one).
+
+    Rows land ``Pending`` and turn ``Active`` when the operation reaches 200; a row the
+    subject already holds (same kind, context, target) is not filed again (BRIEF-ADMIN 8.6).
+    """
     details: tuple[str, ...] = ()
-    if "EnforcementOperations" in request.permissions and not _enforcement_context(
-        repo, caller.context
-    ):
-        code = 430
-    if plan.code is not None:
-        code, details = plan.code, plan.details
+    if filing.plan.code is not None:
+        code, details = filing.plan.code, filing.plan.details
+    where = draft.context or caller.context
     with repo.transaction():
         held = {
             g.permission
-            for g in repo.grants_in(caller.context)
-            if g.subject == request.subject and g.state in (ACTIVE_STATE, PENDING_STATE)
+            for g in repo.grants_of(draft.subject)
+            if g.kind == draft.kind
+            and g.context == where
+            and g.target == draft.target
+            and g.state in (ACTIVE_STATE, PENDING_STATE)
         }
         ids: list[str] = []
-        if code == 200:
-            for permission in request.permissions:
-                if permission in held:
-                    continue  # BRIEF-ADMIN 8.6: a duplicate is idempotent
-                grant = Grant(
-                    id=new_id(),
-                    kind="person",
-                    context=caller.context,
-                    subject=request.subject,
-                    permission=permission,
-                    author=caller.identity,
-                    description=request.description,
-                    start_date=now,
-                    subject_details=request.subject_details,
-                    state=PENDING_STATE,
-                )
-                repo.put_grant(grant)
-                ids.append(grant.id)
+        for permission, can_delegate in draft.permissions if code == 200 else ():
+            if permission in held:
+                continue
+            grant = Grant(
+                id=filing.new_id(),
+                kind=draft.kind,
+                context=where,
+                subject=draft.subject,
+                permission=permission,
+                author=caller.identity,
+                description=draft.description,
+                start_date=filing.now,
+                subject_details=draft.subject_details,
+                state=PENDING_STATE,
+                can_delegate=can_delegate,
+                target=draft.target,
+                origin=None if where == caller.context else caller.context,
+                extra=draft.extra,
+            )
+            repo.put_grant(grant)
+            ids.append(grant.id)
         op = PermissionOperation(
-            reference, caller.context, now, code, details, tuple(ids), GRANT, plan.polls
+            filing.reference,
+            caller.context,
+            filing.now,
+            code,
+            details,
+            tuple(ids),
+            GRANT,
+            filing.plan.polls,
         )
-        op = _finish(repo, op, now)
+        op = _finish(repo, op, filing.now)
         repo.put_operation(op)
         return op
+
+
+def grant_to_person(
+    repo: CredentialRepo, caller: TokenCaller, request: PersonGrantRequest, filing: Filing
+) -> PermissionOperation:
+    """File a person grant in the caller's context; the operation (``EG``)."""
+    code = 200
+    if "EnforcementOperations" in request.permissions and not enforcement_context(
+        repo, caller.context
+    ):
+        code = 430
+    draft = GrantDraft(
+        PERSON,
+        request.subject,
+        tuple((p, False) for p in request.permissions),
+        request.description,
+        request.subject_details,
+    )
+    return file_grants(repo, caller, draft, code, filing)
+
+
+#: Who may revoke a grant of each kind (any one of; else operation code 420).
+REVOKERS: dict[str, tuple[str, ...]] = {
+    SUBUNIT: ("CredentialsManage", "SubunitManage"),
+    EU_ENTITY: ("CredentialsManage", "VatUeManage"),
+}
 
 
 def revoke_grant(
     repo: CredentialRepo,
     caller: TokenCaller,
     permission_id: str,
-    now: datetime,
-    reference: str,
-    plan: OperationPlan,
+    filing: Filing,
+    kinds: tuple[str, ...] = COMMON_KINDS,
 ) -> PermissionOperation:
-    """File the revocation of a grant of the caller's context (400 when there is none)."""
+    """File the revocation of a grant of the caller's context (400 when there is none).
+
+    ``kinds``: what the endpoint revokes (common: all but authorisations; the
+    authorisations endpoint: those only).
+    """
     with repo.transaction():
         grant = repo.grant(permission_id)
         usable = (
-            grant is not None and grant.context == caller.context and grant.state == ACTIVE_STATE
+            grant is not None
+            and grant.kind in kinds
+            and caller.context in (grant.context, grant.grantor)
+            and grant.state == ACTIVE_STATE
         )
         code: int = 200 if usable else 400
         details: tuple[str, ...] = ()
-        if usable and "CredentialsManage" not in caller.permissions:
-            code = 420  # a SubunitManage/VatUeManage caller cannot revoke a person grant
-        if plan.code is not None:
-            code, details = plan.code, plan.details
+        needed = REVOKERS.get(grant.kind, ("CredentialsManage",)) if grant else ()
+        if usable and not set(needed) & set(caller.permissions):
+            code = 420  # e.g. a SubunitManage/VatUeManage caller and a person grant
+        if filing.plan.code is not None:
+            code, details = filing.plan.code, filing.plan.details
         ids = (permission_id,) if code == 200 else ()
         op = PermissionOperation(
-            reference, caller.context, now, code, details, ids, REVOKE, plan.polls
+            filing.reference,
+            caller.context,
+            filing.now,
+            code,
+            details,
+            ids,
+            REVOKE,
+            filing.plan.polls,
         )
-        op = _finish(repo, op, now)
+        op = _finish(repo, op, filing.now)
         repo.put_operation(op)
         return op
 
@@ -185,12 +269,17 @@ def query_persons(
         g
         for g in repo.grants_in(context)
         if g.state == ACTIVE_STATE
+        and g.kind in (PERSON, INDIRECT)
         and (query.authorized is None or g.subject == query.authorized)
         and (query.author is None or g.author == query.author)
         and (not query.permission_types or g.permission in query.permission_types)
         and (query.state in (None, "Active"))
     ]
-    rows.sort(key=lambda g: g.id)
+    return newest_first_page(rows, offset, size)
+
+
+def newest_first_page(rows: list[Grant], offset: int, size: int) -> tuple[list[Grant], bool]:
+    """Page ``offset`` (of ``size``) of ``rows`` by ``startDate`` desc, ``id`` asc; ``hasMore``."""
+    rows = sorted(rows, key=lambda g: g.id)
     rows.sort(key=lambda g: g.start_date, reverse=True)
-    start = offset * size
-    return rows[start : start + size], len(rows) > start + size
+    return page_at(rows, offset, size)

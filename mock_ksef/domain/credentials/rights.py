@@ -6,7 +6,12 @@ token as a snapshot:
 1. **owner**: the identity's NIP is the context's NIP, or a PESEL ``/testdata/person``
    linked to it → :data:`OWNER_PERMISSIONS`; a bailiff person, or a context with the
    role EnforcementAuthority, adds EnforcementOperations;
-2. active person grants in this context (to the identity or to its linked NIP/PESEL);
+2. active grants in this context (to the identity or to its linked NIP/PESEL): person,
+   entity, subunit-administrator (CredentialsManage in the subunit's context), EU
+   administrator and representative (in the NipVatUe context) grants; indirect grants of
+   an intermediary count in a client's context (the target, or any client for a general
+   grant) while that client's delegable entity grant to the intermediary stands;
+   authorisations (SelfInvoicing, …) never count;
 3. ``/testdata/permissions`` grants;
 4. in ``permissive`` mode, an identity with none of these in a context where no grant was
    ever made (a context the model knows nothing about) keeps the owner set, so existing
@@ -22,6 +27,9 @@ from collections.abc import Iterable
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.credential_values import (
+    AUTHORIZATION,
+    ENTITY,
+    INDIRECT,
     OWNER_PERMISSIONS,
     PERMISSIVE,
     TOKEN_PERMISSIONS,
@@ -66,15 +74,32 @@ def _enforcement(repo: CredentialRepo, context: ContextId) -> bool:
     return subject is not None and subject.get("subjectType") == "EnforcementAuthority"
 
 
+def delegable(repo: CredentialRepo, client: ContextId, intermediary: str, permission: str) -> bool:
+    """Whether ``client`` gave the entity ``intermediary`` ``permission`` with canDelegate."""
+    return any(
+        g.kind == ENTITY
+        and g.context == client
+        and g.permission == permission
+        and g.can_delegate
+        and g.state == "Active"
+        for g in repo.grants_of(Party("Nip", intermediary))
+    )
+
+
 def granted(repo: CredentialRepo, who: Party, context: ContextId) -> set[str]:
     """What grants (API and test data) give ``who`` in ``context``, without ownership."""
     rights: set[str] = set()
     for party in identities(repo, who):
-        rights.update(
-            g.permission
-            for g in repo.grants_of(party)
-            if g.state == "Active" and g.context == context
-        )
+        for g in repo.grants_of(party):
+            if g.state != "Active" or g.kind == AUTHORIZATION:
+                continue  # authorisations act per invoice, never in the snapshot
+            if g.kind == INDIRECT:
+                if g.target in (None, context) and delegable(
+                    repo, context, g.context.value, g.permission
+                ):
+                    rights.add(g.permission)
+            elif g.context == context:
+                rights.add(g.permission)
         rights.update(repo.testdata_permissions(context, party))
     return rights
 
