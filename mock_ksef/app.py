@@ -28,6 +28,7 @@ from mock_ksef.http.certificate_routes import bp as certificates_bp
 from mock_ksef.http.context import install, services
 from mock_ksef.http.error_handlers import register_error_handlers
 from mock_ksef.http.invoices import bp as invoices_bp
+from mock_ksef.http.json_provider import install_json
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
 from mock_ksef.http.qr_verification import bp as qr_verification_bp
@@ -101,8 +102,7 @@ def create_app_from_services(svc: Services) -> Flask:
     """Build the Flask app around ready services."""
     app = Flask("mock_ksef")
     app.config["MAX_CONTENT_LENGTH"] = svc.settings.max_request_bytes
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    install_json(app)  # orjson; ensure_ascii and sort_keys off, as before
     install(app, svc)
     svc.scenarios.mark_baseline()  # what a reset returns to
     register_error_handlers(app)
