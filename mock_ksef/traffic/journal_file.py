@@ -36,6 +36,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from mock_ksef.store.base import Doc
 
 _HEADER = struct.Struct("<4Q")
@@ -92,8 +94,7 @@ class FileJournal:
 
     def record(self, entry: Doc, sequence: int) -> None:
         """Append ``entry`` to the segment ``sequence`` belongs to (if still kept)."""
-        line = json.dumps({"sequence": sequence, **entry}, ensure_ascii=False) + "\n"
-        data = line.encode("utf-8")
+        data = _line({"sequence": sequence, **entry})
         with self._locked() as header:
             _, segment, start, previous = header
             if sequence >= start:
@@ -173,6 +174,16 @@ class FileJournal:
         return self._pid
 
 
+def _line(entry: Doc) -> bytes:
+    try:
+        return orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits a client declared
+        return (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def _loads(line: bytes) -> Doc:
-    value: Any = json.loads(line)
+    try:
+        value: Any = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        value = json.loads(line)
     return value if isinstance(value, dict) else {}

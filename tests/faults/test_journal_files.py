@@ -67,3 +67,10 @@ def test_clear_and_reset_seen_by_another_process(tmp_path: Path) -> None:
     other.clear(restart=True)
     one.record({}, one.reserve(10))
     assert [e["sequence"] for e in one.entries(10)] == [1]
+
+
+def test_any_declared_value_is_kept(tmp_path: Path) -> None:
+    """Whatever JSON a client declared (here an integer beyond 64 bits) is journaled."""
+    journal = FileJournal(tmp_path / "j")
+    journal.record({"invoiceSize": 2**70, "path": "/ż"}, journal.reserve(10))
+    assert journal.entries(10)[0]["invoiceSize"] == 2**70
