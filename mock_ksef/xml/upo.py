@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
-from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
-from signxml.signer import XMLSigner
 
 from mock_ksef.crypto.keys import KeyPair
 from mock_ksef.domain.auth.values import ContextId
@@ -201,6 +199,10 @@ def _sign(root: etree._Element, signer: KeyPair) -> bytes:
     Exclusive C14N is used because .NET ``SignedXml`` does not implement C14N 1.1 (signxml's
     default); the signing certificate goes into ``ds:KeyInfo/ds:X509Data``.
     """
+    # signxml is loaded on the first UPO (a cold start needs none).
+    from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
+    from signxml.signer import XMLSigner
+
     etree.indent(root, space="\t")
     xml_signer = XMLSigner(
         method=SignatureConstructionMethod.enveloped,
