@@ -97,7 +97,7 @@ class Journal:
         if sequence is None:
             sequence = self.reserve()
         if self._files is not None:
-            self._files.record(entry, sequence)
+            self._files.record(entry, sequence, self._size)
             return sequence
         with self._store.transaction():
             self._store.put(KIND, _key(sequence), {"sequence": sequence, **entry})

@@ -1,38 +1,37 @@
-"""The request journal of a SQLite state: append-only files beside the database.
+"""The request journal of a SQLite state: append-only files beside the database, no locks.
 
 Writing a journal entry into SQLite cost two write transactions per request (the
 sequence at the start, the entry at the end), and every worker process queued on the
 file's write lock for them. This backend keeps the journal in a folder next to the
-database (``<db>.requests/``), shared by every process that opens the same state:
+database (``<db>.requests/``), shared by every process that opens the same state, and
+takes no lock on the request path (a lock held across the GIL hand-overs of a threaded
+worker stalls every other worker behind it):
 
-* ``header``: four little-endian 64-bit numbers, memory-mapped: the last sequence
-  handed out, the current segment, the first sequence of the current segment and the
-  first sequence of the previous one. Each change happens under ``flock`` (and a thread
-  lock), so workers hand out one dense sequence in the order requests start;
-* ``<segment>.jsonl``: one JSON line per finished request, appended with a single
-  ``write`` on an ``O_APPEND`` descriptor. The entry is in the page cache before the
-  answer leaves, so a request answered is never missing from a later read, from any
-  worker, even after ``kill -9``.
+* ``tickets``: the sequence. A request starting appends one byte with ``O_APPEND`` on a
+  descriptor of its own thread; the file's size after that write, which the kernel
+  sets atomically, is the request's sequence. Workers thus hand out one dense sequence
+  in the order requests start;
+* ``<tickets inode>-<size>-<n>.jsonl``: the entries of sequences ``n*size+1 …
+  (n+1)*size``, one JSON line per finished request, appended with a single ``write``.
+  The entry is in the page cache before the answer leaves, so a request answered is
+  never missing from a later read, from any worker, even after ``kill -9``;
+* ``cleared``: ``<tickets inode> <sequence>`` of the last ``DELETE /_mock/requests``.
 
-A segment is closed once it holds ``journal_size`` sequences; the one before it is then
-deleted. The two live segments always hold the newest ``journal_size`` entries, so the
-folder stays bounded without ever rewriting a file (no pause on the request path).
-A reader parses only the bytes appended since its last read (per segment), sorts by
-sequence and returns the newest ``journal_size``. Clearing moves to a fresh segment;
-a reset also starts the sequence at 1 again. A request still running across a clear
-or reset writes into a segment nobody reads any more: its entry is gone with the rest.
+Whoever opens a new segment file first deletes the files that can hold none of the
+newest ``size`` sequences, so the folder stays bounded (at most about 2 × ``size`` lines)
+without a file ever being rewritten. A reader parses only the bytes appended since its
+last read (per file), sorts by sequence and returns the newest ``size``. A reset replaces
+``tickets`` by a new, empty file (sequences start at 1 again): entries are tagged by the
+file they took their ticket from, so those of requests still running across the reset
+(or a clear) are never listed.
 """
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import json
-import mmap
 import os
-import struct
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +39,11 @@ import orjson
 
 from mock_ksef.store.base import Doc
 
-_HEADER = struct.Struct("<4Q")
-_PAGE = 4096
+_TICKETS = "tickets"
+_CLEARED = "cleared"
+_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+#: Reservations remembered until their entry is written (more would be a leak).
+_PENDING_MAX = 100_000
 
 
 class FileJournal:
@@ -51,127 +53,166 @@ class FileJournal:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self._pid = os.getpid()
-        self._lock = threading.Lock()
-        self._read_lock = threading.Lock()
-        self._fd = os.open(folder / "header", os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            if os.fstat(self._fd).st_size < _PAGE:
-                os.ftruncate(self._fd, _PAGE)  # zeros: sequence 0, segment 0
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._map = mmap.mmap(self._fd, _PAGE)
-        self._writers: dict[int, int] = {}
-        #: Per segment: (bytes parsed, entries parsed) of this process's last read.
-        self._read: dict[int, tuple[int, list[Doc]]] = {}
+        self._local = threading.local()
+        self._lock = threading.Lock()  # this process's bookkeeping only, never across I/O
+        #: sequence -> tickets inode, between reserve and record.
+        self._pending: dict[int, int] = {}
+        #: Per file name: (inode, bytes parsed, entries parsed) of this process's last read.
+        self._read: dict[str, tuple[int, int, list[Doc]]] = {}
 
-    @contextmanager
-    def _locked(self) -> Iterator[list[int]]:
-        """The header, for reading and changing, under the thread and file locks."""
-        with self._lock:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            try:
-                values = list(_HEADER.unpack_from(self._map, 0))
-                before = list(values)
-                yield values
-                if values != before:
-                    _HEADER.pack_into(self._map, 0, *values)
-            finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    def _segment_path(self, segment: int) -> Path:
-        return self.folder / f"{segment:012d}.jsonl"
+    def _ticket_fd(self) -> int:
+        fd: int | None = getattr(self._local, "fd", None)
+        if fd is None:
+            fd = self._local.fd = os.open(self.folder / _TICKETS, _APPEND, 0o600)
+        return fd
 
     def reserve(self, size: int) -> int:
-        """The next sequence; a full segment is closed first (its predecessor deleted)."""
-        with self._locked() as header:
-            last, segment, start, _ = header
-            if last + 1 - start >= size and last + 1 > start:
-                self._drop_segment(segment - 1)
-                header[1], header[2], header[3] = segment + 1, last + 1, start
-            header[0] = last + 1
-            return last + 1
+        """The next sequence (one byte appended to ``tickets``; no lock)."""
+        del size  # segments are sized when entries are written
+        while True:
+            fd = self._ticket_fd()
+            os.write(fd, b"\0")
+            sequence = os.lseek(fd, 0, os.SEEK_CUR)
+            status = os.fstat(fd)
+            if status.st_nlink:
+                break
+            os.close(fd)  # replaced by a reset meanwhile: take a ticket of the new file
+            self._local.fd = None
+        with self._lock:
+            if len(self._pending) > _PENDING_MAX:  # requests that never ended (none expected)
+                self._pending.clear()
+            self._pending[sequence] = status.st_ino
+        return sequence
 
-    def record(self, entry: Doc, sequence: int) -> None:
-        """Append ``entry`` to the segment ``sequence`` belongs to (if still kept)."""
-        data = _line({"sequence": sequence, **entry})
-        with self._locked() as header:
-            _, segment, start, previous = header
-            if sequence >= start:
-                target = segment
-            elif sequence >= previous and segment > 0:
-                target = segment - 1
-            else:
-                return  # trimmed or cleared while the request ran
-            fd = self._writers.get(target)
+    def record(self, entry: Doc, sequence: int, size: int) -> None:
+        """Append ``entry`` to the segment of ``sequence``."""
+        with self._lock:
+            inode = self._pending.pop(sequence, None)
+        if inode is None:
+            inode = self._tickets_inode()
+            if inode is None:
+                return
+        name = f"{inode}-{size}-{(sequence - 1) // size}.jsonl"
+        writers: dict[str, int] | None = getattr(self._local, "writers", None)
+        if writers is None:
+            writers = self._local.writers = {}
+        fd = writers.get(name)
+        if fd is None:
+            fd = self._open_segment(name, inode, sequence, size)
             if fd is None:
-                for stale in [n for n in self._writers if n < segment - 1]:
-                    os.close(self._writers.pop(stale))
-                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-                fd = self._writers[target] = os.open(self._segment_path(target), flags, 0o600)
-            os.write(fd, data)
+                return
+            for stale in list(writers):  # this thread's own descriptors only
+                os.close(writers.pop(stale))
+            writers[name] = fd
+        os.write(fd, _line({"sequence": sequence, **entry}))
+
+    def _open_segment(self, name: str, inode: int, sequence: int, size: int) -> int | None:
+        path = self.folder / name
+        try:
+            fd = os.open(path, _APPEND | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return os.open(path, _APPEND, 0o600)
+        # The first writer of a segment sweeps what no reader needs any more.
+        current = self._tickets_inode()
+        if current != inode:  # a ticket from before a reset: nobody lists it
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            return None
+        self._sweep(inode, sequence - size)
+        return fd
+
+    def _sweep(self, inode: int, below: int) -> None:
+        """Delete segment files of other tickets, or holding only sequences ≤ ``below``."""
+        for path in self.folder.glob("*.jsonl"):
+            parts = _parts(path.name)
+            if parts is None:
+                continue
+            owner, size, number = parts
+            if owner != inode or (number + 1) * size <= below:
+                path.unlink(missing_ok=True)
+
+    def _tickets_inode(self) -> int | None:
+        try:
+            return os.stat(self.folder / _TICKETS).st_ino
+        except FileNotFoundError:
+            return None
 
     def entries(self, size: int) -> list[Doc]:
         """The newest ``size`` entries, oldest first."""
-        with self._locked() as header:
-            _, segment, start, previous = header
-        live = [s for s in (segment - 1, segment) if s >= 0]
+        inode = self._tickets_inode()
+        if inode is None or size <= 0:
+            return []
+        cleared = self._cleared(inode)
         found: list[Doc] = []
-        with self._read_lock:  # parsing happens outside the header lock
-            for number in live:
-                found.extend(self._parsed(number))
-            for number in [n for n in self._read if n not in live]:
-                del self._read[number]
-        low = previous if segment else start
-        found = [e for e in found if int(e["sequence"]) >= low]
+        names = set()
+        for path in self.folder.glob(f"{inode}-*.jsonl"):
+            names.add(path.name)
+            found.extend(self._parsed(path))
+        with self._lock:
+            for name in [n for n in self._read if n not in names]:
+                del self._read[name]
+        found = [e for e in found if int(e["sequence"]) > cleared]
         found.sort(key=lambda e: int(e["sequence"]))
-        return found[-size:] if size > 0 else []
+        return found[-size:]
 
-    def _parsed(self, segment: int) -> list[Doc]:
-        offset, parsed = self._read.get(segment, (0, []))
+    def _parsed(self, path: Path) -> list[Doc]:
         try:
-            with open(self._segment_path(segment), "rb") as handle:
+            with open(path, "rb") as handle:
+                inode = os.fstat(handle.fileno()).st_ino
+                with self._lock:
+                    known, offset, parsed = self._read.get(path.name, (inode, 0, []))
+                if known != inode:
+                    offset, parsed = 0, []
                 handle.seek(offset)
                 chunk = handle.read()
         except FileNotFoundError:
-            return parsed
+            return []
         end = chunk.rfind(b"\n") + 1  # a line still being written is read next time
         if end:
             parsed = parsed + [_loads(line) for line in chunk[:end].splitlines() if line]
-            self._read[segment] = (offset + end, parsed)
+            with self._lock:
+                self._read[path.name] = (inode, offset + end, parsed)
         return parsed
 
+    def _cleared(self, inode: int) -> int:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            owner, sequence = (self.folder / _CLEARED).read_text().split()
+            if int(owner) == inode:
+                return int(sequence)
+        return 0
+
     def clear(self, *, restart: bool = False) -> None:
-        """Forget every entry (a fresh segment); ``restart``: sequences begin at 1 again."""
-        with self._locked() as header:
-            last, segment, _, _ = header
-            self._drop_segment(segment - 1)
-            self._drop_segment(segment)
-            header[0] = 0 if restart else last
-            header[1] = segment + 2  # neither live segment is written to again
-            header[2] = header[3] = header[0] + 1
-
-    def _drop_segment(self, segment: int) -> None:
-        if segment < 0:
-            return
-        fd = self._writers.pop(segment, None)
-        if fd is not None:
-            os.close(fd)
-        self._segment_path(segment).unlink(missing_ok=True)
-
-    def close(self) -> None:
-        """Close the descriptors of this process."""
+        """Forget every entry; ``restart``: sequences begin at 1 again (a new ``tickets``)."""
+        if restart:
+            fresh = self.folder / f"{_TICKETS}.{os.getpid()}.{threading.get_ident()}"
+            fresh.write_bytes(b"")
+            os.replace(fresh, self.folder / _TICKETS)
+            (self.folder / _CLEARED).unlink(missing_ok=True)
+        else:
+            inode = self._tickets_inode()
+            if inode is None:
+                return
+            last = os.stat(self.folder / _TICKETS).st_size
+            marker = self.folder / f"{_CLEARED}.{os.getpid()}.{threading.get_ident()}"
+            marker.write_text(f"{inode} {last}\n")
+            os.replace(marker, self.folder / _CLEARED)
+        inode = self._tickets_inode() or 0
+        self._sweep(inode, self._cleared(inode) if not restart else 0)
         with self._lock:
-            for fd in self._writers.values():
-                os.close(fd)
-            self._writers.clear()
-            self._map.close()
-            os.close(self._fd)
+            self._read.clear()
 
     @property
     def owner(self) -> int:
         """The process that opened the files (a forked child opens its own)."""
         return self._pid
+
+
+def _parts(name: str) -> tuple[int, int, int] | None:
+    try:
+        owner, size, number = name.removesuffix(".jsonl").split("-")
+        return int(owner), int(size), int(number)
+    except ValueError:
+        return None
 
 
 def _line(entry: Doc) -> bytes:
