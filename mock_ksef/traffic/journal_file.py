@@ -61,10 +61,12 @@ class FileJournal:
         self._read: dict[str, tuple[int, int, list[Doc]]] = {}
 
     def _ticket_fd(self) -> int:
-        fd: int | None = getattr(self._local, "fd", None)
-        if fd is None:
-            fd = self._local.fd = os.open(self.folder / _TICKETS, _APPEND, 0o600)
-        return fd
+        held: _Descriptor | None = getattr(self._local, "tickets", None)
+        if held is None:
+            held = self._local.tickets = _Descriptor(
+                os.open(self.folder / _TICKETS, _APPEND, 0o600)
+            )
+        return held.fd
 
     def reserve(self, size: int) -> int:
         """The next sequence (one byte appended to ``tickets``; no lock)."""
@@ -76,8 +78,7 @@ class FileJournal:
             status = os.fstat(fd)
             if status.st_nlink:
                 break
-            os.close(fd)  # replaced by a reset meanwhile: take a ticket of the new file
-            self._local.fd = None
+            self._local.tickets = None  # replaced by a reset: take a ticket of the new file
         with self._lock:
             if len(self._pending) > _PENDING_MAX:  # requests that never ended (none expected)
                 self._pending.clear()
@@ -93,18 +94,13 @@ class FileJournal:
             if inode is None:
                 return
         name = f"{inode}-{size}-{(sequence - 1) // size}.jsonl"
-        writers: dict[str, int] | None = getattr(self._local, "writers", None)
-        if writers is None:
-            writers = self._local.writers = {}
-        fd = writers.get(name)
-        if fd is None:
+        held: _Descriptor | None = getattr(self._local, "segment", None)
+        if held is None or held.name != name:
             fd = self._open_segment(name, inode, sequence, size)
             if fd is None:
                 return
-            for stale in list(writers):  # this thread's own descriptors only
-                os.close(writers.pop(stale))
-            writers[name] = fd
-        os.write(fd, _line({"sequence": sequence, **entry}))
+            held = self._local.segment = _Descriptor(fd, name)  # the previous one closes
+        os.write(held.fd, _line({"sequence": sequence, **entry}))
 
     def _open_segment(self, name: str, inode: int, sequence: int, size: int) -> int | None:
         path = self.folder / name
@@ -205,6 +201,20 @@ class FileJournal:
     def owner(self) -> int:
         """The process that opened the files (a forked child opens its own)."""
         return self._pid
+
+
+class _Descriptor:
+    """A file descriptor of one thread, closed when the thread ends (its locals go)."""
+
+    __slots__ = ("fd", "name")
+
+    def __init__(self, fd: int, name: str = "") -> None:
+        self.fd = fd
+        self.name = name
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
 
 
 def _parts(name: str) -> tuple[int, int, int] | None:

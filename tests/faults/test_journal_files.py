@@ -92,3 +92,23 @@ def test_a_request_running_across_a_reset_is_not_listed(tmp_path: Path) -> None:
     assert [p.name.split("-")[0] for p in (tmp_path / "j").glob("*.jsonl")] == [
         str((tmp_path / "j" / "tickets").stat().st_ino)
     ]
+
+
+def test_a_thread_per_request_leaves_no_descriptor_open(tmp_path: Path) -> None:
+    """werkzeug's dev server starts a thread per request: its descriptors close with it."""
+    journal = FileJournal(tmp_path / "j")
+
+    def one_request() -> None:
+        journal.record({}, journal.reserve(10), 10)
+
+    def open_descriptors() -> int:
+        return len(list(Path("/proc/self/fd").iterdir()))
+
+    one_request()
+    before = open_descriptors()
+    for _ in range(50):
+        thread = threading.Thread(target=one_request)
+        thread.start()
+        thread.join(10)
+    assert open_descriptors() <= before
+    assert [e["sequence"] for e in journal.entries(10)] == list(range(42, 52))
