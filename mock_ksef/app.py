@@ -31,6 +31,7 @@ from mock_ksef.http.error_handlers import register_error_handlers
 from mock_ksef.http.export_routes import bp as exports_bp
 from mock_ksef.http.export_routes import parts_bp as export_parts_bp
 from mock_ksef.http.invoices import bp as invoices_bp
+from mock_ksef.http.json_provider import install_json
 from mock_ksef.http.limits import bp as limits_bp
 from mock_ksef.http.part_upload import bp as part_upload_bp
 from mock_ksef.http.peppol_routes import bp as peppol_bp
@@ -113,8 +114,7 @@ def create_app_from_services(svc: Services) -> Flask:
     """Build the Flask app around ready services."""
     app = Flask("mock_ksef")
     app.config["MAX_CONTENT_LENGTH"] = svc.settings.max_request_bytes
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    install_json(app)  # orjson; ensure_ascii and sort_keys off, as before
     install(app, svc)
     svc.scenarios.mark_baseline()  # what a reset returns to
     register_error_handlers(app)

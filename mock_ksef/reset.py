@@ -21,11 +21,13 @@ from __future__ import annotations
 from mock_ksef.clock import FrozenClock
 from mock_ksef.domain.batch import discard_uploads
 from mock_ksef.services import Services
+from mock_ksef.traffic.journal import reset_journal
 
 
 def reset_mock(svc: Services) -> None:
     """Return the mock to its start-up state (see the module docstring)."""
     svc.store.reset()
+    reset_journal(svc.store)
     discard_uploads(svc.batch_deps)
     svc.scenarios.restore_baseline()
     svc.reseed(svc.settings.seed)

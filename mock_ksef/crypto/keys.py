@@ -128,9 +128,15 @@ def generate_pair(usage: str) -> KeyPair:
     return KeyPair(usage, key, cert)
 
 
-def load_pair(usage: str, pem: bytes) -> KeyPair:
-    """Read a PEM file holding a private key and its certificate."""
-    key = serialization.load_pem_private_key(pem, password=None)
+def load_pair(usage: str, pem: bytes, *, ours: bool = False) -> KeyPair:
+    """Read a PEM file holding a private key and its certificate.
+
+    ``ours``: a file this mock generated, whose RSA key needs no consistency check (the
+    check costs ~30 ms per key at every start); keys a user supplies are checked.
+    """
+    key = serialization.load_pem_private_key(
+        pem, password=None, unsafe_skip_rsa_key_validation=ours
+    )
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError(f"{_FILES[usage]}: the key must be RSA")
     cert = x509.load_pem_x509_certificate(pem)
@@ -148,7 +154,8 @@ def load_or_create(folder: Path | None, user_folder: Path | None = None) -> KeyR
     for usage, file_name in _FILES.items():
         for source in (user_folder, folder):
             if source is not None and (source / file_name).is_file():
-                pairs[usage] = load_pair(usage, (source / file_name).read_bytes())
+                pem = (source / file_name).read_bytes()
+                pairs[usage] = load_pair(usage, pem, ours=source is folder)
                 break
         else:
             pairs[usage] = generate_ca_pair() if usage == KSEF_CA else generate_pair(usage)
@@ -156,7 +163,7 @@ def load_or_create(folder: Path | None, user_folder: Path | None = None) -> KeyR
                 # Another process may create the same file at the same moment: the first
                 # one published wins, and everyone reads that one.
                 created = create_exclusive(folder / file_name, pairs[usage].to_pem())
-                pairs[usage] = load_pair(usage, created)
+                pairs[usage] = load_pair(usage, created, ours=True)
     return KeyRing(
         pairs[KSEF_TOKEN_USAGE], pairs[SYMMETRIC_KEY_USAGE], pairs[UPO_SIGNING], pairs[KSEF_CA]
     )

@@ -16,12 +16,15 @@ import copy
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import xmlsec
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 from lxml import etree
+
+if TYPE_CHECKING:
+    import xmlsec
 
 from mock_ksef.crypto.xades_policy import (
     DSIG_NS,
@@ -125,6 +128,8 @@ def verify_signature(root: etree._Element, cert: x509.Certificate) -> None:
                 f"obliczony skrót {computed}, w podpisie {given or '(brak)'}; podpisana treść "
                 "została zmieniona po złożeniu podpisu."
             )
+    import xmlsec  # loaded on first use: a cold start needs no libxmlsec1
+
     try:
         context = _context(root)
         context.key = xmlsec.Key.from_memory(
@@ -147,6 +152,8 @@ def _b64(text: str) -> bytes | None:
 
 
 def _context(root: etree._Element) -> xmlsec.SignatureContext:
+    import xmlsec
+
     context = xmlsec.SignatureContext()
     for element in identified_elements(root).values():
         for attribute in ID_ATTRIBUTES:
@@ -169,6 +176,8 @@ def _computed_digests(root: etree._Element) -> list[str]:
     method = signature.find(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}SignatureMethod")
     assert method is not None  # checked by checked_references
     method.set("Algorithm", _DIGEST_PROBE_METHOD)
+    import xmlsec
+
     context = _context(document.getroot())
     context.key = xmlsec.Key.from_binary_data(
         xmlsec.constants.KeyDataHmac, b"mock-ksef digest probe"

@@ -67,6 +67,8 @@ class Tracked:
     dropped: bool = False
     #: What an invoice send declares (hashes and sizes, never the content).
     invoice: dict[str, Any] = field(default_factory=dict)
+    #: The gate the request passed (its journal writes the entry).
+    control: TrafficControl | None = None
 
 
 class InjectedError(KsefError):
@@ -88,28 +90,31 @@ def control_of(svc: Services) -> TrafficControl:
 
 
 def _before() -> Response | None:
-    bare = bare_path(request.path)
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    bare = bare_path(req.path)
     if bare is None:
         return None
     svc = services()
     control = control_of(svc)
     principal = principal_of_request(svc)
+    method = req.method
     record = Tracked(
         bare=bare,
-        route=resolve(request.method, bare),
+        route=resolve(method, bare),
         caller=caller_of(principal),
         context=principal.context.value if principal else None,
         sequence=control.journal.reserve(),
         time=iso(svc.now()),
+        control=control,
     )
     setattr(g, _G, record)
-    if request.method == "POST" and record.route.group == "invoiceSend":
+    if method == "POST" and record.route.group == "invoiceSend":
         record.invoice = _declared_invoice()
     context = record.context if principal else _login_context()
     # An unknown header raises 400 21405 here: journaled without a scenario.
     scenario = request_scenario(svc, principal, context)
     record.scenario = scenario.name
-    arrival = Arrival(request.method, bare, record.route, record.caller, record.context, scenario)
+    arrival = Arrival(method, bare, record.route, record.caller, record.context, scenario)
     fault = control.fault_for(arrival)
     if fault is not None:
         record.fault = fault.kind
@@ -149,7 +154,8 @@ def _after(response: Response) -> Response:
         response = fault_response(record.commit_fail)
     elif record.fault == "latency":
         response.headers[HEADER] = "latency"
-    control_of(services()).journal.record(_entry(record, response), record.sequence)
+    control = record.control or control_of(services())
+    control.journal.record(_entry(record, response), record.sequence)
     # The request log reads the record after the response is sent.
     setattr(g, _LOGGED, record)
     return response
@@ -162,12 +168,13 @@ def logged() -> Tracked | None:
 
 
 def _entry(record: Tracked, response: Response) -> dict[str, Any]:
+    req = request._get_current_object()  # type: ignore[attr-defined]
     entry: dict[str, Any] = {
         "time": record.time,
-        "method": request.method,
-        "path": request.path,
+        "method": req.method,
+        "path": req.path,
         "route": record.route.template,
-        "query": request.query_string.decode("utf-8", "replace"),
+        "query": req.query_string.decode("utf-8", "replace"),
         "status": None if record.dropped else response.status_code,
         "context": record.context,
         "session": opened_session(record, response),

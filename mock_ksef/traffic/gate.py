@@ -55,6 +55,8 @@ class TrafficControl:
 
     def fault_for(self, arrival: Arrival) -> Fault | None:
         """Count the request against its scenario's faults; the one that fires, if any."""
+        if not arrival.scenario.faults:  # most scenarios: no store read at all
+            return None
         seed = current_seed(self._store, self._seed)
         hit = pick_fault(
             self._store,

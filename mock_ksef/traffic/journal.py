@@ -11,13 +11,19 @@ only the hashes and sizes the client declared.
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 from mock_ksef.store.base import Doc, Store
+from mock_ksef.store.sqlite import SqliteStore
+from mock_ksef.traffic.journal_file import FileJournal
 
 KIND = "journal"
 SEQUENCE = "journal"
@@ -63,14 +69,22 @@ class JournalFilter:
 
 
 class Journal:
-    """Appends, lists and clears journal entries in a store."""
+    """Appends, lists and clears journal entries.
+
+    With a SQLite store the entries live in append-only files beside the database
+    (:mod:`mock_ksef.traffic.journal_file`: no write transaction per request); with any
+    other store they are documents of kind :data:`KIND` in the store.
+    """
 
     def __init__(self, store: Store, size: int) -> None:
         self._store = store
         self._size = max(1, size)
+        self._files = files_of(store)
 
     def reserve(self) -> int:
         """The sequence number of a request starting now (its place in the journal)."""
+        if self._files is not None:
+            return self._files.reserve(self._size)
         return self._store.next_sequence(SEQUENCE)
 
     def record(self, entry: Doc, sequence: int | None = None) -> int:
@@ -80,9 +94,12 @@ class Journal:
             entry: the request's fields (``sequence`` is set here).
             sequence: what :meth:`reserve` gave when the request started.
         """
+        if sequence is None:
+            sequence = self.reserve()
+        if self._files is not None:
+            self._files.record(entry, sequence, self._size)
+            return sequence
         with self._store.transaction():
-            if sequence is None:
-                sequence = self.reserve()
             self._store.put(KIND, _key(sequence), {"sequence": sequence, **entry})
             if sequence > self._size:
                 self._store.delete(KIND, _key(sequence - self._size))
@@ -90,14 +107,49 @@ class Journal:
 
     def entries(self, wanted: JournalFilter | None = None) -> list[Doc]:
         """Entries passing ``wanted``, oldest first."""
-        everything = self._store.find(KIND)
-        everything.sort(key=lambda doc: int(doc["sequence"]))
+        if self._files is not None:
+            everything = self._files.entries(self._size)
+        else:
+            everything = self._store.find(KIND)
+            everything.sort(key=lambda doc: int(doc["sequence"]))
+            everything = everything[-self._size :]
         return [doc for doc in everything if wanted is None or wanted.accepts(doc)]
 
     def clear(self) -> int:
         """Forget every entry; returns how many there were."""
+        if self._files is not None:
+            count = len(self._files.entries(self._size))
+            self._files.clear()
+            return count
         with self._store.transaction():
             docs = self._store.find(KIND)
             for doc in docs:
                 self._store.delete(KIND, _key(int(doc["sequence"])))
         return len(docs)
+
+
+_FILES: weakref.WeakKeyDictionary[Store, FileJournal] = weakref.WeakKeyDictionary()
+_FILES_LOCK = threading.Lock()
+
+
+def files_of(store: Store) -> FileJournal | None:
+    """The journal files of a SQLite store (opened once per store and process)."""
+    if not isinstance(store, SqliteStore):
+        return None
+    files = _FILES.get(store)
+    if files is None or files.owner != os.getpid():
+        with _FILES_LOCK:
+            files = _FILES.get(store)
+            if files is None or files.owner != os.getpid():
+                files = _FILES[store] = FileJournal(Path(f"{store.path}.requests"))
+    return files
+
+
+def reset_journal(store: Store) -> None:
+    """Empty the journal and start its sequence at 1 again (part of ``/_mock/reset``).
+
+    A store journal is emptied by ``store.reset()`` already.
+    """
+    files = files_of(store)
+    if files is not None:
+        files.clear(restart=True)

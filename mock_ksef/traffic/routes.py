@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from mock_ksef.scenario.model import RateLimit
 
@@ -172,8 +172,9 @@ def bare_path(path: str) -> str | None:
     return path[match.end() :] if match else None
 
 
+@lru_cache(maxsize=4096)
 def resolve(method: str, bare: str) -> Route:
-    """The operation a request addresses (an unknown one is group ``other``)."""
+    """The operation a request addresses (an unknown one is group ``other``; memoised)."""
     for route, pattern in _compiled():
         if route.method == method and pattern.match(bare):
             return route

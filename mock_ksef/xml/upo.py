@@ -17,8 +17,6 @@ from datetime import datetime
 from typing import Protocol
 
 from lxml import etree
-from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
-from signxml.signer import XMLSigner
 
 from mock_ksef.crypto.keys import KeyPair
 from mock_ksef.timefmt import iso_warsaw_ms
@@ -231,6 +229,10 @@ def _sign(root: etree._Element, signer: KeyPair) -> bytes:
     Exclusive C14N is used because .NET ``SignedXml`` does not implement C14N 1.1 (signxml's
     default); the signing certificate goes into ``ds:KeyInfo/ds:X509Data``.
     """
+    # signxml is loaded on the first UPO (a cold start needs none).
+    from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
+    from signxml.signer import XMLSigner
+
     etree.indent(root, space="\t")
     xml_signer = XMLSigner(
         method=SignatureConstructionMethod.enveloped,
