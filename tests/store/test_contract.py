@@ -242,7 +242,7 @@ class TestBulk:
     def test_put_blobs(self, store: Store) -> None:
         """put_blobs keeps each item's bytes; a key given again is replaced."""
         store.put_blob("x", b"old")
-        store.put_blobs([("x", b"new"), ("y", bytearray(b"\x00\xff")), ("y", b"last")])
+        store.put_blobs([("x", b"new"), ("y", b"\x00\xff"), ("y", b"last")])
         assert (store.get_blob("x"), store.get_blob("y")) == (b"new", b"last")
 
 
