@@ -6,8 +6,9 @@ Layout (``docs/retrieval.md``):
 * ``retrieval-entry`` / ``{subjectType}|{context}|{ksefNumber}``: a copy of the record per
   role, indexed by ``{subjectType}|{context}|{date}`` for each date type (``ps``, ``inv``,
   ``iss``), so a query is one ordered range walk of one index, whatever the store holds,
-  and by ``{subjectType}|{context}|{sellerNip}|{date}`` (``ps-seller``, ...), so a
-  ``sellerNip`` filter walks only that seller's invoices;
+  and, for the roles other than ``Subject1`` (whose seller is the context itself), by
+  ``{subjectType}|{context}|{sellerNip}|{date}`` (``ps-seller``, ...), so a ``sellerNip``
+  filter walks only that seller's invoices;
 * ``retrieval-pending`` / KSeF number: invoices not yet visible when accepted (a storage
   lag or a held-back permanent storage), indexed by the time they become visible: the
   high-water mark and the exact-offset fast path read only these;
@@ -54,13 +55,21 @@ def prefix(subject_type: str, context_key: str) -> str:
     return f"{subject_type}|{context_key}|"
 
 
-def entry_index(record: InvoiceRecord, start: str) -> dict[str, str]:
+def seller_indexed(subject_type: str) -> bool:
+    """Whether entries of the role carry the seller's index (not ``Subject1``: every
+    invoice a context sees as ``Subject1`` it issued itself)."""
+    return subject_type != "Subject1"
+
+
+def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[str, str]:
     """The index values of a role's entry: each date, and each date behind the seller."""
     index: dict[str, str] = {}
+    seller = seller_indexed(subject_type)
     for date_type, name in DATE_INDEX.items():
         date = record.date_of(date_type)
         index[name] = start + date
-        index[SELLER_INDEX[date_type]] = f"{start}{record.content.seller_nip}|{date}"
+        if seller:
+            index[SELLER_INDEX[date_type]] = f"{start}{record.content.seller_nip}|{date}"
     return index
 
 
@@ -98,7 +107,9 @@ class ReceivedInvoices:
             records.append((record.ksef_number, {"record": doc, "roles": roles}, None))
             for subject_type, context_key in roles:
                 start = prefix(subject_type, context_key)
-                entries.append((start + record.ksef_number, doc, entry_index(record, start)))
+                entries.append(
+                    (start + record.ksef_number, doc, entry_index(record, subject_type, start))
+                )
             if record.available_from > record.acquisition_date:
                 later = {
                     "ps": iso(record.permanent_storage_date),

@@ -23,7 +23,13 @@ from mock_ksef.domain.date_range import check_date_range
 from mock_ksef.domain.retrieval.filters import InvoiceFilters, range_values
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.domain.retrieval.refusals import HWM_DETAILS, OutsideHwm
-from mock_ksef.domain.retrieval.repo import DATE_INDEX, SELLER_INDEX, ReceivedInvoices, prefix
+from mock_ksef.domain.retrieval.repo import (
+    DATE_INDEX,
+    SELLER_INDEX,
+    ReceivedInvoices,
+    prefix,
+    seller_indexed,
+)
 from mock_ksef.store.base import Cursor, Doc
 
 #: Entries read per keyset page while filtering.
@@ -57,8 +63,12 @@ class Window:
     start: str
     end: str
     hwm: datetime | None  # reported permanentStorageHwmDate (PermanentStorage only)
-    #: The ``sellerNip`` filter: ``index`` is then the seller's (``ps-seller``, ...).
+    #: The ``sellerNip`` filter when ``index`` is the seller's (``ps-seller``, ...).
     seller: str | None = None
+
+    def decides(self, filters: InvoiceFilters) -> bool:
+        """Whether the index range alone selects (nothing to match per record)."""
+        return filters.only_indexed and (filters.seller_nip is None or self.seller is not None)
 
     @property
     def _start(self) -> str:
@@ -125,7 +135,7 @@ def resolve(
             end = min(end, system)
         hwm = min(end, system)
     low, high = range_values(date_range, end)
-    seller = filters.seller_nip
+    seller = filters.seller_nip if seller_indexed(filters.subject_type) else None
     index = (DATE_INDEX if seller is None else SELLER_INDEX)[date_range.date_type]
     return Window(index, filters.subject_type, context.key, low, high, hwm, seller)
 

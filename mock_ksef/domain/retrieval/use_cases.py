@@ -98,7 +98,7 @@ def query_metadata(
         raise cap_error(cap)
     window = resolve(repo, principal.context, filters, now, limits)
     want = min(paging.page_size, cap - first)
-    if filters.only_indexed and not repo.any_pending(now):
+    if window.decides(filters) and not repo.any_pending(now):
         # Exact without filtering (the window's index range decides, the seller's index
         # for a ``sellerNip``): the store skips to the page itself.
         found = repo.entries(
