@@ -179,8 +179,15 @@ def unique_rows(rows: Iterable[Row], *, replace: bool) -> dict[str, tuple[str, d
     its first, as a store that keeps existing documents would).
     """
     unique: dict[str, tuple[str, dict[str, str]]] = {}
+    # One document object given for several keys is encoded once (held here, so that
+    # its id is not reused by another document while the rows are read).
+    texts: dict[int, tuple[Doc, str]] = {}
     for key, doc, index in rows:
         if not replace and key in unique:
             continue
-        unique[key] = (encode(doc), {name: str(value) for name, value in (index or {}).items()})
+        seen = texts.get(id(doc))
+        text = seen[1] if seen is not None else encode(doc)
+        if seen is None:
+            texts[id(doc)] = (doc, text)
+        unique[key] = (text, {name: str(value) for name, value in (index or {}).items()})
     return unique

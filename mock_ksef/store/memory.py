@@ -206,7 +206,8 @@ def _merge(ordered: list[Any], items: list[Any]) -> None:
     if len(items) < _BISECT_MAX:
         for item in items:
             bisect.insort(ordered, item)
-    else:
+    else:  # two sorted runs: Timsort merges them with galloping, O(n) moves at most
+        items.sort()
         ordered.extend(items)
         ordered.sort()
 

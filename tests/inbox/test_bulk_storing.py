@@ -9,14 +9,17 @@ invoice (the former ``store_inbox``), on both backends.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from mock_ksef.codec import to_doc
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retention import DUPLICATE
 from mock_ksef.domain.retrieval.acceptance import record_received_invoice
 from mock_ksef.domain.retrieval.derive import derive_content
+from mock_ksef.domain.retrieval.record import StorageDates, build_record, record_doc
 from mock_ksef.domain.retrieval.repo import (
     DATE_INDEX,
     ENTRY,
@@ -31,8 +34,9 @@ from mock_ksef.domain.session import FormCode
 from mock_ksef.inbox import Buyer, GeneratedInvoice, InvoiceMix, generate_inbox, store_inbox
 from mock_ksef.inbox.storing import content_of, duplicate_key, storage_dates
 from mock_ksef.store import MemoryStore, SqliteStore, Store
-from mock_ksef.store.base import Query
+from mock_ksef.store.base import Query, encode
 from tests.inbox.conftest import BUYER_NIP, RICH_MIX, make_spec
+from tests.retrieval.support import invoice_xml
 
 BUYERS = (Buyer("Nip", BUYER_NIP), Buyer("InternalId", f"{BUYER_NIP}-00042"))
 #: FA (2) has no attachments.
@@ -118,3 +122,40 @@ def test_bulk_storing_leaves_the_same_state_as_one_by_one(backend: str, tmp_path
         ("Subject2", f"Nip:{BUYER_NIP}"): 2340,
         ("Subject3", f"InternalId:{BUYER_NIP}-00042"): 40,
     }
+
+
+def test_the_written_out_record_document_is_the_codecs():
+    """record_doc == codec.to_doc, key order included (the JSON text is the same), for
+    generated records and for one with third subjects, an authorised subject and a late
+    permanent storage."""
+    invoices = list(generate_inbox(make_spec(count=30, seed=9, buyer=BUYERS[1])))
+    records = [
+        build_record(
+            g.xml,
+            content_of(g),
+            ksef_number=g.ksef_number,
+            form_code=FormCode(g.system_code, g.schema_version, "FA"),
+            dates=storage_dates(g),
+            invoicing_mode=g.invoicing_mode,
+            invoice_hash=g.invoice_hash,
+        )
+        for g in invoices
+    ]
+    xml = invoice_xml(
+        "1234563218", "FV/1", third=(("NIP", BUYER_NIP, "2"),), authorized="7010002137"
+    )
+    when = invoices[0].invoicing_date
+    records.append(
+        build_record(
+            xml,
+            derive_content(xml, "FA (3)"),
+            ksef_number="1234563218-20261124-000000000001-00",
+            form_code=FormCode("FA (3)", "1-0E", "FA"),
+            dates=StorageDates(when, when, when, when + timedelta(hours=1)),
+            invoicing_mode="Offline",
+            hash_of_corrected_invoice="abc=",
+        )
+    )
+    assert records[-1].content.authorized_subject is not None
+    for record in records:
+        assert encode(record_doc(record)) == encode(to_doc(record))

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mock_ksef.codec import from_doc, to_doc
-from mock_ksef.domain.retrieval.record import InvoiceRecord
+from mock_ksef.codec import from_doc
+from mock_ksef.domain.retrieval.record import InvoiceRecord, record_doc
 from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, Store
 from mock_ksef.timefmt import iso
 
@@ -102,7 +102,7 @@ class ReceivedInvoices:
         entries: list[Row] = []
         pending: list[Row] = []
         for record, roles, xml in invoices:
-            doc = to_doc(record)
+            doc = record_doc(record)
             blobs.append((xml_key(record.ksef_number), xml))
             records.append((record.ksef_number, {"record": doc, "roles": roles}, None))
             for subject_type, context_key in roles:
