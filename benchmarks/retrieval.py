@@ -19,15 +19,17 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 
 from mock_ksef.domain.auth.values import ContextId, Principal
 from mock_ksef.domain.retrieval.derive import derive_content
 from mock_ksef.domain.retrieval.filters import DateRange, InvoiceFilters
-from mock_ksef.domain.retrieval.record import StorageDates, build_record, roles
+from mock_ksef.domain.retrieval.record import InvoiceRecord, StorageDates, build_record, roles
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
-from mock_ksef.domain.retrieval.selection import RetrievalLimits
+from mock_ksef.domain.retrieval.selection import RetrievalLimits, resolve
 from mock_ksef.domain.retrieval.use_cases import Paging, query_metadata
 from mock_ksef.domain.session import FormCode
 from mock_ksef.store import MemoryStore, SqliteStore, Store
@@ -86,6 +88,59 @@ def measure(
     return timings
 
 
+def former_page(store: Store, filters: InvoiceFilters, paging: Paging, now: datetime) -> int:
+    """A page as the walk read it before the seller's index: the plain index range,
+    every walked record decoded, then matched (only ``sellerNip`` and visibility here)."""
+    repo = ReceivedInvoices(store)
+    context = ContextId("Nip", BUYER_NIP)
+    window = dataclasses.replace(
+        resolve(repo, context, filters, now, RetrievalLimits()), index="ps", seller=None
+    )
+
+    def walked() -> Iterator[InvoiceRecord]:
+        cursor = None
+        while True:
+            page = repo.entries(
+                window.index,
+                window.low,
+                window.high,
+                after=cursor,
+                limit=500,
+                descending=paging.descending,
+            )
+            for record in page.records:
+                if record.content.seller_nip == filters.seller_nip and record.available_from <= now:
+                    yield record
+            if len(page.records) < 500:
+                return
+            cursor = page.cursor
+
+    first = paging.page_offset * paging.page_size
+    return len(list(islice(walked(), first, first + paging.page_size + 1)))
+
+
+def interleaved(store: Store, pages: int) -> tuple[list[float], list[float]]:
+    """Milliseconds per page of the sellerNip query, new path and former path, alternating
+    page by page (the same load on both)."""
+    repo = ReceivedInvoices(store)
+    principal = Principal(ContextId("Nip", BUYER_NIP), "bench", "access", ("InvoiceRead",))
+    now = START + timedelta(days=90)
+    filters = InvoiceFilters(
+        "Subject2", DateRange("PermanentStorage", START, now), seller_nip=SELLER
+    )
+    rng = random.Random(2)
+    new, old = [], []
+    for n in range(pages):
+        paging = Paging(rng.randrange(40), 250, descending=bool(n % 2))
+        began = time.perf_counter()
+        assert len(query_metadata(repo, principal, filters, paging, now).invoices) == 250
+        new.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        assert former_page(store, filters, paging, now) == 251
+        old.append((time.perf_counter() - began) * 1000)
+    return new, old
+
+
 def _summary(label: str, timings: list[float]) -> str:
     ordered = sorted(timings)
     p99 = ordered[max(0, round(len(ordered) * 0.99) - 1)]
@@ -113,6 +168,11 @@ def main(argv: list[str] | None = None) -> None:
         print(_summary("sellerNip filter (seller's index)", seller))
         walked = measure(store, args.pages, seller_filter=True, currency_filter=True)
         print(_summary("sellerNip + currencyCodes (walk)", walked))
+        new, old = interleaved(store, args.pages // 2)
+        print(_summary("sellerNip, interleaved: seller's index", new))
+        print(_summary("sellerNip, interleaved: former decoding walk", old))
+        ratio = statistics.median(old) / statistics.median(new)
+        print(f"former / new median: {ratio:.1f} x")
         store.close()
 
 

@@ -61,7 +61,7 @@ def test_known_content_equals_the_content_read_from_the_bytes(seed, form, buyer)
         assert content_of(generated) == derive_content(generated.xml, generated.system_code)
 
 
-def _one_by_one(invoices: list[GeneratedInvoice], repos: Repos) -> None:
+def store_one_by_one(invoices: list[GeneratedInvoice], repos: Repos) -> None:
     """The former ``store_inbox``: the one way in and the duplicate check, per invoice."""
     received = ReceivedInvoices(repos.store)
     with repos.store.transaction():
@@ -107,11 +107,11 @@ def test_bulk_storing_leaves_the_same_state_as_one_by_one(backend: str, tmp_path
     invoices = list(generate_inbox(make_spec(count=2300, seed=5)))
     invoices += generate_inbox(make_spec(count=40, seed=6, buyer=BUYERS[1]))
     states = []
-    for name, write in (("bulk", store_inbox), ("single", _one_by_one)):
+    for name, write in (("bulk", store_inbox), ("single", store_one_by_one)):
         store = _open(backend, tmp_path / f"{name}.db")
         repos = Repos(store)
         repos.remember_acceptance(duplicate_key(invoices[7]), "live-ksef-number", "live-session")
-        _one_by_one(invoices[:1], repos)  # stored once already: not counted twice
+        store_one_by_one(invoices[:1], repos)  # stored once already: not counted twice
         write(invoices, repos)
         states.append(_state(store, invoices))
         store.close()
