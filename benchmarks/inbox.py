@@ -44,11 +44,31 @@ def store(count: int, backend: Store) -> float:
     return time.perf_counter() - started
 
 
+def compare(count: int) -> tuple[float, float]:
+    """Seconds to store ``count`` invoices one by one (the former path: metadata parsed
+    from the bytes, a put per document) and in bulk, each into a fresh SQLite file."""
+    from tests.inbox.test_bulk_storing import store_one_by_one
+
+    invoices = list(generate_inbox(_spec(count, "FA (3)")))
+    seconds = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, write in (("single", store_one_by_one), ("bulk", store_inbox)):
+            backend = SqliteStore(Path(folder) / f"{name}.db")
+            started = time.perf_counter()
+            write(invoices, Repos(backend))
+            seconds.append(time.perf_counter() - started)
+            backend.close()
+    return seconds[0], seconds[1]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the measurements and print them."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.inbox", description=__doc__)
     parser.add_argument("--counts", default="10000,100000", help="invoices to generate")
     parser.add_argument("--store-count", type=int, default=10_000, help="invoices to store")
+    parser.add_argument(
+        "--compare", type=int, default=0, help="also store this many one by one and in bulk"
+    )
     args = parser.parse_args(argv)
     for count in (int(c) for c in args.counts.split(",")):
         for form in ("FA (3)", "FA (2)"):
@@ -65,6 +85,12 @@ def main(argv: list[str] | None = None) -> None:
         seconds = store(count, backend)
         backend.close()
     print(f"store    {count:>7} sqlite: {seconds:6.2f} s  {count / seconds:8.0f} invoices/s")
+    if args.compare:
+        single, bulk = compare(args.compare)
+        print(
+            f"compare  {args.compare:>7} sqlite: one by one {single:6.2f} s, bulk {bulk:6.2f} s"
+            f" ({single / bulk:.1f} x)"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 
 from mock_ksef.admin.scenarios import describe
 from mock_ksef.admin.sessions import all_sessions, timeline
+from mock_ksef.dashboard.inbox_feed import inbox_view
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.session import Session, common_status
 from mock_ksef.http.traffic_edge import control_of
@@ -89,8 +90,11 @@ def _scenarios(svc: Services, sessions: list[Session]) -> dict[str, Any]:
     }
 
 
-def snapshot(svc: Services, journal_limit: int = JOURNAL_DEFAULT) -> dict[str, Any]:
-    """Everything the dashboard shows at once: clock, sessions, scenarios, journal."""
+def snapshot(
+    svc: Services, journal_limit: int = JOURNAL_DEFAULT, inbox: str | None = None
+) -> dict[str, Any]:
+    """Everything the dashboard shows at once: clock, sessions, scenarios, journal, and
+    the inbox and exports of the context ``inbox`` (or of the first with an inbox)."""
     clock = svc.clock
     sessions = all_sessions(svc)
     entries = control_of(svc).journal.entries()
@@ -105,6 +109,7 @@ def snapshot(svc: Services, journal_limit: int = JOURNAL_DEFAULT) -> dict[str, A
         "scenarios": _scenarios(svc, sessions),
         "requests": entries[::-1][: max(0, min(journal_limit, JOURNAL_MAX))],
         "requestCount": len(entries),
+        "inbox": inbox_view(svc.store, inbox, svc.now()),
     }
 
 

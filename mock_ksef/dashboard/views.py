@@ -3,8 +3,9 @@
 * ``GET /_mock/dashboard/``: the page (``/_mock/dashboard`` redirects there, so the
   page's relative links work behind any prefix);
 * ``GET /_mock/dashboard/static/<file>``: its CSS and JavaScript (only those);
-* ``GET /_mock/dashboard/api/state?requests=N``: one snapshot (clock, sessions with their
-  timelines, active scenarios, the newest ``N`` journal entries);
+* ``GET /_mock/dashboard/api/state?requests=N&inbox=CONTEXT``: one snapshot (clock,
+  sessions with their timelines, active scenarios, the newest ``N`` journal entries, the
+  inbox and exports of one context);
 * ``GET /_mock/dashboard/api/sessions/{ref}/invoices``: a session's invoices.
 
 The page loads nothing from elsewhere; a Content-Security-Policy of ``'self'`` only (no
@@ -73,7 +74,7 @@ def state() -> Response:
     raw = request.args.get("requests", str(JOURNAL_DEFAULT))
     if not raw.isdigit():
         raise ValidationFailed(f"requests: a number of journal entries, got '{raw}'")
-    return jsonify(snapshot(services(), int(raw)))
+    return jsonify(snapshot(services(), int(raw), request.args.get("inbox") or None))
 
 
 @bp.get("/api/sessions/<reference>/invoices")

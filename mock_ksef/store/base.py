@@ -14,12 +14,14 @@ calls over a ``(kind, name, value, key)`` B-tree (see ``docs/performance.md``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 Doc = dict[str, Any]
+#: One document of a bulk write: ``(key, doc, index)``, as :meth:`Store.put` takes them.
+Row = tuple[str, Doc, Mapping[str, str] | None]
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,17 @@ class Store(Protocol):
         """
         ...
 
+    def put_many(self, kind: str, rows: Iterable[Row], *, replace: bool = True) -> list[str]:
+        """Write many documents of one kind at once; the keys that were not there before.
+
+        Exactly what :meth:`put` of each row in order does (in one transaction), but in a
+        few statements: new keys take consecutive positions in row order. A key given
+        twice counts once: its first row decides its position, its last row (with
+        ``replace=False``: its first) its document. With ``replace=False`` a key already
+        stored keeps its document and index (the rows of such keys are skipped).
+        """
+        ...
+
     def find(self, kind: str, /, **index: str) -> list[Doc]:
         """Documents of ``kind`` whose index values equal all of ``index``, oldest first.
 
@@ -121,6 +134,10 @@ class Store(Protocol):
 
     def put_blob(self, key: str, data: bytes) -> None:
         """Keep raw bytes under ``key``."""
+        ...
+
+    def put_blobs(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """:meth:`put_blob` for each ``(key, data)`` in order, in one transaction."""
         ...
 
     def get_blob(self, key: str) -> bytes | None:
@@ -153,3 +170,24 @@ def decode(text: str) -> Doc:
     """A document back from :func:`encode`'s text."""
     doc: Doc = json.loads(text)
     return doc
+
+
+def unique_rows(rows: Iterable[Row], *, replace: bool) -> dict[str, tuple[str, dict[str, str]]]:
+    """``key -> (JSON text, index values as text)`` of a bulk write, in first-seen order.
+
+    A key given twice keeps its first position; its last row wins (``replace=False``:
+    its first, as a store that keeps existing documents would).
+    """
+    unique: dict[str, tuple[str, dict[str, str]]] = {}
+    # One document object given for several keys is encoded once (held here, so that
+    # its id is not reused by another document while the rows are read).
+    texts: dict[int, tuple[Doc, str]] = {}
+    for key, doc, index in rows:
+        if not replace and key in unique:
+            continue
+        seen = texts.get(id(doc))
+        text = seen[1] if seen is not None else encode(doc)
+        if seen is None:
+            texts[id(doc)] = (doc, text)
+        unique[key] = (text, {name: str(value) for name, value in (index or {}).items()})
+    return unique

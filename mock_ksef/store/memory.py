@@ -14,11 +14,15 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from mock_ksef.store.base import Doc, Hit, Query, decode, encode
+from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
+
+#: Up to this many new values a bulk write inserts one by one; more are merged by a sort.
+_BISECT_MAX = 32
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,34 @@ class MemoryStore:
             for name, value in values.items():
                 self._keys[(kind, name, value)].add(key)
                 bisect.insort(self._sorted[(kind, name)], (value, key))
+
+    def put_many(self, kind: str, rows: Iterable[Row], *, replace: bool = True) -> list[str]:
+        """See :class:`mock_ksef.store.base.Store`.
+
+        The sorted index lists are extended and re-sorted once (Timsort merges the new
+        run) instead of one ``insort`` per value, which moves the list's tail each time.
+        """
+        unique = unique_rows(rows, replace=replace)
+        new: list[str] = []
+        added: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        with self._lock:
+            docs = self._docs[kind]
+            for key, (body, values) in unique.items():
+                if key in docs and not replace:
+                    continue
+                old = self._unindex(kind, key)
+                if old is None:
+                    self._position += 1
+                    new.append(key)
+                position = old.position if old else self._position
+                docs[key] = _Entry(position, body, values)
+                for name, value in values.items():
+                    self._keys[(kind, name, value)].add(key)
+                    added[(kind, name)].append((value, key))
+            _merge(self._sorted_keys[kind], new)
+            for pair, pairs in added.items():
+                _merge(self._sorted[pair], pairs)
+        return new
 
     def _unindex(self, kind: str, key: str) -> _Entry | None:
         """Drop ``key``'s index entries (not the document); its entry, if any."""
@@ -137,6 +169,12 @@ class MemoryStore:
         with self._lock:
             self._blobs[key] = bytes(data)
 
+    def put_blobs(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """See :class:`mock_ksef.store.base.Store`."""
+        with self._lock:
+            for key, data in items:
+                self._blobs[key] = bytes(data)
+
     def get_blob(self, key: str) -> bytes | None:
         """See :class:`mock_ksef.store.base.Store`."""
         with self._lock:
@@ -161,6 +199,17 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _merge(ordered: list[Any], items: list[Any]) -> None:
+    """Add ``items`` to the sorted list ``ordered``, keeping it sorted."""
+    if len(items) < _BISECT_MAX:
+        for item in items:
+            bisect.insort(ordered, item)
+    else:  # two sorted runs: Timsort merges them with galloping, O(n) moves at most
+        items.sort()
+        ordered.extend(items)
+        ordered.sort()
 
 
 def _bounds(pairs: list[tuple[str, str]], query: Query) -> tuple[int, int]:

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from mock_ksef.store.base import Doc, Hit, Query, decode, encode
+from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
 
 #: Version 0: the first layout (``idx_lookup`` without the key, a global position).
 #: Version 1: ``idx_order`` covers ``(kind, name, value, key)``; positions count per kind.
@@ -43,6 +43,8 @@ _SCHEMA = (
 CACHE_KIB = 16 * 1024
 #: Idle connections kept for reuse; extra ones are closed when returned.
 POOL_SIZE = 16
+#: Keys per ``IN (...)`` lookup of a bulk write (below SQLite's variable limit).
+KEY_CHUNK = 500
 #: Seconds a writer waits for another process's write lock before failing.
 BUSY_TIMEOUT_S = 30.0
 
@@ -149,6 +151,53 @@ class SqliteStore:
                 [(kind, key, name, str(value)) for name, value in (index or {}).items()],
             )
 
+    def put_many(self, kind: str, rows: Iterable[Row], *, replace: bool = True) -> list[str]:
+        """See :class:`mock_ksef.store.base.Store`: a handful of ``executemany`` calls.
+
+        The keys already stored are read in chunks of :data:`KEY_CHUNK`; the new ones get
+        positions after the kind's ``MAX(position)`` (one index seek) in row order.
+        """
+        unique = unique_rows(rows, replace=replace)
+        if not unique:
+            return []
+        keys = list(unique)
+        with self.transaction(), self._connection() as conn:
+            existing: set[str] = set()
+            for first in range(0, len(keys), KEY_CHUNK):
+                chunk = keys[first : first + KEY_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found = conn.execute(
+                    f"SELECT key FROM docs WHERE kind=? AND key IN ({marks})", [kind, *chunk]
+                )
+                existing.update(str(row[0]) for row in found)
+            new = [key for key in keys if key not in existing]
+            (top,) = conn.execute(
+                "SELECT COALESCE(MAX(position), 0) FROM docs WHERE kind=?", (kind,)
+            ).fetchone()
+            conn.executemany(
+                "INSERT INTO docs VALUES (?,?,?,?)",
+                [(kind, key, top + n, unique[key][0]) for n, key in enumerate(new, start=1)],
+            )
+            written = keys if replace else new
+            if replace and existing:
+                old = [key for key in keys if key in existing]
+                conn.executemany(
+                    "UPDATE docs SET body=? WHERE kind=? AND key=?",
+                    [(unique[key][0], kind, key) for key in old],
+                )
+                conn.executemany(
+                    "DELETE FROM idx WHERE kind=? AND key=?", [(kind, key) for key in old]
+                )
+            conn.executemany(
+                "INSERT INTO idx VALUES (?,?,?,?)",
+                [
+                    (kind, key, name, value)
+                    for key in written
+                    for name, value in unique[key][1].items()
+                ],
+            )
+        return new
+
     def find(self, kind: str, /, **index: str) -> list[Doc]:
         """See :class:`mock_ksef.store.base.Store`.
 
@@ -200,6 +249,14 @@ class SqliteStore:
         """See :class:`mock_ksef.store.base.Store`."""
         with self.transaction(), self._connection() as conn:
             conn.execute("INSERT OR REPLACE INTO blobs VALUES (?,?)", (key, bytes(data)))
+
+    def put_blobs(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """See :class:`mock_ksef.store.base.Store`."""
+        with self.transaction(), self._connection() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO blobs VALUES (?,?)",
+                ((key, bytes(data)) for key, data in items),
+            )
 
     def get_blob(self, key: str) -> bytes | None:
         """See :class:`mock_ksef.store.base.Store`."""

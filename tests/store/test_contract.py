@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mock_ksef.store import MemoryStore, SqliteStore, Store, open_store
+from mock_ksef.store.base import Query, Row
 
 THREADS = 8
 INCREMENTS = 25
@@ -176,6 +177,73 @@ class TestSequencesAndBlobs:
         assert store.next_sequence("ref") == 1
         store.put("s", "2", {"n": 2})
         assert store.find("s") == [{"n": 2}]
+
+
+class TestBulk:
+    """put_many / put_blobs: exactly a loop of put / put_blob, in fewer statements."""
+
+    def test_put_many_equals_a_loop_of_put(self, store: Store, tmp_path: Path) -> None:
+        """New keys in row order after the existing ones, a replaced key keeps its place and
+        takes its last row's document and index, a key given twice counts once."""
+        twin: Store = (
+            MemoryStore() if isinstance(store, MemoryStore) else SqliteStore(tmp_path / "twin.db")
+        )
+        rows: list[Row] = [
+            ("b", {"n": 1}, {"ctx": "A", "d": "2"}),
+            ("a", {"n": 2}, {"ctx": "B"}),
+            ("c", {"n": 3}, None),
+            ("b", {"n": 4}, {"ctx": "C", "d": "1"}),
+        ]
+        for target in (store, twin):
+            target.put("s", "a", {"n": 0}, {"ctx": "Z", "old": "1"})
+            target.put("s", "z", {"n": 9}, {"ctx": "Z"})
+        assert store.put_many("s", rows) == ["b", "c"]
+        for key, doc, index in rows:
+            twin.put("s", key, doc, index)
+        for target in (store, twin):
+            assert target.find("s") == [{"n": 2}, {"n": 9}, {"n": 4}, {"n": 3}]
+            assert target.find("s", ctx="C") == [{"n": 4}]
+            assert target.find("s", ctx="A") == target.find("s", old="1") == []
+            assert target.find("s", ctx="Z") == [{"n": 9}]
+            assert [h.key for h in target.query("s", Query(order_by="d"))] == ["b"]
+        store.put("s", "y", {"n": 5})
+        assert store.find("s")[-1] == {"n": 5}  # later puts still go last
+        twin.close()
+
+    def test_put_many_keeps_existing_without_replace(self, store: Store) -> None:
+        """replace=False: stored keys keep document and index; of twins the first row wins."""
+        store.put("s", "a", {"n": 0}, {"ctx": "Z"})
+        rows: list[Row] = [
+            ("a", {"n": 1}, {"ctx": "A"}),
+            ("b", {"n": 2}, {"ctx": "B"}),
+            ("b", {"n": 3}, {"ctx": "C"}),
+        ]
+        assert store.put_many("s", rows, replace=False) == ["b"]
+        assert store.find("s") == [{"n": 0}, {"n": 2}]
+        assert store.find("s", ctx="Z") == [{"n": 0}]
+        assert store.find("s", ctx="A") == store.find("s", ctx="C") == []
+        assert store.put_many("s", []) == []
+
+    def test_put_many_in_chunks(self, store: Store) -> None:
+        """More keys than one lookup chunk; ordered queries see them in value order."""
+        rows: list[Row] = [
+            (f"k{n:04}", {"n": n}, {"v": f"{(n * 7) % 1200:04}"}) for n in range(1200)
+        ]
+        assert len(store.put_many("q", rows)) == 1200
+        assert store.put_many("q", rows[:600]) == []
+        assert [d["n"] for d in store.find("q")] == list(range(1200))
+        hits = store.query("q", Query(order_by="v", low="0100", limit=3))
+        assert [(h.value, h.key) for h in hits] == [
+            ("0100", "k0700"),
+            ("0101", "k1043"),
+            ("0102", "k0186"),
+        ]
+
+    def test_put_blobs(self, store: Store) -> None:
+        """put_blobs keeps each item's bytes; a key given again is replaced."""
+        store.put_blob("x", b"old")
+        store.put_blobs([("x", b"new"), ("y", b"\x00\xff"), ("y", b"last")])
+        assert (store.get_blob("x"), store.get_blob("y")) == (b"new", b"last")
 
 
 class TestTransactions:

@@ -9,7 +9,8 @@
   const JOURNAL_ROWS = 40;
   // Relative to /_mock/dashboard/, so a path prefix in front of the mock keeps working.
   const URLS = {
-    state: `api/state?requests=${JOURNAL_ROWS}`,
+    state: (inbox) =>
+      `api/state?requests=${JOURNAL_ROWS}${inbox ? `&inbox=${encodeURIComponent(inbox)}` : ""}`,
     invoices: (ref) => `api/sessions/${encodeURIComponent(ref)}/invoices`,
     clock: "../clock",
     reset: "../reset",
@@ -17,6 +18,7 @@
 
   const $ = (id) => document.getElementById(id);
   let selected = null; // reference of the session shown in the timeline
+  let inboxContext = null; // context whose inbox is shown (null: the mock picks the first)
   let pinned = false; // true once the user picked a session; otherwise follow the newest
   let lastState = null;
   let lastStateText = "";
@@ -285,6 +287,66 @@
     );
   }
 
+  function money(amount, currency) {
+    const text = Number(amount).toFixed(2);
+    return `${text} ${currency}`;
+  }
+
+  // 100 in progress, 200 succeeded, anything else (210 expired, 415, 420, 500, 550) failed.
+  function exportFamily(code) {
+    if (code === 100) return "InProgress";
+    return code === 200 ? "Succeeded" : "Failed";
+  }
+
+  function drawInbox(inbox) {
+    const contexts = inbox.contexts;
+    $("no-inbox").hidden = contexts.length > 0;
+    $("inbox-picker").hidden = contexts.length === 0;
+    $("inbox-count").textContent = inbox.context
+      ? `(${inbox.context}: ${inbox.received} received)`
+      : "";
+    $("inbox-context").replaceChildren(
+      ...contexts.map((c) => {
+        const option = el("option", null, `${c.context} — ${c.received} received, ${c.exports} exports`);
+        option.value = c.context;
+        return option;
+      }),
+    );
+    if (inbox.context) $("inbox-context").value = inbox.context;
+    const rows = inbox.invoices.map((invoice) => {
+      const row = el("tr", invoice.visible ? null : "pending");
+      row.dataset.ksefNumber = invoice.ksefNumber;
+      row.append(el("td", "mono", invoice.ksefNumber));
+      row.append(el("td", "mono", invoice.invoiceNumber));
+      const seller = el("td");
+      seller.append(el("div", null, invoice.seller.name || "—"), el("div", "mono muted", invoice.seller.nip));
+      row.append(seller);
+      row.append(el("td", "amount", money(invoice.grossAmount, invoice.currency)));
+      row.append(el("td", "nowrap", invoice.issueDate));
+      const stored = el("td", "nowrap", localTime(invoice.permanentStorageDate));
+      if (!invoice.visible) stored.append(el("div", "muted", "not yet visible"));
+      row.append(stored);
+      return row;
+    });
+    $("inbox-invoices").tBodies[0].replaceChildren(...rows);
+    $("export-count").textContent = inbox.context ? `(${inbox.exports.length})` : "";
+    const exports = inbox.exports.map((job) => {
+      const family = exportFamily(job.status.code);
+      const row = el("tr", `f-${family}`);
+      row.dataset.reference = job.referenceNumber;
+      row.dataset.code = String(job.status.code);
+      row.append(el("td", "mono", job.referenceNumber));
+      const status = el("td");
+      status.append(badge(job.status.code, family), " ", el("span", "description", job.status.description));
+      row.append(status);
+      row.append(el("td", "count", job.invoiceCount ?? "—"));
+      row.append(el("td", "truncated", job.isTruncated === null ? "—" : job.isTruncated ? "yes" : "no"));
+      row.append(el("td", "nowrap", localTime(job.created)));
+      return row;
+    });
+    $("exports").tBodies[0].replaceChildren(...exports);
+  }
+
   function chooseSelection(state) {
     const refs = state.sessions.map((s) => s.referenceNumber);
     if (!pinned || !refs.includes(selected)) {
@@ -299,7 +361,7 @@
   async function refresh() {
     const mine = ++sequence;
     try {
-      const text = JSON.stringify(await getJson(URLS.state));
+      const text = JSON.stringify(await getJson(URLS.state(inboxContext)));
       const state = JSON.parse(text);
       const session = chooseSelection(state);
       const invoices = session ? await getJson(URLS.invoices(session.referenceNumber)) : null;
@@ -314,6 +376,7 @@
         drawTimeline(session);
         drawJournal(state);
         drawScenarios(state.scenarios);
+        drawInbox(state.inbox);
       }
       const invoicesText = JSON.stringify(invoices);
       if (invoicesText !== lastInvoicesText) {
@@ -367,9 +430,16 @@
       const unitName = $("custom-unit").selectedOptions[0].textContent;
       shift(Math.round(amount * unit * 1000) / 1000, `${amount >= 0 ? "+" : ""}${amount} ${unitName}`);
     });
+    $("inbox-context").addEventListener("change", () => {
+      inboxContext = $("inbox-context").value || null;
+      lastStateText = "";
+      refresh();
+    });
+    $("inbox-picker").addEventListener("submit", (event) => event.preventDefault());
     $("reset").addEventListener("click", () => {
       selected = null;
       pinned = false;
+      inboxContext = null;
       act("Reset", () => postJson(URLS.reset, {}));
     });
   }

@@ -9,13 +9,21 @@ anything that stores invoices "as if another context had sent them" calls it dir
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.invoice_rules import matching_rule
 from mock_ksef.domain.retrieval.derive import derive_content
-from mock_ksef.domain.retrieval.record import InvoiceRecord, StorageDates, build_record, roles
-from mock_ksef.domain.retrieval.repo import ReceivedInvoices
+from mock_ksef.domain.retrieval.record import (
+    InvoiceContent,
+    InvoiceRecord,
+    StorageDates,
+    build_record,
+    roles,
+)
+from mock_ksef.domain.retrieval.repo import Received, ReceivedInvoices
 from mock_ksef.domain.session import FormCode, Session
 from mock_ksef.scenario.model import NATURAL, InvoiceMatch, InvoiceRule, Outcome, RetrievalPlan
 from mock_ksef.scenario.registry import ScenarioRegistry, UnknownScenario
@@ -60,6 +68,47 @@ def record_received_invoice(
     )
     repo.save(record, roles(content), xml)
     return record
+
+
+@dataclass(frozen=True)
+class KnownInvoice:
+    """An invoice to record whose metadata is already known, so its bytes are not parsed
+    again: the arguments of :func:`record_received_invoice` plus the ``content`` that
+    :func:`~mock_ksef.domain.retrieval.derive.derive_content` would read from ``xml``."""
+
+    xml: bytes
+    content: InvoiceContent
+    ksef_number: str
+    form_code: FormCode
+    dates: StorageDates
+    invoicing_mode: str = "Online"
+    invoice_hash: str | None = None
+    hash_of_corrected_invoice: str | None = None
+
+
+def record_received_invoices(repo: ReceivedInvoices, invoices: Iterable[KnownInvoice]) -> int:
+    """The bulk sibling of :func:`record_received_invoice`: the same records, roles and
+    bytes for each invoice, written in one transaction with the store's bulk writes.
+
+    The caller vouches that each ``content`` equals what the bytes say (the inbox
+    generator, whose equivalence a test checks). Returns how many were recorded.
+    """
+
+    def received() -> Iterator[Received]:
+        for known in invoices:
+            record = build_record(
+                known.xml,
+                known.content,
+                ksef_number=known.ksef_number,
+                form_code=known.form_code,
+                dates=known.dates,
+                invoicing_mode=known.invoicing_mode,
+                invoice_hash=known.invoice_hash,
+                hash_of_corrected_invoice=known.hash_of_corrected_invoice,
+            )
+            yield record, roles(known.content), known.xml
+
+    return repo.save_many(received())
 
 
 def plan_of(scenarios: ScenarioRegistry, session: Session) -> RetrievalPlan:

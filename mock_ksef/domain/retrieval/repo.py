@@ -5,29 +5,42 @@ Layout (``docs/retrieval.md``):
 * ``retrieval-invoice`` / KSeF number: the record and its roles (download, ``ksefNumber``);
 * ``retrieval-entry`` / ``{subjectType}|{context}|{ksefNumber}``: a copy of the record per
   role, indexed by ``{subjectType}|{context}|{date}`` for each date type (``ps``, ``inv``,
-  ``iss``), so a query is one ordered range walk of one index, whatever the store holds;
+  ``iss``), so a query is one ordered range walk of one index, whatever the store holds,
+  and, for the roles other than ``Subject1`` (whose seller is the context itself), by
+  ``{subjectType}|{context}|{sellerNip}|{date}`` (``ps-seller``, ...), so a ``sellerNip``
+  filter walks only that seller's invoices;
 * ``retrieval-pending`` / KSeF number: invoices not yet visible when accepted (a storage
   lag or a held-back permanent storage), indexed by the time they become visible: the
   high-water mark and the exact-offset fast path read only these;
-* ``retrieval-hwm``: the memoised HWM of a query, so every page of it reports the same.
+* ``retrieval-hwm``: the memoised HWM of a query, so every page of it reports the same;
+* ``retrieval-inbox`` / ``{subjectType}|{context}``: how many invoices a context received
+  (``Subject2``, ``Subject3``), for the dashboard: the contexts that have an inbox.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mock_ksef.codec import from_doc, to_doc
-from mock_ksef.domain.retrieval.record import InvoiceRecord
-from mock_ksef.store.base import Cursor, Query, Store
+from mock_ksef.codec import from_doc
+from mock_ksef.domain.retrieval.record import InvoiceRecord, record_doc
+from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, Store
 from mock_ksef.timefmt import iso
 
 INVOICE = "retrieval-invoice"
 ENTRY = "retrieval-entry"
 PENDING = "retrieval-pending"
 HWM = "retrieval-hwm"
-#: Index name per ``dateType``.
+TALLY = "retrieval-inbox"
+#: Index name per ``dateType``, and of the same date behind the seller's NIP.
 DATE_INDEX = {"PermanentStorage": "ps", "Invoicing": "inv", "Issue": "iss"}
+SELLER_INDEX = {"PermanentStorage": "ps-seller", "Invoicing": "inv-seller", "Issue": "iss-seller"}
+#: The roles under which a context has *received* an invoice (its inbox).
+RECEIVED = ("Subject2", "Subject3")
+#: The highest index value of a role's prefix (values are ASCII text).
+TOP = "\uffff"
 #: Expired HWM memos removed per new memo.
 _SWEEP = 20
 
@@ -40,6 +53,28 @@ def xml_key(ksef_number: str) -> str:
 def prefix(subject_type: str, context_key: str) -> str:
     """The shared start of a role's index values."""
     return f"{subject_type}|{context_key}|"
+
+
+def seller_indexed(subject_type: str) -> bool:
+    """Whether entries of the role carry the seller's index (not ``Subject1``: every
+    invoice a context sees as ``Subject1`` it issued itself)."""
+    return subject_type != "Subject1"
+
+
+def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[str, str]:
+    """The index values of a role's entry: each date, and each date behind the seller."""
+    index: dict[str, str] = {}
+    seller = seller_indexed(subject_type)
+    for date_type, name in DATE_INDEX.items():
+        date = record.date_of(date_type)
+        index[name] = start + date
+        if seller:
+            index[SELLER_INDEX[date_type]] = f"{start}{record.content.seller_nip}|{date}"
+    return index
+
+
+#: One invoice to save: its record, its roles and its bytes.
+Received = tuple[InvoiceRecord, tuple[tuple[str, str], ...], bytes]
 
 
 @dataclass(frozen=True)
@@ -58,24 +93,61 @@ class ReceivedInvoices:
 
     def save(self, record: InvoiceRecord, roles: tuple[tuple[str, str], ...], xml: bytes) -> None:
         """Store ``record`` (and its XML) with an entry per role, in one transaction."""
-        doc = to_doc(record)
-        with self.store.transaction():
-            self.store.put_blob(xml_key(record.ksef_number), xml)
-            self.store.put(INVOICE, record.ksef_number, {"record": doc, "roles": roles})
+        self.save_many(((record, roles, xml),))
+
+    def save_many(self, invoices: Iterable[Received]) -> int:
+        """:meth:`save` of each invoice, in one transaction and a few bulk writes."""
+        blobs: list[tuple[str, bytes]] = []
+        records: list[Row] = []
+        entries: list[Row] = []
+        pending: list[Row] = []
+        for record, roles, xml in invoices:
+            doc = record_doc(record)
+            blobs.append((xml_key(record.ksef_number), xml))
+            records.append((record.ksef_number, {"record": doc, "roles": roles}, None))
             for subject_type, context_key in roles:
                 start = prefix(subject_type, context_key)
-                index = {
-                    DATE_INDEX[date_type]: start + record.date_of(date_type)
-                    for date_type in DATE_INDEX
-                }
-                self.store.put(ENTRY, start + record.ksef_number, doc, index)
+                entries.append(
+                    (start + record.ksef_number, doc, entry_index(record, subject_type, start))
+                )
             if record.available_from > record.acquisition_date:
-                pending = {
+                later = {
                     "ps": iso(record.permanent_storage_date),
                     "available": iso(record.available_from),
                 }
-                index = {"available": pending["available"]}
-                self.store.put(PENDING, record.ksef_number, pending, index)
+                pending.append((record.ksef_number, later, {"available": later["available"]}))
+        with self.store.transaction():
+            self.store.put_blobs(blobs)
+            self.store.put_many(INVOICE, records)
+            new = self.store.put_many(ENTRY, entries)
+            self.store.put_many(PENDING, pending)
+            self._count(new)
+        return len(records)
+
+    def _count(self, new_entries: list[str]) -> None:
+        """Add the new entries of received roles to their context's tally."""
+        counts = Counter(key.rsplit("|", 1)[0] for key in new_entries)
+        for key, added in counts.items():
+            subject_type, context_key = key.split("|", 1)
+            if subject_type not in RECEIVED:
+                continue
+            doc = self.store.get(TALLY, key) or {
+                "subjectType": subject_type,
+                "context": context_key,
+                "count": 0,
+            }
+            doc["count"] = int(doc["count"]) + added
+            self.store.put(TALLY, key, doc)
+
+    def inboxes(self) -> list[Doc]:
+        """``{subjectType, context, count}`` of every context that received invoices."""
+        return self.store.find(TALLY)
+
+    def newest(self, subject_type: str, context_key: str, count: int) -> list[InvoiceRecord]:
+        """The ``count`` latest invoices (by permanent storage) a context received as such."""
+        start = prefix(subject_type, context_key)
+        query = Query(order_by="ps", low=start, high=start + TOP, descending=True, limit=count)
+        return [from_doc(InvoiceRecord, hit.doc) for hit in self.store.query(ENTRY, query)]
 
     def get(self, ksef_number: str) -> tuple[InvoiceRecord, tuple[tuple[str, str], ...]] | None:
         """A record and its roles by KSeF number."""
@@ -115,6 +187,15 @@ class ReceivedInvoices:
         )
         records = tuple(from_doc(InvoiceRecord, hit.doc) for hit in hits)
         return EntryPage(records, hits[-1].cursor if hits else None)
+
+    def entry_hits(
+        self, index: str, low: str, high: str, *, descending: bool, after: Cursor | None, limit: int
+    ) -> list[Hit]:
+        """Like :meth:`entries`, undecoded: the walk matches the stored documents first."""
+        query = Query(
+            order_by=index, low=low, high=high, descending=descending, after=after, limit=limit
+        )
+        return self.store.query(ENTRY, query)
 
     def pending(self, now: datetime) -> list[datetime]:
         """Permanent-storage dates of the invoices not yet visible at ``now``."""

@@ -16,14 +16,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.date_range import check_date_range
 from mock_ksef.domain.retrieval.filters import InvoiceFilters, range_values
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.domain.retrieval.refusals import HWM_DETAILS, OutsideHwm
-from mock_ksef.domain.retrieval.repo import DATE_INDEX, ReceivedInvoices, prefix
-from mock_ksef.store.base import Cursor
+from mock_ksef.domain.retrieval.repo import (
+    DATE_INDEX,
+    SELLER_INDEX,
+    ReceivedInvoices,
+    prefix,
+    seller_indexed,
+)
+from mock_ksef.store.base import Cursor, Doc
 
 #: Entries read per keyset page while filtering.
 WALK_PAGE = 500
@@ -56,16 +63,27 @@ class Window:
     start: str
     end: str
     hwm: datetime | None  # reported permanentStorageHwmDate (PermanentStorage only)
+    #: The ``sellerNip`` filter when ``index`` is the seller's (``ps-seller``, ...).
+    seller: str | None = None
+
+    def decides(self, filters: InvoiceFilters) -> bool:
+        """Whether the index range alone selects (nothing to match per record)."""
+        return filters.only_indexed and (filters.seller_nip is None or self.seller is not None)
+
+    @property
+    def _start(self) -> str:
+        start = prefix(self.subject_type, self.context_key)
+        return start if self.seller is None else f"{start}{self.seller}|"
 
     @property
     def low(self) -> str:
         """The lowest index value of the range."""
-        return prefix(self.subject_type, self.context_key) + self.start
+        return self._start + self.start
 
     @property
     def high(self) -> str:
         """The highest index value of the range."""
-        return prefix(self.subject_type, self.context_key) + self.end
+        return self._start + self.end
 
 
 def system_hwm(repo: ReceivedInvoices, now: datetime, lag: timedelta) -> datetime:
@@ -117,8 +135,9 @@ def resolve(
             end = min(end, system)
         hwm = min(end, system)
     low, high = range_values(date_range, end)
-    index = DATE_INDEX[date_range.date_type]
-    return Window(index, filters.subject_type, context.key, low, high, hwm)
+    seller = filters.seller_nip if seller_indexed(filters.subject_type) else None
+    index = (DATE_INDEX if seller is None else SELLER_INDEX)[date_range.date_type]
+    return Window(index, filters.subject_type, context.key, low, high, hwm, seller)
 
 
 def walk(
@@ -130,12 +149,26 @@ def walk(
     descending: bool = False,
 ) -> Iterator[InvoiceRecord]:
     """The records of ``window`` that pass ``filters`` and are visible at ``now``, in order."""
+    for doc in walk_docs(repo, window, filters, now, descending=descending):
+        yield from_doc(InvoiceRecord, doc)
+
+
+def walk_docs(
+    repo: ReceivedInvoices,
+    window: Window,
+    filters: InvoiceFilters,
+    now: datetime,
+    *,
+    descending: bool = False,
+) -> Iterator[Doc]:
+    """:func:`walk`, undecoded: each walked document is matched as stored, and a caller
+    decodes only the ones it returns (a deep page skips thousands)."""
     if filters.ksef_number is not None:
         yield from _by_number(repo, window, filters, now)
         return
     cursor: Cursor | None = None
     while True:
-        page = repo.entries(
+        hits = repo.entry_hits(
             window.index,
             window.low,
             window.high,
@@ -143,17 +176,18 @@ def walk(
             after=cursor,
             limit=WALK_PAGE,
         )
-        for record in page.records:
-            if record.available_from <= now and filters.matches(record):
-                yield record
-        if len(page.records) < WALK_PAGE:
+        for hit in hits:
+            doc = hit.doc
+            if filters.matches_doc(doc) and datetime.fromisoformat(doc["available_from"]) <= now:
+                yield doc
+        if len(hits) < WALK_PAGE:
             return
-        cursor = page.cursor
+        cursor = hits[-1].cursor
 
 
 def _by_number(
     repo: ReceivedInvoices, window: Window, filters: InvoiceFilters, now: datetime
-) -> Iterator[InvoiceRecord]:
+) -> Iterator[Doc]:
     """``ksefNumber`` given: one lookup instead of a walk."""
     found = repo.get(filters.ksef_number or "")
     if found is None:
@@ -166,7 +200,7 @@ def _by_number(
         and record.available_from <= now
         and filters.matches(record)
     ):
-        yield record
+        yield to_doc(record)
 
 
 def select_invoices(

@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
+from mock_ksef.codec import from_doc
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import Forbidden, ValidationFailed
 from mock_ksef.domain.retrieval.filters import InvoiceFilters
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.domain.retrieval.refusals import not_available, not_found
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
-from mock_ksef.domain.retrieval.selection import DEFAULT_LIMITS, RetrievalLimits, resolve, walk
+from mock_ksef.domain.retrieval.selection import (
+    DEFAULT_LIMITS,
+    RetrievalLimits,
+    resolve,
+    walk_docs,
+)
 
 READ_PERMISSIONS = ("InvoiceRead", "Owner")
 #: The spec's ``KsefNumber`` pattern (35 characters, or 36 with a dash in the hex part).
@@ -92,8 +98,9 @@ def query_metadata(
         raise cap_error(cap)
     window = resolve(repo, principal.context, filters, now, limits)
     want = min(paging.page_size, cap - first)
-    if filters.only_dates and not repo.any_pending(now):
-        # Exact without filtering: the store skips to the page itself.
+    if window.decides(filters) and not repo.any_pending(now):
+        # Exact without filtering (the window's index range decides, the seller's index
+        # for a ``sellerNip``): the store skips to the page itself.
         found = repo.entries(
             window.index,
             window.low,
@@ -103,8 +110,9 @@ def query_metadata(
             limit=want + 1,
         ).records
     else:
-        selected = walk(repo, window, filters, now, descending=paging.descending)
-        found = tuple(islice(selected, first, first + want + 1))
+        selected = walk_docs(repo, window, filters, now, descending=paging.descending)
+        docs = islice(selected, first, first + want + 1)
+        found = tuple(from_doc(InvoiceRecord, doc) for doc in docs)
     more = len(found) > want
     return MetadataPage(
         invoices=tuple(found[:want]),

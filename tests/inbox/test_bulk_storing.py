@@ -1,0 +1,161 @@
+"""The bulk path of ``store_inbox`` stores exactly what the one-by-one way in stores.
+
+Two claims: (1) ``content_of`` (the generator's own account) equals ``derive_content`` of
+the bytes for every invoice of a sample over seeds, both forms, both buyer types and every
+trait; (2) a whole inbox stored in bulk leaves the store with the same documents, index
+values, order and blobs as ``record_received_invoice`` plus ``remember_acceptance`` per
+invoice (the former ``store_inbox``), on both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from mock_ksef.codec import to_doc
+from mock_ksef.domain.repos import Repos
+from mock_ksef.domain.retention import DUPLICATE
+from mock_ksef.domain.retrieval.acceptance import record_received_invoice
+from mock_ksef.domain.retrieval.derive import derive_content
+from mock_ksef.domain.retrieval.record import StorageDates, build_record, record_doc
+from mock_ksef.domain.retrieval.repo import (
+    DATE_INDEX,
+    ENTRY,
+    INVOICE,
+    PENDING,
+    SELLER_INDEX,
+    TALLY,
+    ReceivedInvoices,
+    xml_key,
+)
+from mock_ksef.domain.session import FormCode
+from mock_ksef.inbox import Buyer, GeneratedInvoice, InvoiceMix, generate_inbox, store_inbox
+from mock_ksef.inbox.storing import content_of, duplicate_key, storage_dates
+from mock_ksef.store import MemoryStore, SqliteStore, Store
+from mock_ksef.store.base import Query, encode
+from tests.inbox.conftest import BUYER_NIP, RICH_MIX, make_spec
+from tests.retrieval.support import invoice_xml
+
+BUYERS = (Buyer("Nip", BUYER_NIP), Buyer("InternalId", f"{BUYER_NIP}-00042"))
+#: FA (2) has no attachments.
+FA2_MIX = InvoiceMix(
+    corrections=0.3, advances=0.2, attachments=0.0, foreign_currency=0.4, offline=0.3
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("form", ["FA (3)", "FA (2)"])
+@pytest.mark.parametrize("buyer", BUYERS, ids=["nip", "internal-id"])
+def test_known_content_equals_the_content_read_from_the_bytes(seed, form, buyer):
+    """Every field, for 60 invoices per case (VAT, KOR, ZAL, foreign currency, offline,
+    attachments, third subjects), 960 in all."""
+    mix = RICH_MIX if form == "FA (3)" else FA2_MIX
+    spec = make_spec(count=60, seed=seed, form=form, buyer=buyer, mix=mix)
+    invoices = list(generate_inbox(spec))
+    kinds = {(g.invoice_kind, g.currency != "PLN", g.has_attachment) for g in invoices}
+    assert {kind for kind, _, _ in kinds} == {"VAT", "KOR", "ZAL"}
+    assert any(foreign for _, foreign, _ in kinds)
+    for generated in invoices:
+        assert content_of(generated) == derive_content(generated.xml, generated.system_code)
+
+
+def store_one_by_one(invoices: list[GeneratedInvoice], repos: Repos) -> None:
+    """The former ``store_inbox``: the one way in and the duplicate check, per invoice."""
+    received = ReceivedInvoices(repos.store)
+    with repos.store.transaction():
+        for g in invoices:
+            record_received_invoice(
+                received,
+                g.xml,
+                ksef_number=g.ksef_number,
+                form_code=FormCode(g.system_code, g.schema_version, "FA"),
+                dates=storage_dates(g),
+                invoicing_mode=g.invoicing_mode,
+                invoice_hash=g.invoice_hash,
+                hash_of_corrected_invoice=g.hash_of_corrected_invoice,
+            )
+            if repos.find_duplicate(duplicate_key(g)) is None:
+                repos.remember_acceptance(duplicate_key(g), g.ksef_number, g.session_reference)
+
+
+def _state(store: Store, invoices: list[GeneratedInvoice]) -> dict[str, object]:
+    """Everything the two paths write: documents in order, each index's walk, blobs."""
+    walks = {
+        name: [(h.value, h.key) for h in store.query(ENTRY, Query(order_by=name))]
+        for name in (*DATE_INDEX.values(), *SELLER_INDEX.values())
+    }
+    return {
+        "kinds": {kind: store.find(kind) for kind in (INVOICE, ENTRY, PENDING, TALLY, DUPLICATE)},
+        "keys": {kind: [h.key for h in store.query(kind, Query())] for kind in (INVOICE, ENTRY)},
+        "walks": walks,
+        "pending": [h.key for h in store.query(PENDING, Query(order_by="available"))],
+        "blobs": [store.get_blob(xml_key(g.ksef_number)) for g in invoices],
+    }
+
+
+def _open(backend: str, path: Path) -> Store:
+    return MemoryStore() if backend == "memory" else SqliteStore(path)
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_bulk_storing_leaves_the_same_state_as_one_by_one(backend: str, tmp_path: Path) -> None:
+    """2,340 invoices (CHUNK is 2,000: two chunks), both buyer types, a duplicate key taken
+    beforehand, an invoice stored already: identical stores. The JST sub-unit's invoices
+    name the JST's NIP in Podmiot2, so the NIP's inbox holds them too."""
+    invoices = list(generate_inbox(make_spec(count=2300, seed=5)))
+    invoices += generate_inbox(make_spec(count=40, seed=6, buyer=BUYERS[1]))
+    states = []
+    for name, write in (("bulk", store_inbox), ("single", store_one_by_one)):
+        store = _open(backend, tmp_path / f"{name}.db")
+        repos = Repos(store)
+        repos.remember_acceptance(duplicate_key(invoices[7]), "live-ksef-number", "live-session")
+        store_one_by_one(invoices[:1], repos)  # stored once already: not counted twice
+        write(invoices, repos)
+        states.append(_state(store, invoices))
+        store.close()
+    bulk, single = states
+    assert bulk == single
+    tally = {(d["subjectType"], d["context"]): d["count"] for d in bulk["kinds"][TALLY]}  # type: ignore[index]
+    assert tally == {
+        ("Subject2", f"Nip:{BUYER_NIP}"): 2340,
+        ("Subject3", f"InternalId:{BUYER_NIP}-00042"): 40,
+    }
+
+
+def test_the_written_out_record_document_is_the_codecs():
+    """record_doc == codec.to_doc, key order included (the JSON text is the same), for
+    generated records and for one with third subjects, an authorised subject and a late
+    permanent storage."""
+    invoices = list(generate_inbox(make_spec(count=30, seed=9, buyer=BUYERS[1])))
+    records = [
+        build_record(
+            g.xml,
+            content_of(g),
+            ksef_number=g.ksef_number,
+            form_code=FormCode(g.system_code, g.schema_version, "FA"),
+            dates=storage_dates(g),
+            invoicing_mode=g.invoicing_mode,
+            invoice_hash=g.invoice_hash,
+        )
+        for g in invoices
+    ]
+    xml = invoice_xml(
+        "1234563218", "FV/1", third=(("NIP", BUYER_NIP, "2"),), authorized="7010002137"
+    )
+    when = invoices[0].invoicing_date
+    records.append(
+        build_record(
+            xml,
+            derive_content(xml, "FA (3)"),
+            ksef_number="1234563218-20261124-000000000001-00",
+            form_code=FormCode("FA (3)", "1-0E", "FA"),
+            dates=StorageDates(when, when, when, when + timedelta(hours=1)),
+            invoicing_mode="Offline",
+            hash_of_corrected_invoice="abc=",
+        )
+    )
+    assert records[-1].content.authorized_subject is not None
+    for record in records:
+        assert encode(record_doc(record)) == encode(to_doc(record))
