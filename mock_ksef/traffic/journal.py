@@ -18,8 +18,8 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from mock_ksef.store.base import Doc, Store
-from mock_ksef.store.kinds import JOURNAL as KIND
 
+KIND = "journal"
 SEQUENCE = "journal"
 
 

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.store.base import Cursor, Query, Store
-from mock_ksef.store.kinds import RETRIEVAL_ENTRY as ENTRY
-from mock_ksef.store.kinds import RETRIEVAL_HWM as HWM
-from mock_ksef.store.kinds import RETRIEVAL_INVOICE as INVOICE
-from mock_ksef.store.kinds import RETRIEVAL_PENDING as PENDING
 from mock_ksef.timefmt import iso
 
+INVOICE = "retrieval-invoice"
+ENTRY = "retrieval-entry"
+PENDING = "retrieval-pending"
+HWM = "retrieval-hwm"
 #: Index name per ``dateType``.
 DATE_INDEX = {"PermanentStorage": "ps", "Invoicing": "inv", "Issue": "iss"}
 #: Expired HWM memos removed per new memo.
