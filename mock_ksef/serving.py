@@ -67,7 +67,6 @@ def settings_to_env(settings: Settings) -> str:
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """The settings the CLI handed to this worker."""
     raw = json.loads((environ if environ is not None else os.environ)[SETTINGS_ENV])
-    raw.pop("extra", None)
     return Settings().with_overrides(**raw)
 
 

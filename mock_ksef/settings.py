@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,6 @@ class Settings:
     jwt_secret: str = ""
     #: Extra ``X-System-Warning`` header value, if any.
     system_warning: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the non-``None`` ``overrides`` applied (coerced by field type).
@@ -144,11 +143,7 @@ class Settings:
         variable or a flag, is reported by one validator in one style.
         """
         env = os.environ if environ is None else environ
-        from_env = {
-            f.name: env[env_name(f.name)]
-            for f in fields(cls)
-            if env_name(f.name) in env and f.name != "extra"
-        }
+        from_env = {f.name: env[env_name(f.name)] for f in fields(cls) if env_name(f.name) in env}
         return cls()._apply(from_env, env_name)._apply(overrides, label)
 
     @property

@@ -12,6 +12,7 @@ from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
 from mock_ksef.reset import reset_mock
+from mock_ksef.store.kinds import HEALTH_PROBE
 from mock_ksef.timefmt import iso
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/_mock")
@@ -21,7 +22,7 @@ bp = Blueprint("mock_admin", __name__, url_prefix="/_mock")
 def health() -> Response:
     """Liveness: the server answers and its store is reachable."""
     svc = services()
-    svc.store.get("health", "probe")
+    svc.store.get(HEALTH_PROBE, "probe")
     return jsonify(
         {"status": "ok", "version": __version__, "time": iso(svc.now()), "pid": os.getpid()}
     )

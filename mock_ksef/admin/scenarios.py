@@ -20,7 +20,8 @@ from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
 from mock_ksef.scenario.loader import ScenarioError, load_scenario_text
 from mock_ksef.scenario.model import Scenario
-from mock_ksef.scenario.registry import BINDING, DEFAULT_KEY, UnknownScenario
+from mock_ksef.scenario.registry import DEFAULT_KEY, UnknownScenario
+from mock_ksef.store.kinds import SCENARIO_BINDING
 from mock_ksef.traffic.faults import remember_seed
 
 bp = Blueprint("mock_admin_scenarios", __name__, url_prefix="/_mock")
@@ -64,7 +65,7 @@ def seed() -> Response:
 def list_scenarios() -> Response:
     """Loaded scenarios, the runtime default and the per-context bindings."""
     svc = services()
-    bindings = {str(doc["key"]): str(doc["scenario"]) for doc in svc.store.find(BINDING)}
+    bindings = {str(doc["key"]): str(doc["scenario"]) for doc in svc.store.find(SCENARIO_BINDING)}
     default = bindings.pop(DEFAULT_KEY, None)
     return jsonify(
         {

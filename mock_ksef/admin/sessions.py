@@ -18,7 +18,6 @@ from flask import Blueprint, Response, jsonify, request
 from mock_ksef.codec import to_doc
 from mock_ksef.domain import forcing
 from mock_ksef.domain.errors import SessionNotFound, ValidationFailed
-from mock_ksef.domain.repos import SESSION
 from mock_ksef.domain.session import (
     BATCH_STATUS_TEXT,
     ONLINE_STATUS_TEXT,
@@ -30,6 +29,7 @@ from mock_ksef.domain.session_store import any_session
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services, session_deps
 from mock_ksef.services import Services
+from mock_ksef.store.kinds import SESSION
 from mock_ksef.timefmt import iso
 
 bp = Blueprint("mock_admin_sessions", __name__, url_prefix="/_mock")

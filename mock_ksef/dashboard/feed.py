@@ -16,8 +16,9 @@ from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.session import Session, common_status
 from mock_ksef.http.traffic_edge import control_of
 from mock_ksef.scenario.model import NATURAL
-from mock_ksef.scenario.registry import BINDING, DEFAULT_KEY, UnknownScenario
+from mock_ksef.scenario.registry import DEFAULT_KEY, UnknownScenario
 from mock_ksef.services import Services
+from mock_ksef.store.kinds import SCENARIO_BINDING
 from mock_ksef.timefmt import iso
 
 #: Journal entries a snapshot carries by default (newest first), and the most it may ask.
@@ -56,7 +57,7 @@ def session_view(session: Session) -> dict[str, Any]:
 
 
 def _scenarios(svc: Services, sessions: list[Session]) -> dict[str, Any]:
-    bindings = {str(doc["key"]): str(doc["scenario"]) for doc in svc.store.find(BINDING)}
+    bindings = {str(doc["key"]): str(doc["scenario"]) for doc in svc.store.find(SCENARIO_BINDING)}
     default = bindings.pop(DEFAULT_KEY, None)
     in_use: dict[str, list[str]] = {}
     for session in sessions:

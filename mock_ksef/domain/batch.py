@@ -19,7 +19,7 @@ from typing import IO
 from mock_ksef.crypto.digest import b64
 from mock_ksef.domain import lifecycle, session_store
 from mock_ksef.domain.auth.values import Principal
-from mock_ksef.domain.batch_recovery import CLOSING, process_closed
+from mock_ksef.domain.batch_recovery import process_closed
 from mock_ksef.domain.deps import BatchDeps
 from mock_ksef.domain.errors import Forbidden, InvalidSessionState, KsefError, ValidationFailed
 from mock_ksef.domain.online import check_form_code, create_session, unwrap_key
@@ -32,6 +32,7 @@ from mock_ksef.domain.session import (
     SessionKind,
 )
 from mock_ksef.domain.session_plan import session_setup
+from mock_ksef.store.kinds import BATCH_CLOSING
 
 #: (systemCode, schemaVersion, value) accepted for batch sessions: no PEF.
 BATCH_FORM_CODES = {
@@ -301,6 +302,6 @@ def close_batch(deps: BatchDeps, principal: Principal, reference: str) -> Sessio
         )
         session_store.save(deps.sessions, closed)
         deps.sessions.store.put(
-            CLOSING, reference, {"reference": reference, "owner": deps.worker.owner}
+            BATCH_CLOSING, reference, {"reference": reference, "owner": deps.worker.owner}
         )
     return process_closed(deps, reference)

@@ -34,7 +34,12 @@ from mock_ksef.crypto.envelope import CbcDecryptor, DecryptionError
 from mock_ksef.domain.archive import ArchiveLimits, ArchiveRejected, Tally, XmlEntry, xml_entries
 from mock_ksef.domain.deps import BatchDeps
 from mock_ksef.domain.invoice import Invoice
-from mock_ksef.domain.online import Checked, accept_checked, check_plain_invoice, limits_of
+from mock_ksef.domain.invoice_processing import (
+    Checked,
+    accept_checked,
+    check_plain_invoice,
+    limits_of,
+)
 from mock_ksef.domain.package_view import package_view
 from mock_ksef.domain.polish import invoices_accusative
 from mock_ksef.domain.session import NO_INVOICES, Session

@@ -26,15 +26,14 @@ from mock_ksef.domain.batch_processing import Prepared, failure, prepare, record
 from mock_ksef.domain.deps import BatchDeps
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.session import Session
+from mock_ksef.store.kinds import BATCH_CLOSING
 
 log = logging.getLogger("mock_ksef")
-#: Store kind of the marker that a close is processing a session: ``{reference, owner}``.
-CLOSING = "batch-closing"
 
 
 def _owned(deps: BatchDeps, reference: str) -> Session | None:
     """The session if this process still owns its close (a reset or a takeover ends it)."""
-    marker = deps.sessions.store.get(CLOSING, reference)
+    marker = deps.sessions.store.get(BATCH_CLOSING, reference)
     session = deps.sessions.repos.get_session(reference)
     if marker is None or marker.get("owner") != deps.worker.owner or session is None:
         return None
@@ -61,7 +60,7 @@ def _finish(
         failed_count=len(invoices) - ok,
         batch=dataclasses.replace(session.batch, processing=False),
     )
-    deps.sessions.store.delete(CLOSING, session.reference)
+    deps.sessions.store.delete(BATCH_CLOSING, session.reference)
     return session_store.save(deps.sessions, done)
 
 
@@ -101,7 +100,7 @@ def process_closed(deps: BatchDeps, reference: str) -> Session:
 def _abandoned(deps: BatchDeps) -> list[str]:
     return [
         str(doc.get("reference", ""))
-        for doc in deps.sessions.store.find(CLOSING)
+        for doc in deps.sessions.store.find(BATCH_CLOSING)
         if not deps.worker.alive(str(doc.get("owner", "")))
     ]
 
@@ -109,15 +108,17 @@ def _abandoned(deps: BatchDeps) -> list[str]:
 def _take_over(deps: BatchDeps, reference: str) -> bool:
     """Claim an abandoned close for this process (only one process wins the claim)."""
     with deps.sessions.store.transaction():
-        marker = deps.sessions.store.get(CLOSING, reference)
+        marker = deps.sessions.store.get(BATCH_CLOSING, reference)
         if marker is None or deps.worker.alive(str(marker.get("owner", ""))):
             return False
         session = deps.sessions.repos.get_session(reference)
         if session is None or session.batch is None or not session.batch.processing:
-            deps.sessions.store.delete(CLOSING, reference)  # a marker of an older version: drop it
+            deps.sessions.store.delete(
+                BATCH_CLOSING, reference
+            )  # a marker of an older version: drop it
             return False
         taken = {**marker, "owner": deps.worker.owner, "taken_from": marker.get("owner", "")}
-        deps.sessions.store.put(CLOSING, reference, taken)
+        deps.sessions.store.put(BATCH_CLOSING, reference, taken)
     deps.parts.discard_scratch(reference)
     return True
 

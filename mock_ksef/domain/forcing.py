@@ -17,9 +17,9 @@ from mock_ksef.domain.deps import SessionDeps
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.invoice_rules import FORCED_SESSION_FAILURES
-from mock_ksef.domain.repos import DUPLICATE
 from mock_ksef.domain.session import Session
 from mock_ksef.scenario.model import Outcome
+from mock_ksef.store.kinds import DUPLICATE
 
 
 def forced_outcome(session: Session, code: object, details: object, status_code: object) -> Outcome:

@@ -1,7 +1,8 @@
 """Online (interactive) sessions: open, send invoices, close.
 
-Every check of BRIEF section 6.2 happens here, in that order; the invoice XML checks
-themselves live in :mod:`mock_ksef.xml.invoice_checks`.
+Every check of BRIEF section 6.2 happens here, in that order; one invoice's decryption,
+XML checks and acceptance live in :mod:`mock_ksef.domain.invoice_processing` (shared with
+batch processing), the XML checks themselves in :mod:`mock_ksef.xml.invoice_checks`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mock_ksef.crypto.digest import b64, b64decode_strict, sha256_b64
-from mock_ksef.crypto.envelope import DecryptionError, aes_cbc_decrypt, unwrap_session_key
-from mock_ksef.domain import lifecycle, session_store, testdata
+from mock_ksef.crypto.envelope import DecryptionError, unwrap_session_key
+from mock_ksef.domain import lifecycle, session_store
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.deps import SessionDeps
 from mock_ksef.domain.errors import (
@@ -28,9 +29,7 @@ from mock_ksef.domain.errors import (
     ValidationFailed,
 )
 from mock_ksef.domain.invoice import Invoice
-from mock_ksef.domain.invoice_rules import duplicate_details, forced_invoice
-from mock_ksef.domain.retrieval.acceptance import record_accepted
-from mock_ksef.domain.retrieval.repo import ReceivedInvoices
+from mock_ksef.domain.invoice_processing import accept_checked, limits_of, process_invoice
 from mock_ksef.domain.session import (
     BatchInfo,
     FormCode,
@@ -40,10 +39,7 @@ from mock_ksef.domain.session import (
     StatusEvent,
 )
 from mock_ksef.domain.session_plan import SessionSetup, apply_setup, session_setup
-from mock_ksef.domain.testdata import SessionLimits, has_attachment_consent
 from mock_ksef.ids import RefType
-from mock_ksef.timefmt import WARSAW
-from mock_ksef.xml.invoice_checks import InvoiceLimits, duplicate_key, verify_invoice
 
 #: (systemCode, schemaVersion, value) accepted for online sessions.
 ONLINE_FORM_CODES = {
@@ -244,7 +240,7 @@ def send_invoice(
         invoicing_mode="Offline" if command.offline_mode else "Online",
         hash_of_corrected_invoice=command.hash_of_corrected_invoice,
     )
-    checked = process_invoice(deps, session, draft, encrypted, command, online=True)
+    checked = process_invoice(deps, session, draft, encrypted, online=True)
     with deps.store.transaction():
         session = session_store.visible(deps, principal, reference, SessionKind.ONLINE)
         _check_open(session)
@@ -288,157 +284,6 @@ def check_available(session: Session) -> None:
     after = session.plan.send_unavailable_after
     if after is not None and session.invoice_count >= after:
         raise SessionUnavailable(UNAVAILABLE_DETAILS.format(reference=session.reference))
-
-
-def limits_of(deps: SessionDeps, session: Session) -> SessionLimits:
-    """The session limits in force for ``session``'s context and type (``/testdata/limits``)."""
-    kind = testdata.ONLINE if session.kind is SessionKind.ONLINE else testdata.BATCH
-    return testdata.session_limits(deps.store, deps.config.default_limits, session.context, kind)
-
-
-@dataclass(frozen=True)
-class Checked:
-    """An invoice after the checks that need no lock (decryption, XML, dates).
-
-    ``invoice`` failed already when its status is not 100; otherwise
-    :func:`accept_checked` decides (duplicates, scenario rules, KSeF number) under the
-    store's lock. ``key`` is its duplicate key, ``plain`` the XML to keep if accepted.
-    """
-
-    invoice: Invoice
-    key: str | None = None
-    plain: bytes = b""
-
-    @property
-    def pending(self) -> bool:
-        """Whether the invoice passed every check made so far."""
-        return self.invoice.status_code == 100
-
-
-def _fail(invoice: Invoice, code: int, *details: str, **extensions: str) -> Invoice:
-    return dataclasses.replace(
-        invoice, status_code=code, status_details=details, status_extensions=dict(extensions)
-    )
-
-
-def process_invoice(
-    deps: SessionDeps,
-    session: Session,
-    invoice: Invoice,
-    encrypted: bytes,
-    command: SendInvoice,
-    *,
-    online: bool,
-) -> Checked:
-    """Decrypt and check one invoice (no store writes: see :func:`accept_checked`)."""
-    try:
-        plain = aes_cbc_decrypt(
-            base64.b64decode(session.aes_key), base64.b64decode(session.iv), encrypted
-        )
-    except DecryptionError as exc:
-        return Checked(_fail(invoice, 435, str(exc)))
-    if len(plain) != command.invoice_size or sha256_b64(plain) != command.invoice_hash:
-        return Checked(
-            _fail(
-                invoice,
-                430,
-                "Skrót lub rozmiar odszyfrowanej faktury nie zgadza się z invoiceHash/invoiceSize.",
-            )
-        )
-    return check_plain_invoice(deps, session, invoice, plain, online=online)
-
-
-def check_plain_invoice(
-    deps: SessionDeps, session: Session, invoice: Invoice, plain: bytes, *, online: bool
-) -> Checked:
-    """The XML checks of a decrypted invoice; reads the store, never writes it.
-
-    Shared by online sends and batch processing (which calls it once per archive entry).
-    """
-    limits = limits_of(deps, session)
-    context_nip = session.context.value if session.context.type == "Nip" else None
-    verdict = verify_invoice(
-        plain,
-        system_code=session.form_code.system_code,
-        schemas=deps.schemas,
-        context_nip=context_nip,
-        online=online,
-        invoicing_date=invoice.invoicing_date,
-        limits=InvoiceLimits(limits.max_invoice_bytes, limits.max_invoice_with_attachment_bytes),
-        attachment_consent=online
-        or has_attachment_consent(
-            deps.store, context_nip, invoice.invoicing_date.astimezone(WARSAW).date()
-        ),
-    )
-    facts = verdict.facts
-    invoice = dataclasses.replace(
-        invoice,
-        invoice_number=facts.invoice_number,
-        seller_nip=facts.seller_nip,
-        issue_date=facts.issue_date,
-        invoice_kind=facts.invoice_kind,
-        invoicing_mode=_mode(invoice, facts.issue_date),
-    )
-    if verdict.code != 200:
-        return Checked(_fail(invoice, verdict.code, *verdict.details))
-    return Checked(invoice, duplicate_key(facts), plain)
-
-
-def accept_checked(deps: SessionDeps, session: Session, checked: Checked) -> Invoice:
-    """Decide a checked invoice: duplicate, scenario rule or a KSeF number.
-
-    Call it inside ``deps.store.transaction()``, and write the row in the same one: the
-    acceptance record must never exist without its invoice row (an invoice accepted
-    earlier in the same transaction is seen as the original of a duplicate).
-    """
-    invoice, key = checked.invoice, checked.key
-    if not checked.pending:
-        return invoice
-    original = deps.repos.find_duplicate(key) if key else None
-    if original:
-        return _fail(
-            invoice,
-            440,
-            duplicate_details(original["ksefNumber"], original["sessionReference"]),
-            originalSessionReferenceNumber=original["sessionReference"],
-            originalKsefNumber=original["ksefNumber"],
-        )
-    forced = forced_invoice(deps.numbering, session, invoice)
-    if forced is not None:
-        return forced
-    return _accept(deps, session, invoice, checked.plain, key)
-
-
-def _mode(invoice: Invoice, issue_date: str | None) -> str:
-    """Offline when asked, or when P_1 is before the Polish date of invoicingDate."""
-    if invoice.invoicing_mode == "Offline" or not issue_date:
-        return invoice.invoicing_mode
-    received = invoice.invoicing_date.astimezone(WARSAW).date().isoformat()
-    return "Offline" if issue_date < received else "Online"
-
-
-def _accept(
-    deps: SessionDeps, session: Session, invoice: Invoice, plain: bytes, key: str | None
-) -> Invoice:
-    now: datetime = deps.clock.now()
-    # The number's date is the day the invoice was accepted for processing: the send time
-    # online, the session's open time in a batch (BRIEF 7.17); acquisitionDate is now.
-    ksef_number = deps.numbering.ksef_number(
-        invoice.seller_nip or "0000000000", invoice.invoicing_date
-    )
-    if key:
-        deps.repos.remember_acceptance(key, ksef_number, invoice.session_reference)
-    # Stores the XML (blob ``invoice-xml/{ksefNumber}``) and its metadata for retrieval.
-    dates = record_accepted(
-        ReceivedInvoices(deps.store), deps.scenarios, session, invoice, plain, ksef_number, now
-    )
-    return dataclasses.replace(
-        invoice,
-        status_code=200,
-        ksef_number=ksef_number,
-        acquisition_date=now,
-        permanent_storage_date=dates.permanent_storage,
-    )
 
 
 def close_online(deps: SessionDeps, principal: Principal, reference: str) -> Session:

@@ -7,22 +7,12 @@ from dataclasses import dataclass
 from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.domain.auth.values import AuthOperation, Challenge
 from mock_ksef.domain.invoice import Invoice
-from mock_ksef.domain.retention import (
-    AUTH,
-    CHALLENGE,
-    DUPLICATE,
-    INVOICE,
-    SESSION,
-    SWEEP_BUDGET,
-    RetentionPolicy,
-    sweep,
-)
+from mock_ksef.domain.retention import SWEEP_BUDGET, RetentionPolicy, sweep
 from mock_ksef.domain.session import Session
 from mock_ksef.store.base import Cursor, Doc, Query, Store
+from mock_ksef.store.kinds import AUTH, CHALLENGE, DUPLICATE, INVOICE, REVOKED_JTI, SESSION
 from mock_ksef.timefmt import iso
 
-REVOKED_JTI = "revoked-jti"
-__all__ = ["AUTH", "CHALLENGE", "DUPLICATE", "INVOICE", "REVOKED_JTI", "SESSION", "Repos"]
 #: Documents re-indexed per transaction by :meth:`Repos.reindex`.
 _REINDEX_PAGE = 500
 

@@ -25,16 +25,9 @@ from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.session import Session
 from mock_ksef.settings import Settings
 from mock_ksef.store.base import Query, Store
+from mock_ksef.store.kinds import AUTH, CHALLENGE, DUPLICATE, INVOICE, JOURNAL, SESSION
 from mock_ksef.timefmt import iso
 
-CHALLENGE = "challenge"
-AUTH = "auth"
-SESSION = "session"
-INVOICE = "invoice"
-DUPLICATE = "duplicate"
-#: The request journal's kind; its keys are 12-digit sequence numbers
-#: (``mock_ksef.traffic.journal``).
-JOURNAL = "journal"
 #: Documents removed per kind by the sweep that rides on each new challenge.
 SWEEP_BUDGET = 50
 #: Page size of a full sweep.

@@ -24,14 +24,21 @@ from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.scenario.model import RateLimit
 from mock_ksef.settings import Settings
 from mock_ksef.store.base import Store
+from mock_ksef.store.kinds import (
+    TESTDATA_ATTACHMENT,
+    TESTDATA_BLOCKED_CONTEXT,
+    TESTDATA_PERMISSION,
+    TESTDATA_PERSON,
+    TESTDATA_RATE_LIMITS,
+    TESTDATA_SESSION_LIMITS,
+    TESTDATA_SUBJECT,
+)
 
-SUBJECT = "testdata-subject"
-PERSON = "testdata-person"
-PERMISSION = "testdata-permission"
-ATTACHMENT = "testdata-attachment"
-BLOCKED = "testdata-blocked-context"
-SESSION_LIMITS = "testdata-session-limits"
-RATE_LIMITS = "testdata-rate-limits"
+#: The names ``domain/credentials/credential_repo.py`` reads (``testdata.PERSON``…) until
+#: it imports the kinds from :mod:`mock_ksef.store.kinds` itself; not new kinds.
+SUBJECT = TESTDATA_SUBJECT
+PERSON = TESTDATA_PERSON
+PERMISSION = TESTDATA_PERMISSION
 
 #: The spec's sizes are whole MB; KSeF's 1 MB invoice limit is 1 000 000 B (BRIEF 5).
 MB = 1_000_000
@@ -83,7 +90,7 @@ def session_limits(
 ) -> SessionLimits:
     """The limits in force for ``session_type`` (``onlineSession``/``batchSession``) sessions:
     those set through ``/testdata/limits``, else ``defaults`` (the settings')."""
-    doc = store.get(SESSION_LIMITS, context.key)
+    doc = store.get(TESTDATA_SESSION_LIMITS, context.key)
     if doc is None or session_type not in doc:
         return defaults
     return SessionLimits.from_doc(doc[session_type])
@@ -91,7 +98,7 @@ def session_limits(
 
 def collective_identifier_max_invoices(store: Store, context: ContextId) -> int:
     """How many invoices one collective identifier created in ``context`` may hold."""
-    doc = store.get(SESSION_LIMITS, context.key)
+    doc = store.get(TESTDATA_SESSION_LIMITS, context.key)
     if doc is None or COLLECTIVE not in doc:
         return DEFAULT_IZ_MAX_INVOICES
     return int(doc[COLLECTIVE]["maxInvoices"])
@@ -102,7 +109,7 @@ def set_session_limits(
 ) -> None:
     """Record ``POST /testdata/limits/context/session`` (the spec's shapes, sizes in MB)."""
     store.put(
-        SESSION_LIMITS,
+        TESTDATA_SESSION_LIMITS,
         context.key,
         {
             ONLINE: dict(online),
@@ -114,14 +121,14 @@ def set_session_limits(
 
 def clear_session_limits(store: Store, context: ContextId) -> None:
     """``DELETE /testdata/limits/context/session``: back to the settings (and 500 per IZ)."""
-    store.delete(SESSION_LIMITS, context.key)
+    store.delete(TESTDATA_SESSION_LIMITS, context.key)
 
 
 # --- rate limits ---------------------------------------------------------------------------
 def set_rate_limits(store: Store, context_value: str, groups: dict[str, RateLimit]) -> None:
     """Record per-group rate limits for a context (they switch the limiter on for it)."""
     store.put(
-        RATE_LIMITS,
+        TESTDATA_RATE_LIMITS,
         context_value,
         {
             name: [limit.per_second, limit.per_minute, limit.per_hour]
@@ -132,14 +139,14 @@ def set_rate_limits(store: Store, context_value: str, groups: dict[str, RateLimi
 
 def clear_rate_limits(store: Store, context_value: str) -> None:
     """``DELETE /testdata/rate-limits``: the scenario's limiter settings apply again."""
-    store.delete(RATE_LIMITS, context_value)
+    store.delete(TESTDATA_RATE_LIMITS, context_value)
 
 
 def rate_limit_override(store: Store, context_value: str | None) -> dict[str, RateLimit] | None:
     """The limits set through ``/testdata/rate-limits`` for a context, if any."""
     if context_value is None:
         return None
-    doc = store.get(RATE_LIMITS, context_value)
+    doc = store.get(TESTDATA_RATE_LIMITS, context_value)
     if doc is None:
         return None
     return {name: RateLimit(*values) for name, values in doc.items()}
@@ -148,36 +155,36 @@ def rate_limit_override(store: Store, context_value: str | None) -> dict[str, Ra
 # --- authentication blocks -----------------------------------------------------------------
 def block_context(store: Store, context: ContextId) -> None:
     """``POST /testdata/context/block``: later logins to ``context`` end in 480."""
-    store.put(BLOCKED, context.key, {"type": context.type, "value": context.value})
+    store.put(TESTDATA_BLOCKED_CONTEXT, context.key, {"type": context.type, "value": context.value})
 
 
 def unblock_context(store: Store, context: ContextId) -> None:
     """``POST /testdata/context/unblock``."""
-    store.delete(BLOCKED, context.key)
+    store.delete(TESTDATA_BLOCKED_CONTEXT, context.key)
 
 
 def is_blocked(store: Store, context: ContextId) -> bool:
     """Whether logins to ``context`` are blocked."""
-    return store.get(BLOCKED, context.key) is not None
+    return store.get(TESTDATA_BLOCKED_CONTEXT, context.key) is not None
 
 
 # --- attachment consent --------------------------------------------------------------------
 def grant_attachment(store: Store, nip: str) -> None:
     """``POST /testdata/attachment``: invoices with attachments allowed for ``nip``."""
-    store.put(ATTACHMENT, nip, {"nip": nip, "until": None})
+    store.put(TESTDATA_ATTACHMENT, nip, {"nip": nip, "until": None})
 
 
 def revoke_attachment(store: Store, nip: str, end: date | None) -> None:
     """``POST /testdata/attachment/revoke``: at once, or after ``end`` (a Polish date)."""
     if end is None:
-        store.delete(ATTACHMENT, nip)
-    elif store.get(ATTACHMENT, nip) is not None:
-        store.put(ATTACHMENT, nip, {"nip": nip, "until": end.isoformat()})
+        store.delete(TESTDATA_ATTACHMENT, nip)
+    elif store.get(TESTDATA_ATTACHMENT, nip) is not None:
+        store.put(TESTDATA_ATTACHMENT, nip, {"nip": nip, "until": end.isoformat()})
 
 
 def has_attachment_consent(store: Store, nip: str | None, today: date) -> bool:
     """Whether ``nip`` may send invoices with attachments on (Polish) day ``today``."""
-    doc = store.get(ATTACHMENT, nip) if nip else None
+    doc = store.get(TESTDATA_ATTACHMENT, nip) if nip else None
     if doc is None:
         return False
     until = doc.get("until")

@@ -19,12 +19,12 @@ from marshmallow import fields, validate
 
 from mock_ksef.domain import testdata
 from mock_ksef.domain.auth.values import Principal
-from mock_ksef.domain.certificates.certificate_repo import SUBJECT_LIMITS
 from mock_ksef.http.bodies import TolerantSchema, load_request
 from mock_ksef.http.context import services
 from mock_ksef.http.guard import require
 from mock_ksef.http.traffic_edge import request_scenario
 from mock_ksef.scenario.model import RateLimit
+from mock_ksef.store.kinds import TESTDATA_SUBJECT_LIMITS
 from mock_ksef.traffic.limiter import effective_rate_limits
 from mock_ksef.traffic.routes import GROUP_LIMITS, OVERRIDABLE_GROUPS
 
@@ -141,7 +141,7 @@ def context_limits() -> Response:
 def subject_limits() -> Response:
     """Certificate limits set for the caller's context (``/certificates/limits`` applies them)."""
     principal = require()
-    doc = services().store.get(SUBJECT_LIMITS, principal.context.key) or {}
+    doc = services().store.get(TESTDATA_SUBJECT_LIMITS, principal.context.key) or {}
     return jsonify({k: v for k, v in doc.items() if k in ("enrollment", "certificate") and v})
 
 
@@ -190,14 +190,14 @@ def set_subject_limits() -> Response:
     principal = require()
     body: dict[str, Any] = load_request(SetSubjectLimitsSchema())
     doc = {k: body[k] for k in ("enrollment", "certificate") if body.get(k)}
-    services().store.put(SUBJECT_LIMITS, principal.context.key, doc)
+    services().store.put(TESTDATA_SUBJECT_LIMITS, principal.context.key, doc)
     return _ok()
 
 
 @bp.delete("/testdata/limits/subject/certificate")
 def reset_subject_limits() -> Response:
     """Forget the certificate limits."""
-    services().store.delete(SUBJECT_LIMITS, require().context.key)
+    services().store.delete(TESTDATA_SUBJECT_LIMITS, require().context.key)
     return _ok()
 
 

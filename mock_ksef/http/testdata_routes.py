@@ -18,6 +18,7 @@ from mock_ksef.domain import testdata
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.http.bodies import TolerantSchema, load_request
 from mock_ksef.http.context import services
+from mock_ksef.store import kinds
 from mock_ksef.timefmt import iso
 
 bp = Blueprint("testdata", __name__)
@@ -130,7 +131,7 @@ def _dated(body: dict[str, Any]) -> dict[str, Any]:
 def create_subject() -> Response:
     """Record a test subject (VAT group, JST or enforcement authority) and its subunits."""
     body = load_request(SubjectCreateSchema())
-    testdata.put_record(services().store, testdata.SUBJECT, body["subjectNip"], _dated(body))
+    testdata.put_record(services().store, kinds.TESTDATA_SUBJECT, body["subjectNip"], _dated(body))
     return _ok()
 
 
@@ -138,7 +139,7 @@ def create_subject() -> Response:
 def remove_subject() -> Response:
     """Forget a test subject."""
     body = load_request(SubjectRemoveSchema())
-    testdata.remove_record(services().store, testdata.SUBJECT, body["subjectNip"])
+    testdata.remove_record(services().store, kinds.TESTDATA_SUBJECT, body["subjectNip"])
     return _ok()
 
 
@@ -146,7 +147,7 @@ def remove_subject() -> Response:
 def create_person() -> Response:
     """Record a test person (NIP and PESEL)."""
     body = load_request(PersonCreateSchema())
-    testdata.put_record(services().store, testdata.PERSON, body["nip"], _dated(body))
+    testdata.put_record(services().store, kinds.TESTDATA_PERSON, body["nip"], _dated(body))
     return _ok()
 
 
@@ -154,7 +155,7 @@ def create_person() -> Response:
 def remove_person() -> Response:
     """Forget a test person."""
     body = load_request(NipSchema())
-    testdata.remove_record(services().store, testdata.PERSON, body["nip"])
+    testdata.remove_record(services().store, kinds.TESTDATA_PERSON, body["nip"])
     return _ok()
 
 
@@ -167,7 +168,7 @@ def _grant_key(body: dict[str, Any]) -> str:
 def grant_permissions() -> Response:
     """Record permissions of a person or entity in a context."""
     body = load_request(PermissionsGrantSchema())
-    testdata.put_record(services().store, testdata.PERMISSION, _grant_key(body), _dated(body))
+    testdata.put_record(services().store, kinds.TESTDATA_PERMISSION, _grant_key(body), _dated(body))
     return _ok()
 
 
@@ -175,7 +176,7 @@ def grant_permissions() -> Response:
 def revoke_permissions() -> Response:
     """Forget the permissions of a person or entity in a context."""
     body = load_request(PermissionsRevokeSchema())
-    testdata.remove_record(services().store, testdata.PERMISSION, _grant_key(body))
+    testdata.remove_record(services().store, kinds.TESTDATA_PERMISSION, _grant_key(body))
     return _ok()
 
 

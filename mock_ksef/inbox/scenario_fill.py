@@ -19,9 +19,9 @@ from mock_ksef.inbox.spec import Buyer, InboxSpec, InvoiceMix
 from mock_ksef.inbox.storing import store_inbox
 from mock_ksef.scenario.model import InboxPlan
 from mock_ksef.store.base import Store
+from mock_ksef.store.kinds import INBOX_FILL
 from mock_ksef.timefmt import iso
 
-FILLED = "inbox-fill"
 #: How far before the first call the default period ends.
 MARGIN = timedelta(seconds=5)
 
@@ -51,8 +51,8 @@ def fill_once(
         return 0
     key = f"{scenario}|{context.key}"
     with store.transaction():
-        if store.get(FILLED, key) is not None:
+        if store.get(INBOX_FILL, key) is not None:
             return 0
         stored = store_inbox(generate_inbox(plan_spec(plan, context, now)), Repos(store))
-        store.put(FILLED, key, {"at": iso(now), "stored": stored})
+        store.put(INBOX_FILL, key, {"at": iso(now), "stored": stored})
     return stored

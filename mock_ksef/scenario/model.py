@@ -8,6 +8,7 @@ default that means "behave like the real KSeF TEST environment".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 #: Final session codes a scenario may force, per session type (the spec's
 #: ``SessionStatusResponse`` table).
@@ -130,6 +131,14 @@ class CredentialsPlan:
     permission_op: Outcome | None = None
 
 
+#: What a scripted fault does (``schema.json``'s ``fault.kind``; see :class:`Fault`).
+FaultKind = Literal["latency", "status", "reset", "commit_then_fail"]
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+#: The body of a ``status``/``commit_then_fail`` answer (``schema.json``'s ``fault.body``).
+FaultBody = Literal["spec", "html", "empty"]
+FAULT_BODIES: tuple[FaultBody, ...] = get_args(FaultBody)
+
+
 @dataclass(frozen=True)
 class Fault:
     """An HTTP-level fault on matching requests.
@@ -140,11 +149,11 @@ class Fault:
     ``status``).
     """
 
-    kind: str
+    kind: FaultKind
     #: ``METHOD /path/{template}`` as in the spec (``*`` for any method), or ``*``.
     route: str = "*"
     status: int = 503
-    body: str = "spec"
+    body: FaultBody = "spec"
     retry_after: int | None = None
     latency_ms: int = 0
     #: Skip this many matching requests first.

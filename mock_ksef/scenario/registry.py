@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from mock_ksef.scenario.model import NATURAL, Scenario
 from mock_ksef.store.base import Store
+from mock_ksef.store.kinds import SCENARIO_BINDING
 
-BINDING = "scenario-binding"
 DEFAULT_KEY = "__default__"
 
 
@@ -74,15 +74,15 @@ class ScenarioRegistry:
         """Use scenario ``name`` for logins to ``context_value`` (``None``: the default)."""
         self.get(name)
         key = context_value or DEFAULT_KEY
-        self._store.put(BINDING, key, {"scenario": name, "key": key})
+        self._store.put(SCENARIO_BINDING, key, {"scenario": name, "key": key})
 
     def unbind_all(self) -> None:
         """Forget the runtime bindings (done by reset)."""
-        for doc in self._store.find(BINDING):
-            self._store.delete(BINDING, str(doc.get("key", "")))
+        for doc in self._store.find(SCENARIO_BINDING):
+            self._store.delete(SCENARIO_BINDING, str(doc.get("key", "")))
 
     def _bound(self, key: str) -> Scenario | None:
-        doc = self._store.get(BINDING, key)
+        doc = self._store.get(SCENARIO_BINDING, key)
         return self._by_name.get(str(doc["scenario"])) if doc else None
 
     def select(

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from mock_ksef.scenario.model import Fault, Scenario
 from mock_ksef.store.base import Store
+from mock_ksef.store.kinds import FAULT_COUNTER as KIND
+from mock_ksef.store.kinds import MOCK_SEED as SEED_KIND
 from mock_ksef.traffic.routes import Route, route_matches
 
-KIND = "fault-counter"
-SEED_KIND = "mock-seed"
 SEED_KEY = "current"
 #: Upper bound of a ``latency`` fault's sleep, in milliseconds.
 MAX_LATENCY_MS = 30_000

@@ -22,9 +22,9 @@ from datetime import UTC, datetime, timedelta
 from mock_ksef.domain import testdata
 from mock_ksef.scenario.model import RateLimit, Scenario
 from mock_ksef.store.base import Store
+from mock_ksef.store.kinds import RATE_WINDOW
 from mock_ksef.traffic.routes import limits_for
 
-KIND = "rate-window"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = 1_000_000
 #: ``(window seconds, RateLimit field)``, shortest first.
@@ -77,7 +77,7 @@ class RateLimiter:
         key = f"{group}|{caller}"
         at = (now - _EPOCH) // timedelta(microseconds=1)  # exact integer arithmetic
         with self._store.transaction():
-            doc = self._store.get(KIND, key) or {"times": []}
+            doc = self._store.get(RATE_WINDOW, key) or {"times": []}
             times = sorted(int(t) for t in doc["times"] if int(t) > at - longest * _US)
             retry = 0
             for seconds, limit in active:
@@ -88,8 +88,8 @@ class RateLimiter:
                     wait_us = oldest + seconds * _US - at
                     retry = max(retry, 1, -(-wait_us // _US))
             if retry:
-                self._store.put(KIND, key, {"times": times})
+                self._store.put(RATE_WINDOW, key, {"times": times})
                 return retry
             times.append(at)
-            self._store.put(KIND, key, {"times": times})
+            self._store.put(RATE_WINDOW, key, {"times": times})
         return None

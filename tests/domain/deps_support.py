@@ -17,7 +17,7 @@ from mock_ksef.domain.auth.tokens import TokenService
 from mock_ksef.domain.auth.values import ContextId, Principal
 from mock_ksef.domain.deps import AuthConfig, AuthDeps, Numbering, SessionConfig, SessionDeps
 from mock_ksef.domain.online import create_session
-from mock_ksef.domain.repos import SESSION, Repos
+from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.session import FormCode, Session
 from mock_ksef.domain.session_plan import SessionSetup
 from mock_ksef.ids import IdFactory
@@ -25,6 +25,7 @@ from mock_ksef.scenario.model import InvoiceRule, SessionPlan
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.settings import Settings
 from mock_ksef.store.base import Doc, Store
+from mock_ksef.store.kinds import SESSION
 from mock_ksef.store.memory import MemoryStore
 from mock_ksef.xml.schemas import SchemaRegistry
 

@@ -6,6 +6,7 @@ import pytest
 
 from mock_ksef.domain import testdata
 from mock_ksef.http.context import services
+from mock_ksef.store import kinds
 from tests.batch.support import BatchClient, Package, zip_bytes
 from tests.lifecycle.sdk import login
 from tests.support.auth import bearer, body, full_login, start_ksef_token_auth
@@ -55,17 +56,18 @@ def test_subjects_persons_and_grants_are_recorded_and_removed(app, client):
     store = services(app).store
     for path, request_body in ROUTES[0:6:2]:
         assert client.post("/v2" + path, json=request_body).status_code == 200
-    assert [r["subjectNip"] for r in testdata.records(store, testdata.SUBJECT)] == [NIP]
-    person = testdata.records(store, testdata.PERSON)
+    assert [r["subjectNip"] for r in testdata.records(store, kinds.TESTDATA_SUBJECT)] == [NIP]
+    person = testdata.records(store, kinds.TESTDATA_PERSON)
     assert person == [
         {**PERSON, "isDeceased": False, "createdDate": None, "recorded": person[0]["recorded"]}
     ]
-    grant = testdata.records(store, testdata.PERMISSION)[0]
+    grant = testdata.records(store, kinds.TESTDATA_PERMISSION)[0]
     assert grant["permissions"] == GRANT["permissions"]
     for path, request_body in ROUTES[1:6:2]:
         assert client.post("/v2" + path, json=request_body).status_code == 200
     assert [
-        testdata.records(store, k) for k in (testdata.SUBJECT, testdata.PERSON, testdata.PERMISSION)
+        testdata.records(store, k)
+        for k in (kinds.TESTDATA_SUBJECT, kinds.TESTDATA_PERSON, kinds.TESTDATA_PERMISSION)
     ] == [[], [], []]
 
 

@@ -16,13 +16,12 @@ from mock_ksef.domain.certificates.certificate_values import (
     Limits,
 )
 from mock_ksef.store.base import Store
-
-CERTIFICATE = "ksef-certificate"
-ENROLLMENT = "ksef-enrollment"
-#: The DN of the certificate that signed a XAdES login, by the login document's hash.
-LOGIN_SUBJECT = "xades-login-subject"
-#: ``POST /testdata/limits/subject/certificate`` overrides, by the caller's context key.
-SUBJECT_LIMITS = "testdata-subject-limits"
+from mock_ksef.store.kinds import (
+    KSEF_CERTIFICATE,
+    KSEF_ENROLLMENT,
+    TESTDATA_SUBJECT_LIMITS,
+    XADES_LOGIN_SUBJECT,
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class CertificateRepo:
     def put_enrollment(self, enrollment: Enrollment) -> None:
         """Insert or replace an enrolment."""
         self.store.put(
-            ENROLLMENT,
+            KSEF_ENROLLMENT,
             enrollment.reference,
             to_doc(enrollment),
             index={"identity": enrollment.identity.key},
@@ -51,19 +50,19 @@ class CertificateRepo:
 
     def enrollment(self, reference: str) -> Enrollment | None:
         """An enrolment by its ``EH`` reference."""
-        doc = self.store.get(ENROLLMENT, reference)
+        doc = self.store.get(KSEF_ENROLLMENT, reference)
         return None if doc is None else from_doc(Enrollment, doc)
 
     def enrollments_of(self, identity: Identity) -> list[Enrollment]:
         """Every enrolment of ``identity``, oldest first."""
-        docs = self.store.find(ENROLLMENT, identity=identity.key)
+        docs = self.store.find(KSEF_ENROLLMENT, identity=identity.key)
         return [from_doc(Enrollment, doc) for doc in docs]
 
     # --- certificates ----------------------------------------------------------------
     def put_certificate(self, certificate: KsefCertificate) -> None:
         """Insert or replace a certificate."""
         self.store.put(
-            CERTIFICATE,
+            KSEF_CERTIFICATE,
             certificate.serial,
             to_doc(certificate),
             index={"identity": certificate.identity.key, "key": certificate.key_id},
@@ -71,27 +70,31 @@ class CertificateRepo:
 
     def certificate(self, serial: str) -> KsefCertificate | None:
         """A certificate by its 16-hex-digit serial."""
-        doc = self.store.get(CERTIFICATE, serial)
+        doc = self.store.get(KSEF_CERTIFICATE, serial)
         return None if doc is None else from_doc(KsefCertificate, doc)
 
     def certificates_of(self, identity: Identity) -> list[KsefCertificate]:
         """Every certificate of ``identity``, newest first."""
-        docs = self.store.find(CERTIFICATE, identity=identity.key)
+        docs = self.store.find(KSEF_CERTIFICATE, identity=identity.key)
         found = [from_doc(KsefCertificate, doc) for doc in docs]
         return sorted(found, key=lambda c: (c.request_date, c.sequence), reverse=True)
 
     def certificates_with_key(self, key_id: str) -> list[KsefCertificate]:
         """Certificates issued for the public key ``key_id`` (SPKI SHA-256 hex)."""
-        return [from_doc(KsefCertificate, doc) for doc in self.store.find(CERTIFICATE, key=key_id)]
+        return [
+            from_doc(KsefCertificate, doc) for doc in self.store.find(KSEF_CERTIFICATE, key=key_id)
+        ]
 
     # --- login subjects and limits ----------------------------------------------------
     def put_login_subject(self, document_hash: str, attributes: Sequence[tuple[str, str]]) -> None:
         """Remember the DN of a XAdES login's certificate (for ``enrollments/data``)."""
-        self.store.put(LOGIN_SUBJECT, document_hash, {"subject": [list(a) for a in attributes]})
+        self.store.put(
+            XADES_LOGIN_SUBJECT, document_hash, {"subject": [list(a) for a in attributes]}
+        )
 
     def login_subject(self, document_hash: str) -> list[tuple[str, str]] | None:
         """The DN recorded for a login document, as ``(OID, text)`` pairs."""
-        doc = self.store.get(LOGIN_SUBJECT, document_hash)
+        doc = self.store.get(XADES_LOGIN_SUBJECT, document_hash)
         if doc is None:
             return None
         return [(str(oid), str(text)) for oid, text in doc["subject"]]
@@ -99,7 +102,7 @@ class CertificateRepo:
     def limits(self, identity: Identity, context_key: str) -> Limits:
         """The limits in force: the test-data override of the context, else the defaults."""
         enrollments, certificates = DEFAULT_LIMITS.get(identity.type, DEFAULT_LIMITS["Pesel"])
-        doc: dict[str, Any] = self.store.get(SUBJECT_LIMITS, context_key) or {}
+        doc: dict[str, Any] = self.store.get(TESTDATA_SUBJECT_LIMITS, context_key) or {}
         enrollment = (doc.get("enrollment") or {}).get("maxEnrollments")
         certificate = (doc.get("certificate") or {}).get("maxCertificates")
         return Limits(

@@ -20,12 +20,10 @@ from mock_ksef.domain.credentials.credential_values import (
     PermissionOperation,
 )
 from mock_ksef.store.base import Store
-
-TOKEN = "ksef-token"
-GRANT = "permission-grant"
-OPERATION = "permission-operation"
-#: Contexts where a grant was ever made: strangers no longer get the permissive default.
-MANAGED = "permission-managed-context"
+from mock_ksef.store.kinds import KSEF_TOKEN as TOKEN
+from mock_ksef.store.kinds import PERMISSION_GRANT as GRANT
+from mock_ksef.store.kinds import PERMISSION_MANAGED_CONTEXT as MANAGED
+from mock_ksef.store.kinds import PERMISSION_OPERATION as OPERATION
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from mock_ksef.crypto.keys import KeyPair
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import Forbidden, Gone, UnknownPublicKey, ValidationFailed
 from mock_ksef.domain.exports.export_refusals import not_allowed, not_found, too_many
-from mock_ksef.domain.exports.job import EXPORT, ExportJob, Exports, Package, PartInfo
+from mock_ksef.domain.exports.job import ExportJob, Exports, Package, PartInfo
 from mock_ksef.domain.exports.package import SUFFIX, BuildLimits, PartWriter, build_package
 from mock_ksef.domain.retrieval.filters import InvoiceFilters
 from mock_ksef.domain.retrieval.record import SUBJECT_TYPES, InvoiceRecord
@@ -29,6 +29,7 @@ from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.retrieval.selection import RetrievalLimits, Window, resolve, walk
 from mock_ksef.domain.retrieval.use_cases import require_read
 from mock_ksef.scenario.model import ExportPlan
+from mock_ksef.store.kinds import INVOICE_EXPORT
 
 #: Subject types an export may name, per context type (``BRIEF-RETRIEVAL.md`` 1.2).
 ALLOWED_SUBJECTS: dict[str, tuple[str, ...]] = {
@@ -207,7 +208,7 @@ def export_status(
             raise not_found(reference)
         if now >= job.gone_at:
             exports.drop_parts(job)
-            exports.store.delete(EXPORT, reference)
+            exports.store.delete(INVOICE_EXPORT, reference)
             raise Gone(GONE)
         if job.status == 100:
             job = replace(job, polls=job.polls + 1)

@@ -16,9 +16,9 @@ from mock_ksef.domain.retrieval.filters import InvoiceFilters
 from mock_ksef.domain.retrieval.selection import Window
 from mock_ksef.scenario.model import ExportPlan
 from mock_ksef.store.base import Query, Store
+from mock_ksef.store.kinds import INVOICE_EXPORT
 from mock_ksef.timefmt import iso
 
-EXPORT = "invoice-export"
 #: Expired exports removed per new export.
 _SWEEP = 20
 
@@ -98,16 +98,16 @@ class Exports:
         index = {"gone": iso(job.gone_at)}
         if job.status == 100:
             index["inflight"] = job.context_key
-        self.store.put(EXPORT, job.reference, to_doc(job), index)
+        self.store.put(INVOICE_EXPORT, job.reference, to_doc(job), index)
 
     def get(self, reference: str) -> ExportJob | None:
         """An export by reference."""
-        doc = self.store.get(EXPORT, reference)
+        doc = self.store.get(INVOICE_EXPORT, reference)
         return None if doc is None else from_doc(ExportJob, doc)
 
     def in_flight(self, context_key: str) -> int:
         """Exports of the context still at 100."""
-        return len(self.store.find(EXPORT, inflight=context_key))
+        return len(self.store.find(INVOICE_EXPORT, inflight=context_key))
 
     def put_part(self, reference: str, ordinal: int, data: bytes) -> None:
         """Keep an encrypted part."""
@@ -124,7 +124,9 @@ class Exports:
 
     def sweep(self, now: datetime) -> None:
         """Delete a few exports whose status expired, with their parts."""
-        hits = self.store.query(EXPORT, Query(order_by="gone", below=iso(now), limit=_SWEEP))
+        hits = self.store.query(
+            INVOICE_EXPORT, Query(order_by="gone", below=iso(now), limit=_SWEEP)
+        )
         for hit in hits:
             self.drop_parts(from_doc(ExportJob, hit.doc))
-            self.store.delete(EXPORT, hit.key)
+            self.store.delete(INVOICE_EXPORT, hit.key)
