@@ -14,10 +14,11 @@ from typing import Any
 
 from mock_ksef.codec import from_doc
 from mock_ksef.domain.exports.export_refusals import STATUS_TEXTS
-from mock_ksef.domain.exports.job import EXPORT, ExportJob
+from mock_ksef.domain.exports.job import ExportJob
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.domain.retrieval.repo import RECEIVED, ReceivedInvoices
 from mock_ksef.store.base import Store
+from mock_ksef.store.kinds import INVOICE_EXPORT as EXPORT
 from mock_ksef.timefmt import iso
 
 #: Received invoices shown per context (newest first), and exports.

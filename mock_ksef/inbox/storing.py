@@ -20,13 +20,13 @@ from decimal import Decimal
 from itertools import islice
 
 from mock_ksef.domain.repos import Repos
-from mock_ksef.domain.retention import DUPLICATE
 from mock_ksef.domain.retrieval.acceptance import KnownInvoice, record_received_invoices
 from mock_ksef.domain.retrieval.record import Identifier, InvoiceContent, StorageDates, ThirdSubject
 from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.session import FormCode
 from mock_ksef.inbox.generated import GeneratedInvoice
 from mock_ksef.store.base import Row
+from mock_ksef.store.kinds import DUPLICATE
 
 #: Invoices per bulk write (bounds the rows held at once; all in one transaction).
 CHUNK = 2000

@@ -30,6 +30,8 @@ RETRIEVAL_INVOICE: Final = "retrieval-invoice"
 RETRIEVAL_ENTRY: Final = "retrieval-entry"
 RETRIEVAL_PENDING: Final = "retrieval-pending"
 RETRIEVAL_HWM: Final = "retrieval-hwm"
+#: Received-invoice counts per receiving context (the dashboard's inbox panel).
+RETRIEVAL_INBOX: Final = "retrieval-inbox"
 #: Inboxes filled at start-up from a scenario, by scenario and context (inbox/scenario_fill.py).
 INBOX_FILL: Final = "inbox-fill"
 #: Invoice export jobs (domain/exports/job.py).

@@ -21,11 +21,12 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from mock_ksef.store import kinds
 from mock_ksef.store.base import Doc, Store
 from mock_ksef.store.sqlite import SqliteStore
 from mock_ksef.traffic.journal_file import FileJournal
 
-KIND = "journal"
+KIND = kinds.JOURNAL
 SEQUENCE = "journal"
 
 

@@ -16,7 +16,6 @@ import pytest
 
 from mock_ksef.codec import to_doc
 from mock_ksef.domain.repos import Repos
-from mock_ksef.domain.retention import DUPLICATE
 from mock_ksef.domain.retrieval.acceptance import record_received_invoice
 from mock_ksef.domain.retrieval.derive import derive_content
 from mock_ksef.domain.retrieval.record import StorageDates, build_record, record_doc
@@ -35,6 +34,7 @@ from mock_ksef.inbox import Buyer, GeneratedInvoice, InvoiceMix, generate_inbox,
 from mock_ksef.inbox.storing import content_of, duplicate_key, storage_dates
 from mock_ksef.store import MemoryStore, SqliteStore, Store
 from mock_ksef.store.base import Query, encode
+from mock_ksef.store.kinds import DUPLICATE
 from tests.inbox.conftest import BUYER_NIP, RICH_MIX, make_spec
 from tests.retrieval.support import invoice_xml
 

@@ -11,12 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mock_ksef"
 STORE_CALLS = frozenset({"get", "put", "find", "query", "delete"})
 #: Modules that still define kinds of their own (module-level names), each to become one
 #: import line from ``kinds.py`` once its owner's branch is merged; may only shrink.
-NOT_YET_IMPORTED: dict[str, frozenset[str]] = {
-    "domain/collective/collective_repo.py": frozenset({"IZ", "MEMBER"}),
-    "domain/peppol/peppol_providers.py": frozenset({"PROVIDER"}),
-    "domain/retrieval/repo.py": frozenset({"INVOICE", "ENTRY", "PENDING", "HWM"}),
-    "traffic/journal.py": frozenset({"KIND"}),
-}
+NOT_YET_IMPORTED: dict[str, frozenset[str]] = {}
 
 
 def _kinds() -> dict[str, str]:

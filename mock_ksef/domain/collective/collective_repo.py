@@ -18,11 +18,12 @@ from datetime import datetime
 
 from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.domain.collective.collective_values import CollectiveIdentifier
+from mock_ksef.store import kinds
 from mock_ksef.store.base import Query, Store
 from mock_ksef.timefmt import iso
 
-IZ = "collective-identifier"
-MEMBER = "collective-member"
+IZ = kinds.COLLECTIVE_IDENTIFIER
+MEMBER = kinds.COLLECTIVE_MEMBER
 #: Sorts after every character an index value continues with (digits, letters, ``|``).
 _END = "~"
 

@@ -17,9 +17,10 @@ from cryptography.x509.oid import NameOID
 
 from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.domain.auth.values import ContextId
+from mock_ksef.store import kinds
 from mock_ksef.store.base import Store
 
-PROVIDER = "peppol-provider"
+PROVIDER = kinds.PEPPOL_PROVIDER
 PEPPOL_ID = re.compile(r"^P[A-Z]{2}[0-9]{6}$")
 #: ``organizationIdentifier`` (2.5.4.97).
 _ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")

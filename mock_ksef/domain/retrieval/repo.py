@@ -26,14 +26,15 @@ from datetime import datetime, timedelta
 
 from mock_ksef.codec import from_doc
 from mock_ksef.domain.retrieval.record import InvoiceRecord, record_doc
+from mock_ksef.store import kinds
 from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, Store
 from mock_ksef.timefmt import iso
 
-INVOICE = "retrieval-invoice"
-ENTRY = "retrieval-entry"
-PENDING = "retrieval-pending"
-HWM = "retrieval-hwm"
-TALLY = "retrieval-inbox"
+INVOICE = kinds.RETRIEVAL_INVOICE
+ENTRY = kinds.RETRIEVAL_ENTRY
+PENDING = kinds.RETRIEVAL_PENDING
+HWM = kinds.RETRIEVAL_HWM
+TALLY = kinds.RETRIEVAL_INBOX
 #: Index name per ``dateType``, and of the same date behind the seller's NIP.
 DATE_INDEX = {"PermanentStorage": "ps", "Invoicing": "inv", "Issue": "iss"}
 SELLER_INDEX = {"PermanentStorage": "ps-seller", "Invoicing": "inv-seller", "Issue": "iss-seller"}
