@@ -1,7 +1,8 @@
 """21181 over HTTP: an export whose subject type the logged-in context type cannot have.
 
 The InternalId context (a JST sub-unit) is logged in for real: challenge, a KSeF token
-for ``InternalId:{NIP}-00001``, status polling and redeem; it may export only what it
+for ``InternalId:{NIP}-00001`` (``ref|internalId-…|secret``, an owner token of that
+context in the permissive mode), status polling and redeem; it may export only what it
 sees as ``Subject3``.
 """
 
@@ -15,7 +16,13 @@ from mock_ksef.domain.repos import Repos
 from mock_ksef.http.context import services
 from mock_ksef.inbox import Buyer, InboxSpec, generate_inbox, store_inbox
 from tests.exports.support import BUYER, EXPORTS, export_body, status
-from tests.support.auth import API, bearer, body, start_ksef_token_auth
+from tests.support.auth import (
+    API,
+    SAMPLE_TOKEN_REFERENCE,
+    bearer,
+    body,
+    start_ksef_token_auth,
+)
 from tests.support.client_crypto import SessionKey
 
 UNIT = f"{BUYER}-00001"
@@ -24,7 +31,8 @@ UNIT = f"{BUYER}-00001"
 def _login_internal_id(client: FlaskClient) -> dict[str, str]:
     """A real KSeF-token login to context ``InternalId:{UNIT}``; the bearer header."""
     context = {"type": "InternalId", "value": UNIT}
-    reference, op_token = start_ksef_token_auth(client, BUYER, context=context)
+    token = f"{SAMPLE_TOKEN_REFERENCE}|internalId-{UNIT}|919f70aa9b1c4d2e8f00"
+    reference, op_token = start_ksef_token_auth(client, BUYER, token=token, context=context)
     for _ in range(20):
         polled = body(client.get(f"{API}/auth/{reference}", headers=bearer(op_token)))
         if polled["status"]["code"] != 100:
