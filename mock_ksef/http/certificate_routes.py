@@ -17,14 +17,13 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 
-from mock_ksef.domain.auth.values import Principal
+from mock_ksef.domain.auth.values import Party, Principal
 from mock_ksef.domain.certificates import certificate_registry as registry
 from mock_ksef.domain.certificates import enrollment as enrolment
 from mock_ksef.domain.certificates.certificate_repo import CertificateRepo
 from mock_ksef.domain.certificates.certificate_values import (
     ENROLLMENT_STATUS_TEXT,
     Caller,
-    Identity,
     KsefCertificate,
 )
 from mock_ksef.domain.certificates.enrollment import EnrollRequest, Issuer
@@ -124,7 +123,7 @@ def _caller(principal: Principal) -> Caller:
         raise Unauthorized("Operacja uwierzytelniania tokenu nie istnieje.")
     subject = op.subject or {"type": principal.context.type, "value": principal.context.value}
     return Caller(
-        identity=Identity(subject.get("type", ""), subject.get("value", "")),
+        identity=Party(subject.get("type", ""), subject.get("value", "")),
         token_login=op.method.category == "Token",
         login_document=op.auth_document_hash,
         context_key=principal.context.key,

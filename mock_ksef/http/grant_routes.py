@@ -10,13 +10,12 @@ from typing import Any
 from flask import Blueprint, Response
 from marshmallow import fields, validate
 
-from mock_ksef.domain.auth.values import ContextId
+from mock_ksef.domain.auth.values import ContextId, Party
 from mock_ksef.domain.credentials import entity_grants
 from mock_ksef.domain.credentials.credential_values import (
     AUTHORIZATIONS,
     ENTITY_PERMISSIONS,
     EU_ENTITY_PERMISSIONS,
-    Party,
 )
 from mock_ksef.domain.credentials.entity_grants import GrantBody
 from mock_ksef.domain.errors import ValidationFailed

@@ -8,8 +8,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from marshmallow import fields, validate
 
-from mock_ksef.domain.auth.values import ContextId
-from mock_ksef.domain.credentials.credential_values import Party
+from mock_ksef.domain.auth.values import ContextId, Party
 from mock_ksef.domain.credentials.person_grants import Filing, OperationPlan
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.paging import PageSizes

@@ -15,13 +15,13 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from marshmallow import fields, validate
 
+from mock_ksef.domain.auth.values import Party
 from mock_ksef.domain.credentials import person_grants
 from mock_ksef.domain.credentials.credential_values import (
     AUTHORIZATION,
     OPERATION_TEXT,
     PERSON_PERMISSIONS,
     Grant,
-    Party,
 )
 from mock_ksef.domain.credentials.person_grants import (
     PersonGrantRequest,

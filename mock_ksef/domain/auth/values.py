@@ -42,6 +42,20 @@ class ContextId:
 
 
 @dataclass(frozen=True)
+class Party:
+    """A subject identity: ``Nip``, ``Pesel`` or ``Fingerprint`` (``System`` for test data)
+    and its value; who holds a certificate, a grant or a token."""
+
+    type: str
+    value: str
+
+    @property
+    def key(self) -> str:
+        """A stable text key, e.g. ``Pesel:90010112345``."""
+        return f"{self.type}:{self.value}"
+
+
+@dataclass(frozen=True)
 class Challenge:
     """An authentication challenge; single use, short-lived."""
 

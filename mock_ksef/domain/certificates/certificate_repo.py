@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_ksef.codec import from_doc, to_doc
+from mock_ksef.domain.auth.values import Party
 from mock_ksef.domain.certificates.certificate_values import (
     DEFAULT_LIMITS,
     Enrollment,
-    Identity,
     KsefCertificate,
     Limits,
 )
@@ -53,7 +53,7 @@ class CertificateRepo:
         doc = self.store.get(KSEF_ENROLLMENT, reference)
         return None if doc is None else from_doc(Enrollment, doc)
 
-    def enrollments_of(self, identity: Identity) -> list[Enrollment]:
+    def enrollments_of(self, identity: Party) -> list[Enrollment]:
         """Every enrolment of ``identity``, oldest first."""
         docs = self.store.find(KSEF_ENROLLMENT, identity=identity.key)
         return [from_doc(Enrollment, doc) for doc in docs]
@@ -73,7 +73,7 @@ class CertificateRepo:
         doc = self.store.get(KSEF_CERTIFICATE, serial)
         return None if doc is None else from_doc(KsefCertificate, doc)
 
-    def certificates_of(self, identity: Identity) -> list[KsefCertificate]:
+    def certificates_of(self, identity: Party) -> list[KsefCertificate]:
         """Every certificate of ``identity``, newest first."""
         docs = self.store.find(KSEF_CERTIFICATE, identity=identity.key)
         found = [from_doc(KsefCertificate, doc) for doc in docs]
@@ -99,7 +99,7 @@ class CertificateRepo:
             return None
         return [(str(oid), str(text)) for oid, text in doc["subject"]]
 
-    def limits(self, identity: Identity, context_key: str) -> Limits:
+    def limits(self, identity: Party, context_key: str) -> Limits:
         """The limits in force: the test-data override of the context, else the defaults."""
         enrollments, certificates = DEFAULT_LIMITS.get(identity.type, DEFAULT_LIMITS["Pesel"])
         doc: dict[str, Any] = self.store.get(TESTDATA_SUBJECT_LIMITS, context_key) or {}

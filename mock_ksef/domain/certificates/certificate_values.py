@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from mock_ksef.domain.auth.values import Party
+
 ACTIVE = "Active"
 BLOCKED = "Blocked"
 REVOKED = "Revoked"
@@ -41,23 +43,10 @@ VALIDITY_YEARS = 2
 
 
 @dataclass(frozen=True)
-class Identity:
-    """Who a certificate belongs to: ``Nip``, ``Pesel`` or ``Fingerprint`` and the value."""
-
-    type: str
-    value: str
-
-    @property
-    def key(self) -> str:
-        """A stable text key, e.g. ``Nip:5265877635``."""
-        return f"{self.type}:{self.value}"
-
-
-@dataclass(frozen=True)
 class Caller:
     """The authenticated subject of a certificate request, read from its login."""
 
-    identity: Identity
+    identity: Party
     #: Logged in with a KSeF token (no CSR data, no enrolment, 403 elsewhere).
     token_login: bool
     #: SHA-256 (Base64) of the signed ``AuthTokenRequest``: finds the login certificate.
@@ -79,7 +68,7 @@ class Enrollment:
     """One ``POST /certificates/enrollments`` request (``EH`` reference) and its outcome."""
 
     reference: str
-    identity: Identity
+    identity: Party
     request_date: datetime
     certificate_name: str
     certificate_type: str
@@ -106,7 +95,7 @@ class KsefCertificate:
     serial: str
     name: str
     type: str
-    identity: Identity
+    identity: Party
     common_name: str
     valid_from: datetime
     #: Authoritative end of validity (``PUT /testdata/certificates`` moves it earlier;

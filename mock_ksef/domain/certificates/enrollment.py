@@ -25,6 +25,7 @@ from mock_ksef.crypto import csr as csr_rules
 from mock_ksef.crypto.ca import IssueOrder, issue
 from mock_ksef.crypto.digest import b64
 from mock_ksef.crypto.keys import KeyPair
+from mock_ksef.domain.auth.values import Party
 from mock_ksef.domain.certificates.certificate_refusals import (
     BadCsr,
     BadCsrAlgorithm,
@@ -46,7 +47,6 @@ from mock_ksef.domain.certificates.certificate_values import (
     VALIDITY_YEARS,
     Caller,
     Enrollment,
-    Identity,
     KsefCertificate,
 )
 from mock_ksef.domain.errors import Gone
@@ -211,7 +211,7 @@ def _check_subject(given: list[tuple[str, str]], required: list[tuple[str, str]]
     )
 
 
-def count_active(repo: CertificateRepo, identity: Identity, now: datetime) -> int:
+def count_active(repo: CertificateRepo, identity: Party, now: datetime) -> int:
     """Active (not revoked, blocked or expired) certificates of ``identity``."""
     return sum(1 for c in repo.certificates_of(identity) if c.status_at(now) == ACTIVE)
 
@@ -240,7 +240,7 @@ def enrollment_status(
         return _finish(repo, enrollment, issuer)
 
 
-def settle(repo: CertificateRepo, identity: Identity, issuer: Issuer) -> None:
+def settle(repo: CertificateRepo, identity: Party, issuer: Issuer) -> None:
     """Finish every enrolment of ``identity`` whose polls and time are used up."""
     with repo.transaction():
         for enrollment in repo.enrollments_of(identity):

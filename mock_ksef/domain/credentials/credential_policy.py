@@ -17,7 +17,7 @@ from datetime import datetime
 
 from mock_ksef.crypto.xades import CertificateSubject
 from mock_ksef.domain.auth.policy import Verdict
-from mock_ksef.domain.auth.values import AuthOperation, ContextId
+from mock_ksef.domain.auth.values import AuthOperation, ContextId, Party
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.credential_values import (
     ACTIVE,
@@ -28,7 +28,6 @@ from mock_ksef.domain.credentials.credential_values import (
     PENDING,
     PERMISSIVE,
     REVOKED_TOKEN,
-    Party,
 )
 from mock_ksef.domain.credentials.ksef_tokens import secret_hash, shape_context
 from mock_ksef.domain.credentials.rights import effective_rights, ordered, token_rights

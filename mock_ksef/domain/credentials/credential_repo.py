@@ -12,13 +12,8 @@ from typing import Any
 
 from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.domain import testdata
-from mock_ksef.domain.auth.values import ContextId
-from mock_ksef.domain.credentials.credential_values import (
-    Grant,
-    KsefToken,
-    Party,
-    PermissionOperation,
-)
+from mock_ksef.domain.auth.values import ContextId, Party
+from mock_ksef.domain.credentials.credential_values import Grant, KsefToken, PermissionOperation
 from mock_ksef.store.base import Store
 from mock_ksef.store.kinds import KSEF_TOKEN as TOKEN
 from mock_ksef.store.kinds import PERMISSION_GRANT as GRANT

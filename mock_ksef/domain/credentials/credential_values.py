@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mock_ksef.domain.auth.values import ContextId
+from mock_ksef.domain.auth.values import ContextId, Party
 
 #: Official ``reference|nip-NNNNNNNNNN|secret`` tokens the mock did not issue are owner
 #: tokens of their context; strangers in an unmanaged context keep full rights.
@@ -78,19 +78,6 @@ BAD_TOKEN = "Nieprawidłowy token"
 INACTIVE_TOKEN = "Token nieaktywny"
 REVOKED_TOKEN = "Token unieważniony"
 NO_PERMISSIONS = "Brak przypisanych uprawnień"
-
-
-@dataclass(frozen=True)
-class Party:
-    """An identity: ``Nip``, ``Pesel``, ``Fingerprint`` (or ``System`` for test data)."""
-
-    type: str
-    value: str
-
-    @property
-    def key(self) -> str:
-        """A stable text key, e.g. ``Pesel:90010112345``."""
-        return f"{self.type}:{self.value}"
 
 
 @dataclass(frozen=True)

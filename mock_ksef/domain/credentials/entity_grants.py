@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mock_ksef.domain.auth.values import ContextId
+from mock_ksef.domain.auth.values import ContextId, Party
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.credential_values import (
     AUTHORIZATION,
@@ -29,7 +29,6 @@ from mock_ksef.domain.credentials.credential_values import (
     EU_ENTITY,
     INDIRECT,
     SUBUNIT,
-    Party,
     PermissionOperation,
 )
 from mock_ksef.domain.credentials.ksef_tokens import TokenCaller

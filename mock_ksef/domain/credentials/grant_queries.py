@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mock_ksef.domain.auth.values import ContextId
+from mock_ksef.domain.auth.values import ContextId, Party
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.credential_values import (
     AUTHORIZATION,
@@ -17,7 +17,6 @@ from mock_ksef.domain.credentials.credential_values import (
     INDIRECT,
     SUBUNIT,
     Grant,
-    Party,
 )
 from mock_ksef.domain.credentials.person_grants import ACTIVE_STATE
 from mock_ksef.domain.credentials.rights import delegable, identities

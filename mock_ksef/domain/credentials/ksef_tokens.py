@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from mock_ksef.domain.auth.values import ContextId
+from mock_ksef.domain.auth.values import ContextId, Party
 from mock_ksef.domain.credentials.credential_errors import PermissionNotHeld, WrongTokenContext
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.credential_values import (
@@ -25,7 +25,6 @@ from mock_ksef.domain.credentials.credential_values import (
     REVOKED,
     REVOKING,
     KsefToken,
-    Party,
 )
 from mock_ksef.domain.credentials.rights import identities, ordered
 from mock_ksef.domain.errors import Forbidden, ValidationFailed

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mock_ksef.domain.auth.values import ContextId
+from mock_ksef.domain.auth.values import ContextId, Party
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.credential_values import (
     AUTHORIZATION,
@@ -23,7 +23,6 @@ from mock_ksef.domain.credentials.credential_values import (
     PERSON,
     SUBUNIT,
     Grant,
-    Party,
     PermissionOperation,
 )
 from mock_ksef.domain.credentials.ksef_tokens import TokenCaller

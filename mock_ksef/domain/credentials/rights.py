@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mock_ksef.domain.auth.values import ContextId
+from mock_ksef.domain.auth.values import ContextId, Party
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.credential_values import (
     AUTHORIZATION,
@@ -34,7 +34,6 @@ from mock_ksef.domain.credentials.credential_values import (
     PERMISSIVE,
     TOKEN_PERMISSIONS,
     KsefToken,
-    Party,
 )
 
 ENFORCEMENT = "EnforcementOperations"
