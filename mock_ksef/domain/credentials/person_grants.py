@@ -37,6 +37,31 @@ REVOKED_STATE = "Revoked"
 COMMON_KINDS = tuple(k for k in GRANT_KINDS if k != AUTHORIZATION)
 
 
+def _record(
+    repo: CredentialRepo,
+    caller: TokenCaller,
+    filing: Filing,
+    outcome: tuple[int, tuple[str, ...]],
+    grant_ids: tuple[str, ...],
+    action: str,
+) -> PermissionOperation:
+    """Save the operation filed by ``caller`` (applied at once when it is due now)."""
+    code, details = outcome
+    op = PermissionOperation(
+        filing.reference,
+        caller.context,
+        filing.now,
+        code,
+        details,
+        grant_ids,
+        action,
+        filing.plan.polls,
+    )
+    op = _finish(repo, op, filing.now)
+    repo.put_operation(op)
+    return op
+
+
 @dataclass(frozen=True)
 class OperationPlan:
     """Scenario knobs: polls at 100, and a forced final code with its details."""
@@ -145,19 +170,7 @@ def file_grants(
             )
             repo.put_grant(grant)
             ids.append(grant.id)
-        op = PermissionOperation(
-            filing.reference,
-            caller.context,
-            filing.now,
-            code,
-            details,
-            tuple(ids),
-            GRANT,
-            filing.plan.polls,
-        )
-        op = _finish(repo, op, filing.now)
-        repo.put_operation(op)
-        return op
+        return _record(repo, caller, filing, (code, details), tuple(ids), GRANT)
 
 
 def grant_to_person(
@@ -214,19 +227,7 @@ def revoke_grant(
         if filing.plan.code is not None:
             code, details = filing.plan.code, filing.plan.details
         ids = (permission_id,) if code == 200 else ()
-        op = PermissionOperation(
-            filing.reference,
-            caller.context,
-            filing.now,
-            code,
-            details,
-            ids,
-            REVOKE,
-            filing.plan.polls,
-        )
-        op = _finish(repo, op, filing.now)
-        repo.put_operation(op)
-        return op
+        return _record(repo, caller, filing, (code, details), ids, REVOKE)
 
 
 def operation_status(
