@@ -7,18 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from mock_ksef.domain.retrieval.derive import INVOICE_TYPES
 from mock_ksef.timefmt import iso
-
-#: ``RodzajFaktury`` -> ``InvoiceMetadata.invoiceType`` (BRIEF-RETRIEVAL §2.4).
-INVOICE_TYPES = {
-    "VAT": "Vat",
-    "ZAL": "Zal",
-    "KOR": "Kor",
-    "ROZ": "Roz",
-    "UPR": "Upr",
-    "KOR_ZAL": "KorZal",
-    "KOR_ROZ": "KorRoz",
-}
 
 
 @dataclass(frozen=True, slots=True)
