@@ -36,7 +36,7 @@ from mock_ksef.request_log import configure_logging, install_request_log
 from mock_ksef.scenario.loader import ScenarioError, bundled_scenarios_dir
 from mock_ksef.serving import DEFAULT_SERVER, SERVERS, check_workers, run_granian, run_gunicorn
 from mock_ksef.settings import Settings
-from mock_ksef.store import SqliteStore, Store
+from mock_ksef.store import SqliteStore, Store, is_shared
 
 log = logging.getLogger("mock_ksef")
 
@@ -65,7 +65,10 @@ def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option(
             "--store",
             metavar="STORE",
-            help="memory | sqlite | sqlite:PATH [sqlite: state.sqlite3 in the state folder].",
+            help=(
+                "memory | sqlite | sqlite:PATH | postgresql://USER:PASSWORD@HOST:PORT/DB"
+                " [sqlite: state.sqlite3 in the state folder]."
+            ),
         ),
         click.option(
             "--state-dir",
@@ -161,7 +164,7 @@ def serve(**flags: object) -> None:
 
 def default_workers(settings: Settings) -> int:
     """One worker with a memory store or a movable clock (they are per process), else CPUs ≤ 4."""
-    if not settings.store.startswith("sqlite") or not settings.clock.startswith("system"):
+    if not is_shared(settings.store) or not settings.clock.startswith("system"):
         return 1
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -313,6 +316,8 @@ def banner(
     base = f"http://{settings.host}:{port}"
     if isinstance(store, SqliteStore):
         store_text = f"sqlite, {store.path.resolve()}"
+    elif hasattr(store, "describe"):  # PostgreSQL: the URL without its password
+        store_text = str(store.describe())
     else:
         store_text = "memory (lost when the process ends)"
     state = (

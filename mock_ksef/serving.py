@@ -25,6 +25,7 @@ from flask import Flask
 
 from mock_ksef.http.wire import adopt_app_headers_in_gunicorn
 from mock_ksef.settings import SERVERS, Settings
+from mock_ksef.store import is_shared
 
 __all__ = ["DEFAULT_SERVER", "SERVERS", "check_workers", "run_granian", "run_gunicorn"]
 #: Chosen by measurement (``docs/serving.md``).
@@ -47,10 +48,11 @@ def check_workers(settings: Settings, workers: int) -> None:
         raise ValueError(f"--workers: {workers} is not a number of processes (at least 1)")
     if workers == 1:
         return
-    if not settings.store.startswith("sqlite"):
+    if not is_shared(settings.store):
         raise ValueError(
-            f"--workers: {workers} workers need the SQLite store (each process would keep its own "
-            "memory store); use --store sqlite or --state-dir, or --workers 1"
+            f"--workers: {workers} workers need a shared store (each process would keep its own "
+            "memory store); use --store sqlite, --state-dir or --store postgresql://…, "
+            "or --workers 1"
         )
     if not settings.clock.startswith("system"):
         raise ValueError(

@@ -31,7 +31,8 @@ class Settings:
     #: Base of absolute links the mock hands out (UPO downloads, part uploads),
     #: e.g. ``http://mock-ksef:8080``. Empty: the host the request came to.
     public_url: str = ""
-    #: ``memory`` or ``sqlite`` (file ``state.sqlite3`` in ``state_dir``) or ``sqlite:PATH``.
+    #: ``memory`` or ``sqlite`` (file ``state.sqlite3`` in ``state_dir``) or ``sqlite:PATH``
+    #: or ``postgresql://…`` (a libpq URL; the ``postgresql`` extra, docs/postgresql.md).
     store: str = "memory"
     #: Where keys, the JWT secret and the SQLite file live. Empty: keys are made in memory.
     state_dir: str = ""
@@ -180,7 +181,17 @@ def _choice(value: str, allowed: tuple[str, ...]) -> str:
 def _check_store(value: str) -> str:
     if value in ("memory", "sqlite") or (value.startswith("sqlite:") and value != "sqlite:"):
         return value
-    raise ValueError(f"{value!r} is not a store: use memory, sqlite or sqlite:PATH")
+    scheme, sep, rest = value.partition("://")
+    if sep and scheme in ("postgresql", "postgres"):
+        if not rest:
+            raise ValueError(
+                f"{scheme}://… names no server: use postgresql://USER:PASSWORD@HOST:PORT/DB"
+            )
+        return value
+    raise ValueError(
+        f"{value!r} is not a store: use memory, sqlite, sqlite:PATH or"
+        " postgresql://USER:PASSWORD@HOST:PORT/DB"
+    )
 
 
 def _check_clock(value: str) -> str:

@@ -22,6 +22,7 @@ from mock_ksef.crypto.keys import (
 from mock_ksef.settings import Settings
 from mock_ksef.threaded_server import ThreadedServer
 from tests.support.openapi import OpenApiSpec, ValidatingMiddleware
+from tests.support.pg_server import pg_server, pg_url  # noqa: F401  # fixtures for every test
 from tests.support.spec import spec_dir
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

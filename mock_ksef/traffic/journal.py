@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mock_ksef.store import kinds
 from mock_ksef.store.base import Doc, Store
@@ -73,8 +73,9 @@ class Journal:
     """Appends, lists and clears journal entries.
 
     With a SQLite store the entries live in append-only files beside the database
-    (:mod:`mock_ksef.traffic.journal_file`: no write transaction per request); with any
-    other store they are documents of kind :data:`KIND` in the store.
+    (:mod:`mock_ksef.traffic.journal_file`: no write transaction per request), with a
+    PostgreSQL store in a table of their own (:mod:`mock_ksef.store.pg_journal`); with
+    any other store they are documents of kind :data:`KIND` in the store.
     """
 
     def __init__(self, store: Store, size: int) -> None:
@@ -129,12 +130,28 @@ class Journal:
         return len(docs)
 
 
+class JournalTable(Protocol):
+    """A journal kept outside the store's documents (SQLite: files; PostgreSQL: a table)."""
+
+    def reserve(self, size: int) -> int: ...
+    def record(self, entry: Doc, sequence: int, size: int) -> None: ...
+    def entries(self, size: int) -> list[Doc]: ...
+    def clear(self, *, restart: bool = False) -> None: ...
+
+
 _FILES: weakref.WeakKeyDictionary[Store, FileJournal] = weakref.WeakKeyDictionary()
 _FILES_LOCK = threading.Lock()
 
 
-def files_of(store: Store) -> FileJournal | None:
-    """The journal files of a SQLite store (opened once per store and process)."""
+def files_of(store: Store) -> JournalTable | None:
+    """The journal files of a SQLite store (opened once per store and process).
+
+    A store that keeps a journal of its own (PostgreSQL: a table, ``store/pg_journal.py``)
+    offers it as ``request_journal``, with the same methods.
+    """
+    own: JournalTable | None = getattr(store, "request_journal", None)
+    if own is not None:
+        return own
     if not isinstance(store, SqliteStore):
         return None
     files = _FILES.get(store)

@@ -1,9 +1,12 @@
-"""One contract, two backends: every test runs against ``MemoryStore`` and ``SqliteStore``."""
+"""One contract, three backends: every test runs on memory, SQLite and PostgreSQL.
+
+The ``store``/``make_store`` fixtures (``tests/store/conftest.py``) open each backend.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ import pytest
 
 from mock_ksef.store import MemoryStore, SqliteStore, Store, open_store
 from mock_ksef.store.base import Query, Row
+from tests.store.conftest import MakeStore
 
 THREADS = 8
 INCREMENTS = 25
@@ -18,14 +22,6 @@ INCREMENTS = 25
 
 class Boom(Exception):
     """Raised inside a transaction to abort it."""
-
-
-@pytest.fixture(name="store", params=["memory", "sqlite"])
-def _store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh store of each backend (SQLite in a temporary file)."""
-    store: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
-    yield store
-    store.close()
 
 
 def _run_threads(target: Callable[[], object], count: int = THREADS) -> None:
@@ -182,12 +178,10 @@ class TestSequencesAndBlobs:
 class TestBulk:
     """put_many / put_blobs: exactly a loop of put / put_blob, in fewer statements."""
 
-    def test_put_many_equals_a_loop_of_put(self, store: Store, tmp_path: Path) -> None:
+    def test_put_many_equals_a_loop_of_put(self, store: Store, make_store: MakeStore) -> None:
         """New keys in row order after the existing ones, a replaced key keeps its place and
         takes its last row's document and index, a key given twice counts once."""
-        twin: Store = (
-            MemoryStore() if isinstance(store, MemoryStore) else SqliteStore(tmp_path / "twin.db")
-        )
+        twin = make_store()
         rows: list[Row] = [
             ("b", {"n": 1}, {"ctx": "A", "d": "2"}),
             ("a", {"n": 2}, {"ctx": "B"}),
@@ -208,7 +202,6 @@ class TestBulk:
             assert [h.key for h in target.query("s", Query(order_by="d"))] == ["b"]
         store.put("s", "y", {"n": 5})
         assert store.find("s")[-1] == {"n": 5}  # later puts still go last
-        twin.close()
 
     def test_put_many_keeps_existing_without_replace(self, store: Store) -> None:
         """replace=False: stored keys keep document and index; of twins the first row wins."""
@@ -296,12 +289,12 @@ class TestTransactions:
         assert sorted(seen) == list(range(1, THREADS * INCREMENTS + 1))
 
 
-class TestSqlite:
-    """What only the SQLite backend promises."""
+class TestRollback:
+    """What the SQLite and PostgreSQL backends promise, and the memory one does not."""
 
-    def test_rollback_on_exception(self, tmp_path: Path) -> None:
+    def test_rollback_on_exception(self, durable_store: Store) -> None:
         """Writes of a block that raises are rolled back, nested blocks included."""
-        store = SqliteStore(tmp_path / "s.db")
+        store = durable_store
         store.put("s", "kept", {"n": 0})
 
         def fail_midway() -> None:
@@ -320,7 +313,10 @@ class TestSqlite:
         assert store.find("s", ctx="A") == []
         assert store.get_blob("b") is None
         assert store.next_sequence("seq") == 1
-        store.close()
+
+
+class TestSqlite:
+    """What only the SQLite backend promises."""
 
     def test_state_survives_reopening(self, tmp_path: Path) -> None:
         """Documents, order, indexes, blobs and sequences persist across close/reopen."""

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mock_ksef.store import MemoryStore, SqliteStore, Store
+from mock_ksef.store import SqliteStore, Store
 from mock_ksef.store.base import Cursor, Query
 from mock_ksef.store.sqlite import _query_sql
+from tests.store.conftest import MakeStore
 
 DAYS = ["2026-01-03", "2026-01-01", "2026-01-02", "2026-01-02", "2026-01-05", "2026-01-04"]
 
 
-@pytest.fixture(name="store", params=["memory", "sqlite"])
-def _store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+@pytest.fixture(name="store")
+def _store(make_store: MakeStore) -> Store:
     """Six invoices on five days (two share 2026-01-02), two contexts, one unindexed doc."""
-    store: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
+    store = make_store()
     for n, day in enumerate(DAYS):
         store.put("inv", f"k{n}", {"n": n}, {"day": day, "ctx": "A" if n % 2 else "B"})
     store.put("inv", "plain", {"n": -1})
     store.put("other", "x", {"n": 99}, {"day": "2026-01-01"})
-    yield store
-    store.close()
+    return store
 
 
 def _keys(store: Store, query: Query) -> list[str]:

@@ -1,0 +1,98 @@
+"""The request journal of a PostgreSQL store: a table of its own, shared by every replica.
+
+Each request costs two autocommit statements and no write lock: :meth:`reserve` draws the
+next value of the store's ``journal`` sequence (one upsert of one row) when the request
+starts, and :meth:`record` inserts the entry under it when it ends and deletes the entry
+that fell out of the newest ``size``, in one statement. The entry is committed before the
+answer leaves, so a request answered by any replica is listed by every replica, even if
+the one that answered is killed afterwards. ``store.reset()`` truncates the table and the
+sequence together.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import orjson
+import psycopg
+
+from mock_ksef.store.base import Doc
+
+Conn = psycopg.Connection[tuple[Any, ...]]
+T = TypeVar("T")
+Runner = Callable[[Callable[[Conn], T]], T]
+
+#: The name of the journal's counter in the ``sequences`` table.
+SEQUENCE = "journal"
+
+
+class PostgresJournal:
+    """The ``journal`` table, through the store's connections (``run`` is ``store._run``)."""
+
+    def __init__(self, run: Runner[Any]) -> None:
+        self._run = run
+        self._pid = os.getpid()
+
+    def reserve(self, size: int) -> int:
+        """The next sequence (its place in the journal)."""
+        del size
+        row = self._run(
+            lambda c: c.execute(
+                "INSERT INTO sequences VALUES (%s, 1) ON CONFLICT (name)"
+                " DO UPDATE SET value = sequences.value + 1 RETURNING value",
+                (SEQUENCE,),
+            ).fetchone()
+        )
+        return int(row[0])
+
+    def record(self, entry: Doc, sequence: int, size: int) -> None:
+        """Insert ``entry`` under ``sequence``; forget entries older than the newest ``size``."""
+        body = _text({"sequence": sequence, **entry})
+        self._run(
+            lambda c: c.execute(
+                "WITH added AS (INSERT INTO journal VALUES (%s, %s)"
+                " ON CONFLICT (sequence) DO UPDATE SET body = EXCLUDED.body)"
+                " DELETE FROM journal WHERE sequence <= %s",
+                (sequence, body, sequence - size),
+            )
+        )
+
+    def entries(self, size: int) -> list[Doc]:
+        """The newest ``size`` entries, oldest first."""
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT body FROM journal ORDER BY sequence DESC LIMIT %s", (max(0, size),)
+            ).fetchall()
+        )
+        return [_doc(row[0]) for row in reversed(rows)]
+
+    def clear(self, *, restart: bool = False) -> None:
+        """Forget every entry; ``restart``: sequences begin at 1 again."""
+
+        def work(conn: Conn) -> None:
+            with conn.transaction():
+                conn.execute("DELETE FROM journal")
+                if restart:
+                    conn.execute("DELETE FROM sequences WHERE name = %s", (SEQUENCE,))
+
+        self._run(work)
+
+    @property
+    def owner(self) -> int:
+        """The process that opened the store."""
+        return self._pid
+
+
+def _text(entry: Doc) -> str:
+    try:
+        return orjson.dumps(entry).decode("utf-8")
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits a client declared
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _doc(text: str) -> Doc:
+    value: Any = orjson.loads(text)
+    return value if isinstance(value, dict) else {}

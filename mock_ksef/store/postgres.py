@@ -1,0 +1,352 @@
+"""PostgreSQL store: one database shared by any number of mock replicas.
+
+Selected by ``--store postgresql://…`` (or ``MOCK_KSEF_STORE``); needs the ``postgresql``
+extra (psycopg 3 and psycopg_pool). Connections come from a :class:`ConnectionPool` in
+autocommit mode: a read is one statement, no ``BEGIN``/``COMMIT`` round trips.
+
+Writers are serialised as SQLite's ``BEGIN IMMEDIATE`` serialises them, across every
+replica: :meth:`PostgresStore.transaction` opens a transaction and takes one
+transaction-scoped advisory lock (``pg_advisory_xact_lock``, a number derived from the
+schema), so a block that reads, decides and writes sees no other writer in between,
+under READ COMMITTED. A block is a ``with`` body that cannot be run again, so
+SERIALIZABLE-with-retries (which needs a re-runnable unit) would surface serialisation
+failures to clients instead; ``docs/postgresql.md`` has the measurements. Writes outside
+a block take the same lock in their own short transaction; ``next_sequence`` outside a
+block is one atomic upsert and needs none.
+
+Statements are SQLite's (the tables are the same, see :mod:`mock_ksef.store.pg_schema`;
+``query`` reuses the SQLite backend's statement builder through :func:`_dialect`);
+positions come from one database sequence instead of ``MAX(position) + 1``. A connection
+the server dropped is discarded by the pool and the call is tried again on a fresh one,
+unless it was inside a block (whose earlier statements are lost with the connection).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
+
+from mock_ksef.store import sqlite as sqlite_sql
+from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
+from mock_ksef.store.pg_journal import PostgresJournal
+from mock_ksef.store.pg_schema import TABLES, StoreUnavailable, lock_key, migrate, redacted
+
+Conn = psycopg.Connection[tuple[Any, ...]]
+T = TypeVar("T")
+
+#: Connections a process keeps at most (a threaded server's concurrent requests).
+POOL_SIZE = 16
+#: Seconds to wait for the server when connecting, and for a free pooled connection.
+CONNECT_TIMEOUT_S = 10
+#: Attempts of a call outside a block whose connection the server dropped.
+ATTEMPTS = 3
+
+
+class PostgresStore:
+    """State kept in one PostgreSQL schema (the first of the URL's ``search_path``)."""
+
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
+        self.url = url
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+                migrate(conn, url)
+                row = conn.execute("SELECT current_schema()").fetchone()
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(
+                f"cannot reach the PostgreSQL store at {redacted(url)}: {_reason(exc)}"
+            ) from None
+        self.schema = str(row[0]) if row else "public"
+        self._write_key = lock_key(self.schema, "write")
+        self._local = threading.local()
+        # In-process writers queue here rather than each holding a connection in the
+        # server's lock queue (cheaper, and the pool is not drained by waiters).
+        self._write_lock = threading.RLock()
+        self._pool: ConnectionPool[Conn] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+            configure=_configure,
+            timeout=CONNECT_TIMEOUT_S,
+            name=f"mock-ksef {redacted(url)}",
+            open=True,
+        )
+        self.request_journal = PostgresJournal(self._run)
+
+    def describe(self) -> str:
+        """The banner's words for this store (no password)."""
+        return f"postgresql, {redacted(self.url)} (schema {self.schema})"
+
+    def _run(self, work: Callable[[Conn], T]) -> T:
+        """``work(conn)`` on the block's connection, or on a pooled one (retried if dropped)."""
+        pinned: Conn | None = getattr(self._local, "conn", None)
+        if pinned is not None:
+            return work(pinned)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                conn = self._pool.getconn()
+            except PoolClosed:
+                raise RuntimeError(f"store {redacted(self.url)} is closed") from None
+            except PoolTimeout as exc:
+                raise StoreUnavailable(
+                    f"no connection to the PostgreSQL store at {redacted(self.url)}"
+                    f" within {CONNECT_TIMEOUT_S} s: {exc}"
+                ) from None
+            try:
+                return work(conn)
+            except psycopg.OperationalError:
+                if not conn.broken or attempt == ATTEMPTS:
+                    raise
+                self._pool.check()  # drop every idle connection the server closed too
+            finally:
+                self._pool.putconn(conn)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A serialised write transaction, rolled back on any exception; nested calls join."""
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        with self._write_lock:
+            conn = self._begin()
+            self._local.conn = conn
+            try:
+                yield
+                conn.execute("COMMIT")
+            except BaseException:
+                if not conn.broken:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._local.conn = None
+                self._pool.putconn(conn)
+
+    def _begin(self) -> Conn:
+        """A pooled connection inside ``BEGIN`` holding the write lock (retried if dropped)."""
+
+        def begin(conn: Conn) -> Conn:
+            conn.execute("BEGIN")
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._write_key,))
+            return conn
+
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                conn = self._pool.getconn()
+            except PoolClosed:
+                raise RuntimeError(f"store {redacted(self.url)} is closed") from None
+            try:
+                return begin(conn)
+            except psycopg.OperationalError:
+                self._pool.putconn(conn)
+                if not conn.broken or attempt == ATTEMPTS:
+                    raise
+                self._pool.check()
+            except BaseException:
+                self._pool.putconn(conn)
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write(self, work: Callable[[Conn], T]) -> T:
+        with self.transaction():
+            return self._run(work)
+
+    def get(self, kind: str, key: str) -> Doc | None:
+        """See :class:`mock_ksef.store.base.Store`."""
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT body FROM docs WHERE kind=%s AND key=%s", (kind, key)
+            ).fetchone()
+        )
+        return decode(row[0]) if row else None
+
+    def put(self, kind: str, key: str, doc: Doc, index: Mapping[str, str] | None = None) -> None:
+        """See :class:`mock_ksef.store.base.Store`."""
+        body = encode(doc)
+        values = [(kind, key, name, str(value)) for name, value in (index or {}).items()]
+
+        def work(conn: Conn) -> None:
+            conn.execute(
+                "INSERT INTO docs VALUES (%s, %s, nextval('doc_positions'), %s)"
+                " ON CONFLICT (kind, key) DO UPDATE SET body = EXCLUDED.body",
+                (kind, key, body),
+            )
+            conn.execute("DELETE FROM idx WHERE kind=%s AND key=%s", (kind, key))
+            if values:
+                with conn.cursor() as cur:
+                    cur.executemany("INSERT INTO idx VALUES (%s, %s, %s, %s)", values)
+
+        self._write(work)
+
+    def put_many(self, kind: str, rows: Iterable[Row], *, replace: bool = True) -> list[str]:
+        """See :class:`mock_ksef.store.base.Store`: a few array statements (``unnest``)."""
+        unique = unique_rows(rows, replace=replace)
+        if not unique:
+            return []
+        keys = list(unique)
+
+        def work(conn: Conn) -> list[str]:
+            found = conn.execute(
+                "SELECT key FROM docs WHERE kind=%s AND key = ANY(%s)", (kind, keys)
+            )
+            existing = {str(row[0]) for row in found}
+            new = [key for key in keys if key not in existing]
+            if new:
+                conn.execute(
+                    "INSERT INTO docs SELECT %s, k, nextval('doc_positions'), b"
+                    " FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(k, b, n)"
+                    " ORDER BY n",
+                    (kind, new, [unique[key][0] for key in new]),
+                )
+            old = [key for key in keys if key in existing] if replace else []
+            if old:
+                conn.execute(
+                    "UPDATE docs d SET body = t.b FROM unnest(%s::text[], %s::text[])"
+                    " AS t(k, b) WHERE d.kind=%s AND d.key=t.k",
+                    (old, [unique[key][0] for key in old], kind),
+                )
+                conn.execute("DELETE FROM idx WHERE kind=%s AND key = ANY(%s)", (kind, old))
+            pairs = [
+                (key, name, value)
+                for key in (keys if replace else new)
+                for name, value in unique[key][1].items()
+            ]
+            if pairs:
+                conn.execute(
+                    "INSERT INTO idx SELECT %s, k, n, v"
+                    " FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(k, n, v)",
+                    (kind, *(list(column) for column in zip(*pairs, strict=True))),
+                )
+            return new
+
+        return self._write(work)
+
+    def find(self, kind: str, /, **index: str) -> list[Doc]:
+        """See :class:`mock_ksef.store.base.Store` (the same plan as SQLite's)."""
+        params: list[object] = [kind]
+        if not index:
+            sql = "SELECT body FROM docs WHERE kind=%s ORDER BY position"
+        else:
+            (first, first_value), *rest = index.items()
+            sql = (
+                "SELECT d.body FROM idx i JOIN docs d ON d.kind=i.kind AND d.key=i.key"
+                " WHERE i.kind=%s AND i.name=%s AND i.value=%s"
+                + _EXISTS * len(rest)
+                + " ORDER BY d.position"
+            )
+            params += [first, first_value]
+            for name, value in rest:
+                params += [name, value]
+        rows = self._run(lambda c: c.execute(sql, params).fetchall())
+        return [decode(row[0]) for row in rows]
+
+    def query(self, kind: str, query: Query) -> list[Hit]:
+        """See :class:`mock_ksef.store.base.Store`; one range scan of ``idx_order``."""
+        sql, params = _query_sql(kind, query)
+        rows = self._run(lambda c: c.execute(sql, params).fetchall())
+        return [Hit(str(key), str(value), decode(body)) for key, value, body in rows]
+
+    def delete(self, kind: str, key: str) -> None:
+        """See :class:`mock_ksef.store.base.Store`."""
+
+        def work(conn: Conn) -> None:
+            conn.execute("DELETE FROM docs WHERE kind=%s AND key=%s", (kind, key))
+            conn.execute("DELETE FROM idx WHERE kind=%s AND key=%s", (kind, key))
+
+        self._write(work)
+
+    def next_sequence(self, name: str) -> int:
+        """See :class:`mock_ksef.store.base.Store`: one atomic upsert (no write lock)."""
+        row = self._run(
+            lambda c: c.execute(
+                "INSERT INTO sequences VALUES (%s, 1) ON CONFLICT (name)"
+                " DO UPDATE SET value = sequences.value + 1 RETURNING value",
+                (name,),
+            ).fetchone()
+        )
+        assert row is not None
+        return int(row[0])
+
+    def put_blob(self, key: str, data: bytes) -> None:
+        """See :class:`mock_ksef.store.base.Store`."""
+        self.put_blobs([(key, data)])
+
+    def put_blobs(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """See :class:`mock_ksef.store.base.Store`."""
+        pairs = [(key, bytes(data)) for key, data in items]
+
+        def work(conn: Conn) -> None:
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO blobs VALUES (%s, %s)"
+                    " ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data",
+                    pairs,
+                )
+
+        if pairs:
+            self._write(work)
+
+    def get_blob(self, key: str) -> bytes | None:
+        """See :class:`mock_ksef.store.base.Store`."""
+        row = self._run(
+            lambda c: c.execute("SELECT data FROM blobs WHERE key=%s", (key,)).fetchone()
+        )
+        return bytes(row[0]) if row else None
+
+    def delete_blob(self, key: str) -> None:
+        """See :class:`mock_ksef.store.base.Store`."""
+        self._write(lambda c: c.execute("DELETE FROM blobs WHERE key=%s", (key,)))
+
+    def compact(self) -> None:
+        """``VACUUM`` the store's tables (outside any transaction)."""
+        self._run(lambda c: c.execute(f"VACUUM {', '.join(TABLES)}"))
+
+    def reset(self) -> None:
+        """See :class:`mock_ksef.store.base.Store` (``TRUNCATE``, the journal included)."""
+        self._write(lambda c: c.execute(f"TRUNCATE {', '.join(TABLES)}"))
+
+    def close(self) -> None:
+        """Close the pool; later calls raise ``RuntimeError``."""
+        self._pool.close()
+
+
+def _configure(conn: Conn) -> None:
+    """Per connection: commit without waiting for the WAL flush (see docs/postgresql.md).
+
+    A replica killed after a commit loses nothing (the server has the commit); only a
+    crash of the PostgreSQL server itself may lose the last fraction of a second, as
+    SQLite's ``synchronous=NORMAL`` may on a power cut. A URL that sets
+    ``synchronous_commit`` in its ``options`` keeps its own value.
+    """
+    if "synchronous_commit" not in (conn.info.get_parameters().get("options") or ""):
+        conn.execute("SET synchronous_commit = off")
+
+
+def _reason(exc: psycopg.Error) -> str:
+    """The server's or libpq's first line of an error."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _dialect(sql: str) -> str:
+    """A statement of the SQLite backend in PostgreSQL's words: ``%s`` marks, a plain JOIN.
+
+    (SQLite's ``CROSS JOIN`` only pins its planner's join order; PostgreSQL plans the same
+    index walk from a plain one.) The contract suite runs every statement on both.
+    """
+    return sql.replace("CROSS JOIN", "JOIN").replace("?", "%s")
+
+
+_EXISTS = _dialect(sqlite_sql._EXISTS)
+
+
+def _query_sql(kind: str, query: Query) -> tuple[str, list[object]]:
+    """The statement of :meth:`PostgresStore.query`: SQLite's walk along one index."""
+    sql, params = sqlite_sql._query_sql(kind, query)
+    if query.limit is None and query.offset:  # SQLite's "no limit" is LIMIT -1
+        params[-2] = None
+    return _dialect(sql), params

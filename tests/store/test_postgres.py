@@ -1,0 +1,187 @@
+"""What only the PostgreSQL backend promises: sharing, migration, reconnecting, the journal.
+
+Rollback is in the contract suite (``TestRollback``, SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from mock_ksef.settings import Settings
+from mock_ksef.store import open_store
+from mock_ksef.store.pg_schema import SCHEMA_VERSION, SchemaTooNew, StoreUnavailable, redacted
+from mock_ksef.store.postgres import PostgresStore
+from mock_ksef.traffic.journal import Journal, files_of, reset_journal
+from tests.support.pg_server import PgServer
+
+THREADS = 6
+INCREMENTS = 20
+
+
+@pytest.fixture
+def store(pg_url: str) -> Iterator[PostgresStore]:
+    opened = PostgresStore(pg_url)
+    yield opened
+    opened.close()
+
+
+def test_two_replicas_share_state_and_serialise_writers(pg_url: str) -> None:
+    """Two store objects on one schema (two replicas) lose no read-modify-write increment."""
+    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
+    stores[0].put("counter", "c", {"value": 0})
+    assert stores[1].get("counter", "c") == {"value": 0}
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def increment(store: PostgresStore) -> None:
+        try:
+            start.wait(timeout=10)
+            for _ in range(INCREMENTS):
+                with store.transaction():
+                    doc = store.get("counter", "c")
+                    assert doc is not None
+                    store.put("counter", "c", {"value": doc["value"] + 1})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=increment, args=(stores[n % 2],)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert stores[1].get("counter", "c") == {"value": THREADS * INCREMENTS}
+    assert [stores[0].next_sequence("ref"), stores[1].next_sequence("ref")] == [1, 2]
+    for store in stores:
+        store.close()
+
+
+def test_state_survives_reopening_and_the_schema_is_versioned(pg_url: str) -> None:
+    """A second start finds the documents, order, blobs and sequences; one version row."""
+    first = PostgresStore(pg_url)
+    first.put("s", "1", {"n": 1}, {"ctx": "A"})
+    first.put("s", "2", {"n": 2}, {"ctx": "A"})
+    first.put_blob("b", b"\x00bytes\xff")
+    assert first.next_sequence("ref") == 1
+    first.close()
+    second = PostgresStore(pg_url)
+    assert second.find("s", ctx="A") == [{"n": 1}, {"n": 2}]
+    assert second.get_blob("b") == b"\x00bytes\xff"
+    assert second.next_sequence("ref") == 2
+    second.close()
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+
+
+def test_a_newer_schema_is_refused(pg_url: str) -> None:
+    """A database written by a newer mock-ksef is not touched; the message says what to do."""
+    PostgresStore(pg_url).close()
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION + 1,))
+    with pytest.raises(SchemaTooNew, match=rf"version {SCHEMA_VERSION + 1}.*upgrade mock-ksef"):
+        PostgresStore(pg_url)
+
+
+def test_replicas_starting_together_migrate_once(pg_url: str) -> None:
+    """Four stores opened at once on an empty schema create the tables once, without error."""
+    opened: list[PostgresStore] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            opened.append(PostgresStore(pg_url))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert len(opened) == 4
+    for store in opened:
+        store.close()
+
+
+def test_an_unreachable_server_names_the_url_without_its_password(pg_server: PgServer) -> None:
+    """Start-up fails at once with the URL (password hidden) and libpq's reason."""
+    from tests.support.process import free_port
+
+    url = f"postgresql://mock:s3cret@127.0.0.1:{free_port()}/ksef"
+    with pytest.raises(StoreUnavailable) as caught:
+        open_store(url, None)
+    message = str(caught.value)
+    assert message.startswith(
+        "cannot reach the PostgreSQL store at postgresql://mock:***@127.0.0.1:"
+    )
+    assert "s3cret" not in message
+    assert "refused" in message.lower()
+
+
+def test_redacted_hides_passwords_in_the_authority_and_the_query() -> None:
+    assert redacted("postgresql://u:p@h:5432/d?password=q&sslmode=require") == (
+        "postgresql://u:***@h:5432/d?password=***&sslmode=require"
+    )
+    assert redacted("postgres://h/d") == "postgres://h/d"
+
+
+def test_a_connection_the_server_dropped_is_replaced(
+    store: PostgresStore, pg_server: PgServer
+) -> None:
+    """After the server terminates every session of the store, the next calls just work."""
+    store.put("s", "1", {"n": 1})
+    with psycopg.connect(pg_server.url, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            " AND datname = current_database()"
+        ).fetchone()
+    assert killed is not None
+    assert killed[0] >= 1
+    assert store.get("s", "1") == {"n": 1}
+    with store.transaction():
+        store.put("s", "2", {"n": 2})
+    assert [d["n"] for d in store.find("s")] == [1, 2]
+
+
+def test_closed_store_refuses_work(store: PostgresStore) -> None:
+    store.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        store.get("s", "1")
+
+
+def test_the_journal_lives_in_the_database_for_every_replica(pg_url: str) -> None:
+    """Entries recorded through one store are listed through another; the newest N are kept."""
+    one, two = PostgresStore(pg_url), PostgresStore(pg_url)
+    writer, reader = Journal(one, size=3), Journal(two, size=3)
+    assert files_of(one) is one.request_journal
+    first = writer.reserve()
+    second = reader.reserve()
+    writer.record({"method": "GET", "path": "/v2/a"}, second)
+    writer.record({"method": "POST", "path": "/v2/b"}, first)
+    assert [(e["sequence"], e["path"]) for e in reader.entries()] == [(1, "/v2/b"), (2, "/v2/a")]
+    for n in range(3):
+        reader.record({"method": "GET", "path": f"/v2/c{n}"})
+    assert [e["sequence"] for e in writer.entries()] == [3, 4, 5]
+    assert reader.clear() == 3
+    assert writer.entries() == []
+    assert writer.record({"method": "GET", "path": "/v2/d"}) == 6
+    reset_journal(one)
+    assert writer.record({"method": "GET", "path": "/v2/e"}) == 1
+    one.reset()
+    assert reader.entries() == []
+    one.close()
+    two.close()
+
+
+def test_the_setting_accepts_postgresql_urls() -> None:
+    """``--store postgresql://…`` passes the settings check; a URL without a server does not."""
+    url = "postgresql://mock:pw@db:5432/ksef"
+    assert Settings().with_overrides(store=url).store == url
+    with pytest.raises(ValueError, match="names no server"):
+        Settings.resolve({"MOCK_KSEF_STORE": "postgresql://"}, {}, lambda n: n)
