@@ -286,7 +286,8 @@ class TestStartErrors:
             CliRunner().invoke(main, ["serve", "--help"], terminal_width=200).output.split()
         )
         assert (
-            "--store STORE memory | sqlite | sqlite:PATH "
+            "--store STORE memory | sqlite | sqlite:PATH | "
+            "postgresql://USER:PASSWORD@HOST:PORT/DB "
             "[sqlite: state.sqlite3 in the state folder]." in text
         )
         assert "file and fetched schemas [.mock-ksef]." in text

@@ -126,7 +126,7 @@ def test_dev_server_logs_one_text_line_per_request(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--store", "memory"], "Error: --workers: 2 workers need the SQLite store"),
+        (["--store", "memory"], "Error: --workers: 2 workers need a shared store"),
         (["--clock", "frozen"], "Error: --workers: 2 workers need --clock system"),
     ],
 )

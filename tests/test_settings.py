@@ -96,7 +96,17 @@ class TestValidation:
             ("port", -1, "-1 is not a port (0-65535; 0 picks a free one)"),
             ("workers", -2, "-2 is negative"),
             ("host", "", "the host is empty (e.g. 127.0.0.1, 0.0.0.0 or ::)"),
-            ("store", "postgres", "'postgres' is not a store: use memory, sqlite or sqlite:PATH"),
+            (
+                "store",
+                "postgres",
+                "'postgres' is not a store: use memory, sqlite, sqlite:PATH or"
+                " postgresql://USER:PASSWORD@HOST:PORT/DB",
+            ),
+            (
+                "store",
+                "postgresql://",
+                "postgresql://… names no server: use postgresql://USER:PASSWORD@HOST:PORT/DB",
+            ),
             ("server", "uvicorn", "'uvicorn' is not one of dev, gunicorn, granian"),
             ("log_level", "loud", "'loud' is not one of debug, info, warning"),
         ],
