@@ -61,6 +61,7 @@ def test_an_online_flow_on_postgresql_is_read_by_a_second_server(
     assert again.status.code == 200
     assert again.successful_invoice_count == 1
     assert invoice.status.code == 200
+    assert invoice.ksef_number is not None
     assert KSEF_NUMBER_RE.match(invoice.ksef_number)
     assert status == 200
     opened = [e for e in journal["requests"] if e["method"] == "POST"]
