@@ -144,12 +144,15 @@ Starter = Callable[[str], ServerProcess]
 
 
 @pytest.fixture
-def start_server(workdir: Path) -> Iterator[Starter]:
+def start_server(workdir: Path, request: pytest.FixtureRequest) -> Iterator[Starter]:
     """Start README serve commands (free port, state in ``workdir``); stops them after."""
     started: list[ServerProcess] = []
 
     def start(command: str) -> ServerProcess:
         argv = _mock_argv(command)
+        if "--store" in argv and argv[argv.index("--store") + 1].startswith("postgresql://"):
+            # The reader's database: here a fresh schema of the tests' PostgreSQL server.
+            argv[argv.index("--store") + 1] = request.getfixturevalue("pg_server").schema_url()
         port = str(free_port())
         if "--port" in argv:  # the reader's port may be taken here: use a free one
             argv[argv.index("--port") + 1] = port
@@ -171,6 +174,9 @@ def _check_install(command: str) -> None:
     if argv[:3] == ["python3", "-m", "venv"]:
         assert "$(PYTHON) -m venv $(VENV)" in _makefile_recipe("$(BIN)/mock-ksef")
         assert re.search(rf"^VENV \?= {re.escape(argv[3])}$", (ROOT / "Makefile").read_text(), re.M)
+        return
+    if argv[1:] == ["install", "-e", ".[postgresql]"]:  # an optional extra of pyproject.toml
+        assert re.search(r"^postgresql = \[", (ROOT / "pyproject.toml").read_text(), re.M)
         return
     assert argv[1:] == ["install", "-e", ".[test]"], command
     assert '$(BIN)/pip install --quiet -e ".[test]"' in _makefile_recipe("$(BIN)/mock-ksef")
