@@ -131,8 +131,9 @@ class PostgresStore:
         """A pooled connection inside ``BEGIN`` holding the write lock (retried if dropped)."""
 
         def begin(conn: Conn) -> Conn:
-            conn.execute("BEGIN")
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._write_key,))
+            with conn.pipeline():  # one round trip for both
+                conn.execute("BEGIN")
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._write_key,))
             return conn
 
         for attempt in range(1, ATTEMPTS + 1):
@@ -171,14 +172,14 @@ class PostgresStore:
         values = [(kind, key, name, str(value)) for name, value in (index or {}).items()]
 
         def work(conn: Conn) -> None:
-            conn.execute(
-                "INSERT INTO docs VALUES (%s, %s, nextval('doc_positions'), %s)"
-                " ON CONFLICT (kind, key) DO UPDATE SET body = EXCLUDED.body",
-                (kind, key, body),
-            )
-            conn.execute("DELETE FROM idx WHERE kind=%s AND key=%s", (kind, key))
-            if values:
-                with conn.cursor() as cur:
+            with conn.pipeline(), conn.cursor() as cur:  # one round trip for all three
+                cur.execute(
+                    "INSERT INTO docs VALUES (%s, %s, nextval('doc_positions'), %s)"
+                    " ON CONFLICT (kind, key) DO UPDATE SET body = EXCLUDED.body",
+                    (kind, key, body),
+                )
+                cur.execute("DELETE FROM idx WHERE kind=%s AND key=%s", (kind, key))
+                if values:
                     cur.executemany("INSERT INTO idx VALUES (%s, %s, %s, %s)", values)
 
         self._write(work)
@@ -196,32 +197,8 @@ class PostgresStore:
             )
             existing = {str(row[0]) for row in found}
             new = [key for key in keys if key not in existing]
-            if new:
-                conn.execute(
-                    "INSERT INTO docs SELECT %s, k, nextval('doc_positions'), b"
-                    " FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(k, b, n)"
-                    " ORDER BY n",
-                    (kind, new, [unique[key][0] for key in new]),
-                )
-            old = [key for key in keys if key in existing] if replace else []
-            if old:
-                conn.execute(
-                    "UPDATE docs d SET body = t.b FROM unnest(%s::text[], %s::text[])"
-                    " AS t(k, b) WHERE d.kind=%s AND d.key=t.k",
-                    (old, [unique[key][0] for key in old], kind),
-                )
-                conn.execute("DELETE FROM idx WHERE kind=%s AND key = ANY(%s)", (kind, old))
-            pairs = [
-                (key, name, value)
-                for key in (keys if replace else new)
-                for name, value in unique[key][1].items()
-            ]
-            if pairs:
-                conn.execute(
-                    "INSERT INTO idx SELECT %s, k, n, v"
-                    " FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(k, n, v)",
-                    (kind, *(list(column) for column in zip(*pairs, strict=True))),
-                )
+            with conn.pipeline():  # the writes: one round trip
+                _write_many(conn, kind, unique, new, existing, replace=replace)
             return new
 
         return self._write(work)
@@ -255,8 +232,9 @@ class PostgresStore:
         """See :class:`mock_ksef.store.base.Store`."""
 
         def work(conn: Conn) -> None:
-            conn.execute("DELETE FROM docs WHERE kind=%s AND key=%s", (kind, key))
-            conn.execute("DELETE FROM idx WHERE kind=%s AND key=%s", (kind, key))
+            with conn.pipeline(), conn.cursor() as cur:
+                cur.execute("DELETE FROM docs WHERE kind=%s AND key=%s", (kind, key))
+                cur.execute("DELETE FROM idx WHERE kind=%s AND key=%s", (kind, key))
 
         self._write(work)
 
@@ -313,6 +291,44 @@ class PostgresStore:
     def close(self) -> None:
         """Close the pool; later calls raise ``RuntimeError``."""
         self._pool.close()
+
+
+def _write_many(
+    conn: Conn,
+    kind: str,
+    unique: dict[str, tuple[str, dict[str, str]]],
+    new: list[str],
+    existing: set[str],
+    *,
+    replace: bool,
+) -> None:
+    """The statements of :meth:`PostgresStore.put_many` once the stored keys are known."""
+    keys = list(unique)
+    if new:  # positions in row order: nextval runs after the ORDER BY
+        conn.execute(
+            "INSERT INTO docs SELECT %s, k, nextval('doc_positions'), b"
+            " FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(k, b, n) ORDER BY n",
+            (kind, new, [unique[key][0] for key in new]),
+        )
+    old = [key for key in keys if key in existing] if replace else []
+    if old:
+        conn.execute(
+            "UPDATE docs d SET body = t.b FROM unnest(%s::text[], %s::text[])"
+            " AS t(k, b) WHERE d.kind=%s AND d.key=t.k",
+            (old, [unique[key][0] for key in old], kind),
+        )
+        conn.execute("DELETE FROM idx WHERE kind=%s AND key = ANY(%s)", (kind, old))
+    pairs = [
+        (key, name, value)
+        for key in (keys if replace else new)
+        for name, value in unique[key][1].items()
+    ]
+    if pairs:
+        conn.execute(
+            "INSERT INTO idx SELECT %s, k, n, v"
+            " FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(k, n, v)",
+            (kind, *(list(column) for column in zip(*pairs, strict=True))),
+        )
 
 
 def _configure(conn: Conn) -> None:
