@@ -14,19 +14,28 @@ start one (``tests/support/pg_server.py``)::
 
     .venv/bin/python -m benchmarks.pg_store send --invoices 300 --rounds 3
     .venv/bin/python -m benchmarks.pg_store replicas --replicas 2 --seconds 5 --rounds 2
+    .venv/bin/python -m benchmarks.pg_store locks --threads 8 --increments 100
+
+``locks``: read-modify-write increments from threads spread over two store objects (two
+replicas), through the store's advisory-lock block, and as SERIALIZABLE transactions
+re-run on serialisation failures (what a retrying design would do), on one hot document
+and on a document per thread: increments per second and retries.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import os
 import re
 import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +43,7 @@ from typing import Any
 from mock_ksef.app import create_app
 from mock_ksef.http.context import services
 from mock_ksef.settings import Settings
+from mock_ksef.store.postgres import PostgresStore
 from tests.support.client_crypto import FA3, SessionKey
 from tests.support.invoices import fa3_invoice
 from tests.support.nips import NIP
@@ -62,8 +72,8 @@ def server(url: str | None) -> Iterator[PgServer]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def send_times(store: str, state: str, invoices: int) -> list[float]:
-    """Wall seconds per send of ``invoices`` invoices into one session (round trips count)."""
+def send_times(store: str, state: str, invoices: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (this thread) seconds per send of ``invoices`` invoices into a session."""
     app = create_app(Settings(store=store, state_dir=state, clock="system", seed=1))
     client: Any = app.test_client()
     auth = {"Authorization": f"Bearer {access_token(app, NIP)}"}
@@ -75,14 +85,16 @@ def send_times(store: str, state: str, invoices: int) -> list[float]:
     }
     ref = client.post("/v2/sessions/online", json=body, headers=auth).json["referenceNumber"]
     times: list[float] = []
+    cpu: list[float] = []
     for n in range(invoices):
         request = key.send_request(fa3_invoice(NIP, f"FV/BENCH/{n}"))
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         response = client.post(f"/v2/sessions/online/{ref}/invoices", json=request, headers=auth)
         times.append(time.perf_counter() - start)
+        cpu.append(time.thread_time() - start_cpu)
         assert response.status_code == 202, response.json
     services(app).store.close()
-    return times
+    return times, cpu
 
 
 def _p(values: list[float], q: float) -> float:
@@ -92,13 +104,21 @@ def _p(values: list[float], q: float) -> float:
 def bench_send(pg: PgServer, invoices: int, rounds: int) -> dict[str, dict[str, float]]:
     """Alternating rounds of SQLite and PostgreSQL; p50/p99 µs of all sends per backend."""
     samples: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
+    cpu: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
     for _ in range(rounds):
         for backend in samples:
             with tempfile.TemporaryDirectory() as state:
                 store = "sqlite" if backend == "sqlite" else pg.schema_url("bench")
-                samples[backend] += send_times(store, state, invoices)
+                wall, used = send_times(store, state, invoices)
+                samples[backend] += wall
+                cpu[backend] += used
     return {
-        name: {"p50_us": _p(values, 50), "p99_us": _p(values, 99), "n": len(values)}
+        name: {
+            "p50_us": _p(values, 50),
+            "p99_us": _p(values, 99),
+            "cpu_us": statistics.mean(cpu[name]) * 1e6,
+            "n": len(values),
+        }
         for name, values in samples.items()
     }
 
@@ -152,24 +172,117 @@ def bench_replicas(pg: PgServer, replicas: int, seconds: int, rounds: int) -> di
     return {"rps": figures, "ratio": many / one}
 
 
+Step = Callable[[PostgresStore, str], int]
+
+
+def _rmw_advisory(store: PostgresStore, key: str) -> int:
+    """One increment through the store's own block (the advisory lock); 0 retries."""
+    with store.transaction():
+        doc = store.get("counter", key) or {"value": 0}
+        store.put("counter", key, {"value": doc["value"] + 1})
+    return 0
+
+
+def _rmw_serializable(url: str) -> Step:
+    """One increment as a SERIALIZABLE transaction, re-run on a serialisation failure."""
+    import psycopg
+    from psycopg import errors
+
+    local = threading.local()
+
+    def increment(store: PostgresStore, key: str) -> int:
+        del store
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = psycopg.connect(url, autocommit=True)
+        for retries in itertools.count():
+            try:
+                with conn.transaction():
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                    row = conn.execute(
+                        "SELECT body FROM docs WHERE kind='counter' AND key=%s", (key,)
+                    ).fetchone()
+                    value = json.loads(row[0])["value"] if row else 0
+                    conn.execute(
+                        "INSERT INTO docs VALUES ('counter', %s, nextval('doc_positions'), %s)"
+                        " ON CONFLICT (kind, key) DO UPDATE SET body = EXCLUDED.body",
+                        (key, json.dumps({"value": value + 1})),
+                    )
+                return retries
+            except (errors.SerializationFailure, errors.UniqueViolation):
+                continue
+        raise AssertionError("unreachable")
+
+    return increment
+
+
+def _race(step: Step, stores: list[PostgresStore], threads: int, increments: int, hot: bool):
+    """Seconds for ``threads`` threads to make ``increments`` steps each; the retries."""
+    retries: list[int] = []
+    start = threading.Barrier(threads + 1)
+
+    def worker(n: int) -> None:
+        key = "hot" if hot else f"c{n}"
+        start.wait()
+        retries.extend(step(stores[n % len(stores)], key) for _ in range(increments))
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in pool:
+        thread.join()
+    return time.perf_counter() - began, sum(retries)
+
+
+def bench_locks(pg: PgServer, threads: int, increments: int) -> dict[str, dict[str, float]]:
+    """Increments/s and retries of both strategies, one hot counter and one per thread."""
+    results: dict[str, dict[str, float]] = {}
+    for strategy in ("advisory", "serializable"):
+        for hot in (True, False):
+            url = pg.schema_url("locks")
+            stores = [PostgresStore(url), PostgresStore(url)]  # two replicas
+            step = _rmw_advisory if strategy == "advisory" else _rmw_serializable(url)
+            elapsed, retries = _race(step, stores, threads, increments, hot)
+            total = sum(d["value"] for d in stores[0].find("counter"))
+            assert total == threads * increments, (strategy, hot, total)
+            shape = "one hot document" if hot else "a document per thread"
+            results[f"{strategy}, {shape}"] = {
+                "per_s": threads * increments / elapsed,
+                "retries": float(retries),
+            }
+            for store in stores:
+                store.close()
+    return results
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m benchmarks.pg_store {send,replicas} [...]``."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pg_store")
-    parser.add_argument("part", choices=["send", "replicas"])
+    parser.add_argument("part", choices=["send", "replicas", "locks"])
     parser.add_argument("--url", help="a PostgreSQL URL allowed to create schemas")
     parser.add_argument("--invoices", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--increments", type=int, default=100)
     args = parser.parse_args(argv)
     with server(args.url) as pg:
         if args.part == "send":
             result = bench_send(pg, args.invoices, args.rounds)
             for name, row in result.items():
                 p50, p99, n = row["p50_us"], row["p99_us"], row["n"]
-                print(f"{name:11} send p50 {p50:8.0f} µs  p99 {p99:8.0f} µs  (n={n:.0f})")
+                print(
+                    f"{name:11} send p50 {p50:8.0f} µs  p99 {p99:8.0f} µs"
+                    f"  CPU {row['cpu_us']:6.0f} µs  (n={n:.0f})"
+                )
             ratio = result["postgresql"]["p99_us"] / result["sqlite"]["p99_us"]
             print(f"p99 PostgreSQL / SQLite: {ratio:.2f}")
+        elif args.part == "locks":
+            for name, row in bench_locks(pg, args.threads, args.increments).items():
+                print(f"{name:40} {row['per_s']:8.0f} increments/s  {row['retries']:.0f} retries")
         else:
             figures = bench_replicas(pg, args.replicas, args.seconds, args.rounds)
             for count, values in figures["rps"].items():
