@@ -46,9 +46,24 @@ def _store(make_store: MakeStore) -> Store:
     return make_store()
 
 
-@pytest.fixture(name="durable_store", params=["sqlite", "postgresql"])
-def _durable_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh store of each backend whose transactions roll back (not the memory one)."""
-    factory = _factory(request.param, request, tmp_path)
-    yield next(factory)()
-    next(factory, None)
+@pytest.fixture(name="open_state", params=["sqlite", "postgresql"])
+def _open_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
+    """Opens another store on one and the same durable state (a SQLite file, a PostgreSQL
+    schema) at each call: a restart, or a second process or replica."""
+    opened: list[Store] = []
+    url = request.getfixturevalue("pg_server").schema_url() if request.param != "sqlite" else ""
+
+    def open_again() -> Store:
+        store: Store
+        if request.param == "sqlite":
+            store = SqliteStore(tmp_path / "state" / "s.db")
+        else:
+            from mock_ksef.store.postgres import PostgresStore
+
+            store = PostgresStore(url)
+        opened.append(store)
+        return store
+
+    yield open_again
+    for store in opened:
+        store.close()

@@ -289,12 +289,13 @@ class TestTransactions:
         assert sorted(seen) == list(range(1, THREADS * INCREMENTS + 1))
 
 
-class TestRollback:
-    """What the SQLite and PostgreSQL backends promise, and the memory one does not."""
+class TestDurable:
+    """What the SQLite and PostgreSQL backends promise, and the memory one does not:
+    rollback, and one state shared by restarts and by several processes (replicas)."""
 
-    def test_rollback_on_exception(self, durable_store: Store) -> None:
+    def test_rollback_on_exception(self, open_state: MakeStore) -> None:
         """Writes of a block that raises are rolled back, nested blocks included."""
-        store = durable_store
+        store = open_state()
         store.put("s", "kept", {"n": 0})
 
         def fail_midway() -> None:
@@ -314,43 +315,34 @@ class TestRollback:
         assert store.get_blob("b") is None
         assert store.next_sequence("seq") == 1
 
-
-class TestSqlite:
-    """What only the SQLite backend promises."""
-
-    def test_state_survives_reopening(self, tmp_path: Path) -> None:
+    def test_state_survives_reopening(self, open_state: MakeStore) -> None:
         """Documents, order, indexes, blobs and sequences persist across close/reopen."""
-        path = tmp_path / "state" / "s.db"
-        first = SqliteStore(path)
+        first = open_state()
         first.put("s", "1", {"n": 1}, {"ctx": "A"})
         first.put("s", "2", {"n": 2}, {"ctx": "A"})
-        first.put_blob("b", b"bytes")
+        first.put_blob("b", b"\x00bytes\xff")
         assert first.next_sequence("ref") == 1
         first.close()
-        second = SqliteStore(path)
+        second = open_state()
         assert second.find("s", ctx="A") == [{"n": 1}, {"n": 2}]
-        assert second.get_blob("b") == b"bytes"
+        assert second.get_blob("b") == b"\x00bytes\xff"
         assert second.next_sequence("ref") == 2
         second.put("s", "3", {"n": 3})
         assert [d["n"] for d in second.find("s")] == [1, 2, 3]
-        second.close()
 
-    def test_two_objects_on_one_file_see_each_others_writes(self, tmp_path: Path) -> None:
-        """Two SqliteStore objects on the same file share documents and sequences."""
-        a = SqliteStore(tmp_path / "s.db")
-        b = SqliteStore(tmp_path / "s.db")
+    def test_two_objects_on_one_state_see_each_others_writes(self, open_state: MakeStore) -> None:
+        """Two store objects on the same state share documents and sequences."""
+        a, b = open_state(), open_state()
         a.put("s", "1", {"from": "a"})
         assert b.get("s", "1") == {"from": "a"}
         b.put("s", "1", {"from": "b"})
         assert a.get("s", "1") == {"from": "b"}
         assert a.next_sequence("ref") == 1
         assert b.next_sequence("ref") == 2
-        a.close()
-        b.close()
 
-    def test_two_objects_serialise_read_modify_write(self, tmp_path: Path) -> None:
-        """Transactions through two objects on one file lose no increment."""
-        stores = [SqliteStore(tmp_path / "s.db"), SqliteStore(tmp_path / "s.db")]
+    def test_two_objects_serialise_read_modify_write(self, open_state: MakeStore) -> None:
+        """Transactions through two objects on one state lose no increment."""
+        stores = [open_state(), open_state()]
         stores[0].put("counter", "c", {"value": 0})
         turn = iter(range(THREADS))
         turn_lock = threading.Lock()
@@ -366,8 +358,10 @@ class TestSqlite:
 
         _run_threads(increment)
         assert stores[1].get("counter", "c") == {"value": THREADS * INCREMENTS}
-        for store in stores:
-            store.close()
+
+
+class TestSqlite:
+    """What only the SQLite backend promises."""
 
     def test_connections_are_pooled_across_threads(self, tmp_path: Path) -> None:
         """Many short-lived threads (one per request) do not each keep a connection."""

@@ -16,7 +16,7 @@ from tests.support.invoices import fa3_invoice
 from tests.support.nips import NIP
 from tests.support.pg_server import PgServer
 from tests.support.process import ServerProcess, clean_env, console_script, get_json
-from tests.support.sdk import login, open_fa3, poll_final
+from tests.support.sdk import login, open_fa3, poll_final, send_fa3
 
 
 def _serve(url: str, state: Path) -> ServerProcess:
@@ -38,12 +38,7 @@ def test_an_online_flow_on_postgresql_is_read_by_a_second_server(
             token = login(sdk, NIP)
             workflow, session = open_fa3(sdk, token)
             ref = session.reference_number
-            sent = workflow.send_invoice(
-                session_reference_number=ref,
-                invoice_xml=fa3_invoice(NIP, "FV/PG/1"),
-                encryption_data=session.encryption_data,
-                access_token=token,
-            )
+            sent = send_fa3(workflow, session, token, fa3_invoice(NIP, "FV/PG/1"))
             workflow.close_session(ref, token)
             state = poll_final(sdk, ref, token)
         assert state.status.code == 200

@@ -36,6 +36,16 @@ def open_fa3(sdk: KsefClient, token: str) -> tuple[OnlineSessionWorkflow, Any]:
     return workflow, handle
 
 
+def send_fa3(workflow: OnlineSessionWorkflow, session: Any, token: str, xml: bytes) -> Any:
+    """Send one invoice into the open session ``session`` (what ``open_fa3`` returned)."""
+    return workflow.send_invoice(
+        session_reference_number=session.reference_number,
+        invoice_xml=xml,
+        encryption_data=session.encryption_data,
+        access_token=token,
+    )
+
+
 def poll_final(sdk: KsefClient, ref: str, token: str) -> Any:
     """Poll the session's status (at most 50 times) until it leaves 100/150/170."""
     for _ in range(50):
