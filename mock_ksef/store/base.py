@@ -2,13 +2,15 @@
 
 Domain repositories (``domain/repos.py``) encode their dataclasses to JSON-ready dicts and
 keep them here, so a backend never needs to know a domain type (WireMock's ``Store``).
-Both backends pass one contract suite (``tests/store/test_contract.py``).
+The memory, SQLite and PostgreSQL backends pass one contract suite
+(``tests/store/test_contract.py``).
 
 Every hot-path call is index-backed in every backend, so its cost does not grow with the
 number of stored documents: ``get``/``put``/``delete`` by key, ``find`` by index values
 (cost ~ the number of matches), ``query`` over one ordered index (cost ~ the page), and
-``next_sequence``. Nothing here speaks SQL: a PostgreSQL backend implements the same
-calls over a ``(kind, name, value, key)`` B-tree (see ``docs/performance.md``).
+``next_sequence``. Nothing here speaks SQL: the PostgreSQL backend implements the same
+calls over a ``(kind, name, value, key)`` B-tree (``store/postgres.py``,
+``docs/postgresql.md``).
 """
 
 from __future__ import annotations
@@ -81,8 +83,9 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """Serialise a read-modify-write sequence; re-entrant within one thread.
 
-        Nested blocks join the outermost one. The SQLite backend also rolls the writes
-        back when the block raises; the memory backend only serialises.
+        Nested blocks join the outermost one. The SQLite and PostgreSQL backends also
+        roll the writes back when the block raises, and serialise the blocks of every
+        process on the same state; the memory backend only serialises its own threads.
         """
         ...
 

@@ -82,6 +82,16 @@ class PostgresStore:
         """The banner's words for this store (no password)."""
         return f"postgresql, {redacted(self.url)} (schema {self.schema})"
 
+    def size_bytes(self) -> int:
+        """Bytes of the store's tables with their indexes and TOAST (``state compact``)."""
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT sum(pg_total_relation_size(to_regclass(t))) FROM unnest(%s::text[]) t",
+                (list(TABLES),),
+            ).fetchone()
+        )
+        return int(row[0]) if row and row[0] is not None else 0
+
     def _run(self, work: Callable[[Conn], T]) -> T:
         """``work(conn)`` on the block's connection, or on a pooled one (retried if dropped)."""
         pinned: Conn | None = getattr(self._local, "conn", None)

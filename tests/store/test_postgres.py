@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
+from mock_ksef.cli import main
 from mock_ksef.settings import Settings
 from mock_ksef.store import open_store
 from mock_ksef.store.pg_schema import SCHEMA_VERSION, SchemaTooNew, StoreUnavailable, redacted
@@ -79,6 +82,25 @@ def test_an_unreachable_server_names_the_url_without_its_password(pg_server: PgS
     )
     assert "s3cret" not in message
     assert "refused" in message.lower()
+
+
+@pytest.mark.parametrize(
+    ("argv", "prefix"),
+    [
+        (["serve", "--port", "0"], "Error: cannot start: cannot reach the PostgreSQL store"),
+        (["state", "compact"], "Error: cannot reach the PostgreSQL store"),
+    ],
+)
+def test_the_cli_names_an_unreachable_server(tmp_path: Path, argv: list[str], prefix: str) -> None:
+    """``serve`` and ``state compact`` exit 1 with one line naming the URL, no traceback."""
+    from tests.support.process import free_port
+
+    url = f"postgresql://mock:s3cret@127.0.0.1:{free_port()}/ksef"
+    result = CliRunner().invoke(main, [*argv, "--store", url, "--state-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{prefix} at postgresql://mock:***@127.0.0.1:")
+    assert "s3cret" not in result.output
+    assert "Traceback" not in result.output
 
 
 def test_redacted_hides_passwords_in_the_authority_and_the_query() -> None:
