@@ -15,6 +15,11 @@ start one (``tests/support/pg_server.py``)::
     .venv/bin/python -m benchmarks.pg_store send --invoices 300 --rounds 3
     .venv/bin/python -m benchmarks.pg_store replicas --replicas 2 --seconds 5 --rounds 2
     .venv/bin/python -m benchmarks.pg_store locks --threads 8 --increments 100
+    .venv/bin/python -m benchmarks.pg_store journal --invoices 2000
+
+``journal``: the request journal's cost per request (its place, then its entry) in the
+SQLite state's files, in the PostgreSQL table, and as store documents in PostgreSQL (what
+a store without a journal of its own gets); ``--invoices`` is the number of requests.
 
 ``locks``: read-modify-write increments from threads spread over two store objects (two
 replicas), through the store's advisory-lock block, and as SERIALIZABLE transactions
@@ -257,10 +262,42 @@ def bench_locks(pg: PgServer, threads: int, increments: int) -> dict[str, dict[s
     return results
 
 
+def bench_journal(pg: PgServer, requests: int) -> dict[str, float]:
+    """µs per request of the journal (take a place, then record the entry), three ways."""
+    from mock_ksef.store.sqlite import SqliteStore
+    from mock_ksef.traffic.journal import Journal
+
+    entry = {"method": "GET", "path": "/v2/sessions/X", "status": 200, "ms": 1.5}
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite = SqliteStore(Path(folder) / "s.db")
+        postgres = PostgresStore(pg.schema_url("journal"))
+        table, files = Journal(postgres, 10_000), Journal(sqlite, 10_000)
+        for name, journal in (("SQLite files", files), ("PostgreSQL table", table)):
+            start = time.perf_counter()
+            for _ in range(requests):
+                journal.record(entry, journal.reserve())
+            results[name] = (time.perf_counter() - start) / requests * 1e6
+        # What Journal does with a store that has no journal of its own: a sequence, then
+        # a block (advisory lock) that puts the entry and deletes the oldest.
+        start = time.perf_counter()
+        for _ in range(requests):
+            sequence = postgres.next_sequence("journal-docs")
+            with postgres.transaction():
+                postgres.put("journal", f"{sequence:012d}", {"sequence": sequence, **entry})
+                postgres.delete("journal", f"{sequence - 10_000:012d}")
+        results["PostgreSQL documents (store path)"] = (
+            (time.perf_counter() - start) / requests * 1e6
+        )
+        sqlite.close()
+        postgres.close()
+    return results
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m benchmarks.pg_store {send,replicas} [...]``."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pg_store")
-    parser.add_argument("part", choices=["send", "replicas", "locks"])
+    parser.add_argument("part", choices=["send", "replicas", "locks", "journal"])
     parser.add_argument("--url", help="a PostgreSQL URL allowed to create schemas")
     parser.add_argument("--invoices", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
@@ -280,6 +317,9 @@ def main(argv: list[str] | None = None) -> None:
                 )
             ratio = result["postgresql"]["p99_us"] / result["sqlite"]["p99_us"]
             print(f"p99 PostgreSQL / SQLite: {ratio:.2f}")
+        elif args.part == "journal":
+            for name, micros in bench_journal(pg, args.invoices).items():
+                print(f"{name:34} {micros:7.0f} µs per request")
         elif args.part == "locks":
             for name, row in bench_locks(pg, args.threads, args.increments).items():
                 print(f"{name:40} {row['per_s']:8.0f} increments/s  {row['retries']:.0f} retries")

@@ -11,8 +11,8 @@ schema), so a block that reads, decides and writes sees no other writer in betwe
 under READ COMMITTED. A block is a ``with`` body that cannot be run again, so
 SERIALIZABLE-with-retries (which needs a re-runnable unit) would surface serialisation
 failures to clients instead; ``docs/postgresql.md`` has the measurements. Writes outside
-a block take the same lock in their own short transaction; ``next_sequence`` outside a
-block is one atomic upsert and needs none.
+a block take the same lock in their own short transaction, sent as one pipeline;
+``next_sequence`` outside a block is one atomic upsert and needs none.
 
 Statements are SQLite's (the tables are the same, see :mod:`mock_ksef.store.pg_schema`;
 ``query`` reuses the SQLite backend's statement builder through :func:`_dialect`);
@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from mock_ksef.store import sqlite as sqlite_sql
@@ -39,8 +40,9 @@ from mock_ksef.store.pg_schema import TABLES, StoreUnavailable, lock_key, migrat
 Conn = psycopg.Connection[tuple[Any, ...]]
 T = TypeVar("T")
 
-#: Connections a process keeps at most (a threaded server's concurrent requests).
-POOL_SIZE = 16
+#: Connections a process opens at most: a gunicorn or granian worker runs 8 threads
+#: (``serving.THREADS``); more concurrent calls wait for one (up to CONNECT_TIMEOUT_S).
+POOL_SIZE = 8
 #: Seconds to wait for the server when connecting, and for a free pooled connection.
 CONNECT_TIMEOUT_S = 10
 #: Attempts of a call outside a block whose connection the server dropped.
@@ -164,8 +166,25 @@ class PostgresStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _write(self, work: Callable[[Conn], T]) -> T:
-        with self.transaction():
+        """``work`` in the block, or else in a transaction of its own sent as one pipeline
+        (``BEGIN``, the lock, the writes, ``COMMIT``: one round trip for a ``put``)."""
+        if getattr(self._local, "conn", None) is not None:
             return self._run(work)
+        with self._write_lock:
+            return self._run(lambda conn: self._one_trip(conn, work))
+
+    def _one_trip(self, conn: Conn, work: Callable[[Conn], T]) -> T:
+        try:
+            with conn.pipeline():
+                conn.execute("BEGIN")
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._write_key,))
+                result = work(conn)
+                conn.execute("COMMIT")
+            return result
+        except BaseException:
+            if not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+            raise
 
     def get(self, kind: str, key: str) -> Doc | None:
         """See :class:`mock_ksef.store.base.Store`."""

@@ -129,6 +129,19 @@ def test_a_connection_the_server_dropped_is_replaced(
     assert [d["n"] for d in store.find("s")] == [1, 2]
 
 
+def test_a_failed_write_outside_a_block_leaves_nothing_and_no_lock(pg_url: str) -> None:
+    """A put whose index row fails (text with NUL) writes no document and frees the lock."""
+    one, two = PostgresStore(pg_url), PostgresStore(pg_url)
+    with pytest.raises(psycopg.DataError, match="NUL"):
+        one.put("s", "1", {"n": 1}, {"ctx": "bad\x00value"})
+    assert one.get("s", "1") is None
+    two.put("s", "2", {"n": 2})  # would wait forever on a leaked advisory lock
+    one.put("s", "1", {"n": 1}, {"ctx": "A"})
+    assert two.find("s", ctx="A") == [{"n": 1}]
+    one.close()
+    two.close()
+
+
 def test_closed_store_refuses_work(store: PostgresStore) -> None:
     store.close()
     with pytest.raises(RuntimeError, match="closed"):
