@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from flask import Flask, Response, g, request, request_finished
 
-from mock_ksef.http.traffic_edge import logged, opened_session
+from mock_ksef.http.traffic_edge import logged
 
 REQUEST_LOGGER = "mock_ksef.requests"
 _START = "mock_ksef_log_start"
@@ -42,20 +42,17 @@ def request_fields(response: Response) -> dict[str, Any]:
     started = g.get(_START)
     tracked = logged()
     duration = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-    fields: dict[str, Any] = {
-        "method": request.method,
-        "path": request.path,
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    return {
+        "method": req.method,
+        "path": req.path,
         "status": response.status_code,
         "duration_ms": round(duration, 2),
-        "session": None,
-        "scenario": None,
-        "context": None,
+        # The journaled request's session, scenario and context (the middleware's record).
+        "session": tracked.session if tracked is not None else None,
+        "scenario": tracked.scenario if tracked is not None else None,
+        "context": tracked.context if tracked is not None else None,
     }
-    if tracked is not None:
-        fields["session"] = opened_session(tracked, response)
-        fields["scenario"] = tracked.scenario
-        fields["context"] = tracked.context
-    return fields
 
 
 def _log_request(sender: Flask, response: Response, **_: Any) -> None:

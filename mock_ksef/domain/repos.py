@@ -10,7 +10,7 @@ from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.retention import SWEEP_BUDGET, RetentionPolicy, sweep
 from mock_ksef.domain.session import Session
 from mock_ksef.store.base import Cursor, Doc, Query, Store
-from mock_ksef.store.generation import REVOCATIONS, bump, generation_of
+from mock_ksef.store.generation import REVOCATIONS, bump, never_written
 from mock_ksef.store.kinds import AUTH, CHALLENGE, DUPLICATE, INVOICE, REVOKED_JTI, SESSION
 from mock_ksef.timefmt import iso
 
@@ -69,8 +69,7 @@ class Repos:
 
     def is_revoked(self, jti: str) -> bool:
         """Whether a token id was revoked (no store read while none ever was)."""
-        generation = generation_of(self.store)
-        if generation is not None and not generation.read(REVOCATIONS):
+        if never_written(self.store, REVOCATIONS):
             return False
         return self.store.get(REVOKED_JTI, jti) is not None
 

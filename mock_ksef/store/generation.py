@@ -8,7 +8,9 @@ while the counter it was taken under is unchanged:
 * :data:`STATE` — bumped by a reset and by retention deleting authentication operations
   (what the login-scenario cache holds), *after* their transaction commits;
 * :data:`REVOCATIONS` — bumped by every token revocation; ``0`` means no token of this
-  state was ever revoked, so the revocation read can be skipped.
+  state was ever revoked, so the revocation read can be skipped;
+* :data:`RATE_LIMITS` — bumped by every ``/testdata/rate-limits`` write; ``0`` means no
+  context has limits of its own, so the limiter's override read can be skipped.
 
 With a SQLite store the counters live in a 64-byte file beside the database
 (``<db>.generation``), mapped into memory: a read is a memory load, a bump takes the
@@ -38,6 +40,10 @@ from mock_ksef.store.sqlite import SqliteStore
 
 STATE = 0
 REVOCATIONS = 1
+RATE_LIMITS = 2
+#: The "was it ever written" counters and the kind they count (a state written before the
+#: counters existed starts them at 1 when it holds such documents).
+EVER = {REVOCATIONS: kinds.REVOKED_JTI, RATE_LIMITS: kinds.TESTDATA_RATE_LIMITS}
 _SIZE = 64
 _SLOT = struct.Struct("<Q")
 
@@ -83,9 +89,9 @@ class SharedGeneration:
         try:
             if os.fstat(self._fd).st_size < _SIZE:
                 os.ftruncate(self._fd, _SIZE)
-                # A state written before this file existed may hold revocations already.
-                if store.query(kinds.REVOKED_JTI, Query(limit=1)):
-                    os.pwrite(self._fd, _SLOT.pack(1), REVOCATIONS * _SLOT.size)
+                for slot, kind in EVER.items():  # a state from before this file existed
+                    if store.query(kind, Query(limit=1)):
+                        os.pwrite(self._fd, _SLOT.pack(1), slot * _SLOT.size)
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._map = mmap.mmap(self._fd, _SIZE)
@@ -125,6 +131,13 @@ def generation_of(store: Store) -> Generation | None:
             found = _OF.setdefault(store, LocalGeneration())
         return found
     return None
+
+
+def never_written(store: Store, slot: int) -> bool:
+    """Whether the documents an :data:`EVER` counter counts were never written to
+    ``store`` (``False`` when unknown: a store without counters)."""
+    generation = generation_of(store)
+    return generation is not None and not generation.read(slot)
 
 
 def bump(store: Store, slot: int) -> None:

@@ -115,6 +115,22 @@ def test_no_revocation_read_while_no_token_was_ever_revoked(
     assert reads == [REVOKED_JTI, REVOKED_JTI]  # read again once anything is revoked
 
 
+def test_rate_limits_set_through_one_worker_are_enforced_by_the_other(
+    tmp_path: Path, clock: FrozenClock, keyring: KeyRing
+) -> None:
+    """Until a context has ``/testdata`` limits no worker reads them; then every one does."""
+    first, second = _workers(tmp_path, clock, keyring)
+    token = login_with_ksef_token(first.test_client(), NIP)
+    other = second.test_client()
+    assert [other.get(LIST, headers=bearer(token)).status_code for _ in range(6)] == [200] * 6
+    set_limits = first.test_client().post(
+        "/v2/testdata/rate-limits/production", headers=bearer(token)
+    )
+    assert set_limits.status_code == 200
+    codes = [other.get(LIST, headers=bearer(token)).status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]  # sessionList: 5 per second (the spec's value)
+
+
 def _status_per_worker(port: int, token: str) -> dict[int, tuple[int, str]]:
     """Per worker pid: the status and body of ``GET LIST`` with ``token``."""
     seen: dict[int, tuple[int, str]] = {}

@@ -7,17 +7,21 @@ import sys
 from pathlib import Path
 from typing import cast
 
+import pytest
+
 from mock_ksef.store import MemoryStore, SqliteStore
 from mock_ksef.store.base import Store
 from mock_ksef.store.generation import (
+    RATE_LIMITS,
     REVOCATIONS,
     STATE,
     LocalGeneration,
     SharedGeneration,
     bump,
     generation_of,
+    never_written,
 )
-from mock_ksef.store.kinds import REVOKED_JTI
+from mock_ksef.store.kinds import REVOKED_JTI, TESTDATA_RATE_LIMITS
 
 _BUMP_ELSEWHERE = """
 import sys
@@ -51,12 +55,21 @@ def test_two_stores_on_one_file_share_the_counters(tmp_path: Path) -> None:
     assert generation_of(first) is generation_of(first)  # opened once per store
 
 
-def test_a_state_with_revocations_from_before_the_file_starts_at_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("kind", "counts"),
+    [(REVOKED_JTI, (0, 1, 0)), (TESTDATA_RATE_LIMITS, (0, 0, 1))],
+)
+def test_a_state_written_before_the_file_starts_its_counters_at_one(
+    tmp_path: Path, kind: str, counts: tuple[int, int, int]
+) -> None:
+    """Revocations or rate limits stored by an older version are not "never written"."""
     path = tmp_path / "state.sqlite3"
-    SqliteStore(path).put(REVOKED_JTI, "jti-1", {"jti": "jti-1"})
-    found = generation_of(SqliteStore(path))
+    SqliteStore(path).put(kind, "key-1", {"key": "key-1"})
+    store = SqliteStore(path)
+    found = generation_of(store)
     assert found is not None
-    assert (found.read(STATE), found.read(REVOCATIONS)) == (0, 1)
+    assert (found.read(STATE), found.read(REVOCATIONS), found.read(RATE_LIMITS)) == counts
+    assert never_written(store, REVOCATIONS) is (kind != REVOKED_JTI)
 
 
 def test_a_memory_store_counts_in_process() -> None:
@@ -78,4 +91,5 @@ class _ElsewhereStore:
 def test_any_other_store_has_no_counters() -> None:
     store = cast(Store, _ElsewhereStore())
     assert generation_of(store) is None
+    assert never_written(store, REVOCATIONS) is False  # unknown: the callers read the store
     bump(store, STATE)  # nothing to bump, nothing raised
