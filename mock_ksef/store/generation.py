@@ -78,9 +78,13 @@ class LocalGeneration:
 
 
 class SharedGeneration:
-    """The counters of a SQLite state: a small file mapped into every process using it."""
+    """The counters of a SQLite state: a small file mapped into every process using it.
 
-    def __init__(self, path: Path, store: Store) -> None:
+    ``store``: the state the file belongs to (its :data:`EVER` counters start from it);
+    ``None`` for counters of something else (the journal files' reset counter).
+    """
+
+    def __init__(self, path: Path, store: Store | None = None) -> None:
         self.path = path
         self.owner = os.getpid()
         self._lock = threading.Lock()
@@ -89,8 +93,8 @@ class SharedGeneration:
         try:
             if os.fstat(self._fd).st_size < _SIZE:
                 os.ftruncate(self._fd, _SIZE)
-                for slot, kind in EVER.items():  # a state from before this file existed
-                    if store.query(kind, Query(limit=1)):
+                for slot, kind in EVER.items():
+                    if store is not None and store.query(kind, Query(limit=1)):  # older state
                         os.pwrite(self._fd, _SLOT.pack(1), slot * _SLOT.size)
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
