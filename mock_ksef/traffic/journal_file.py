@@ -41,7 +41,7 @@ from typing import Any
 
 import orjson
 
-from mock_ksef.store.base import Doc
+from mock_ksef.store.base import Doc, decode
 from mock_ksef.store.generation import SharedGeneration
 
 _TICKETS = "tickets"
@@ -243,7 +243,7 @@ def _line(entry: Doc) -> bytes:
 
 def _loads(line: bytes) -> Doc:
     try:
-        value: Any = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        value: Any = decode(line)  # exact for integers beyond 64 bits too
+    except ValueError:  # what json.dumps wrote but orjson refuses (e.g. NaN)
         value = json.loads(line)
     return value if isinstance(value, dict) else {}
