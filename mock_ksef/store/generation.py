@@ -99,6 +99,7 @@ class SharedGeneration:
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._map = mmap.mmap(self._fd, _SIZE)
+        weakref.finalize(self, os.close, self._fd)  # when its store is gone (tests make many)
 
     def read(self, slot: int) -> int:
         """See :class:`Generation`."""
