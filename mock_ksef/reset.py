@@ -21,12 +21,14 @@ from __future__ import annotations
 from mock_ksef.clock import FrozenClock
 from mock_ksef.domain.batch import discard_uploads
 from mock_ksef.services import Services
+from mock_ksef.store.generation import STATE, bump
 from mock_ksef.traffic.journal import reset_journal
 
 
 def reset_mock(svc: Services) -> None:
     """Return the mock to its start-up state (see the module docstring)."""
     svc.store.reset()
+    bump(svc.store, STATE)  # every worker's read-path caches start again
     reset_journal(svc.store)
     discard_uploads(svc.batch_deps)
     svc.scenarios.restore_baseline()

@@ -10,6 +10,7 @@ from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.retention import SWEEP_BUDGET, RetentionPolicy, sweep
 from mock_ksef.domain.session import Session
 from mock_ksef.store.base import Cursor, Doc, Query, Store
+from mock_ksef.store.generation import REVOCATIONS, bump, never_written
 from mock_ksef.store.kinds import AUTH, CHALLENGE, DUPLICATE, INVOICE, REVOKED_JTI, SESSION
 from mock_ksef.timefmt import iso
 
@@ -62,11 +63,14 @@ class Repos:
         return [from_doc(AuthOperation, d) for d in self.store.find(AUTH, context=context_key)]
 
     def revoke_jti(self, jti: str) -> None:
-        """Remember a revoked token id."""
+        """Remember a revoked token id (and tell every worker that one exists)."""
         self.store.put(REVOKED_JTI, jti, {"jti": jti})
+        bump(self.store, REVOCATIONS)
 
     def is_revoked(self, jti: str) -> bool:
-        """Whether a token id was revoked."""
+        """Whether a token id was revoked (no store read while none ever was)."""
+        if never_written(self.store, REVOCATIONS):
+            return False
         return self.store.get(REVOKED_JTI, jti) is not None
 
     # sessions

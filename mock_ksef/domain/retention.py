@@ -25,6 +25,7 @@ from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.session import Session
 from mock_ksef.settings import Settings
 from mock_ksef.store.base import Query, Store
+from mock_ksef.store.generation import STATE, bump
 from mock_ksef.store.kinds import AUTH, CHALLENGE, DUPLICATE, INVOICE, JOURNAL, SESSION
 from mock_ksef.timefmt import iso
 
@@ -76,12 +77,15 @@ class Swept:
 def sweep(store: Store, policy: RetentionPolicy, now: datetime, budget: int) -> Swept:
     """Remove up to ``budget`` expired documents of each kind, oldest first."""
     with store.transaction():
-        return Swept(
+        swept = Swept(
             challenges=_expire(store, CHALLENGE, "created", now - _s(policy.challenge_s), budget),
             auth_operations=_expire(store, AUTH, "ends", now - _s(policy.auth_s), budget),
             journal_entries=_trim_journal(store, policy.journal_size, budget),
             **_expire_sessions(store, policy, now, budget),
         )
+    if swept.auth_operations:
+        bump(store, STATE)  # the workers' login-scenario caches forget the deleted ones
+    return swept
 
 
 def sweep_all(store: Store, policy: RetentionPolicy, now: datetime) -> Swept:

@@ -24,6 +24,7 @@ from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.scenario.model import RateLimit
 from mock_ksef.settings import Settings
 from mock_ksef.store.base import Store
+from mock_ksef.store.generation import RATE_LIMITS, bump, never_written
 from mock_ksef.store.kinds import (
     TESTDATA_ATTACHMENT,
     TESTDATA_BLOCKED_CONTEXT,
@@ -135,6 +136,7 @@ def set_rate_limits(store: Store, context_value: str, groups: dict[str, RateLimi
             for name, limit in groups.items()
         },
     )
+    bump(store, RATE_LIMITS)  # every worker's limiter reads overrides from now on
 
 
 def clear_rate_limits(store: Store, context_value: str) -> None:
@@ -144,8 +146,8 @@ def clear_rate_limits(store: Store, context_value: str) -> None:
 
 def rate_limit_override(store: Store, context_value: str | None) -> dict[str, RateLimit] | None:
     """The limits set through ``/testdata/rate-limits`` for a context, if any."""
-    if context_value is None:
-        return None
+    if context_value is None or never_written(store, RATE_LIMITS):
+        return None  # no store read on every request while no context has limits
     doc = store.get(TESTDATA_RATE_LIMITS, context_value)
     if doc is None:
         return None

@@ -54,8 +54,9 @@ def current_principal() -> Principal | None:
     decoded = _decoded()
     if isinstance(decoded, Unauthorized):
         return None
+    svc = services()
     try:
-        return services().tokens.check(decoded, ANY_KIND, services().now())
+        return svc.tokens.check(decoded, ANY_KIND, svc.now())
     except Unauthorized:
         return None
 
@@ -74,6 +75,6 @@ def require(*kinds: str) -> Principal:
         raise Unauthorized(decoded.detail)
     svc = services()
     principal = svc.tokens.check(decoded, kinds or (ACCESS,), svc.now())
-    if principal.jti and svc.repos.is_revoked(principal.jti):
+    if principal.jti and svc.auth_deps.repos.is_revoked(principal.jti):
         raise Unauthorized("Token został unieważniony.")
     return principal

@@ -69,6 +69,8 @@ class Tracked:
     invoice: dict[str, Any] = field(default_factory=dict)
     #: The gate the request passed (its journal writes the entry).
     control: TrafficControl | None = None
+    #: The session the request named (:func:`opened_session`), once it was answered.
+    session: str | None = None
 
 
 class InjectedError(KsefError):
@@ -155,6 +157,7 @@ def _after(response: Response) -> Response:
     elif record.fault == "latency":
         response.headers[HEADER] = "latency"
     control = record.control or control_of(services())
+    record.session = opened_session(record, response)
     control.journal.record(_entry(record, response), record.sequence)
     # The request log reads the record after the response is sent.
     setattr(g, _LOGGED, record)
@@ -177,7 +180,7 @@ def _entry(record: Tracked, response: Response) -> dict[str, Any]:
         "query": req.query_string.decode("utf-8", "replace"),
         "status": None if record.dropped else response.status_code,
         "context": record.context,
-        "session": opened_session(record, response),
+        "session": record.session,
         "scenario": record.scenario,
         "fault": record.fault,
     }
@@ -215,7 +218,7 @@ def request_scenario(svc: Services, principal: Principal | None, context: str | 
         ValidationFailed: the header names a scenario that is not loaded (21405).
     """
     header = request.headers.get(SCENARIO_HEADER)
-    login = None if header else login_scenario(svc.repos, principal)
+    login = None if header else login_scenario(svc.auth_deps.repos, principal)
     return resolve_scenario(svc.scenarios, header, login, context)
 
 

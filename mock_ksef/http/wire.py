@@ -15,6 +15,7 @@ See ``docs/http-edge.md``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response
@@ -34,8 +35,23 @@ def install(app: Flask) -> None:
 
 
 def _mock_clock_date(response: Response) -> Response:
-    response.headers["Date"] = http_date(services().now())
+    response.headers["Date"] = _http_date(services().now())
     return response
+
+
+#: The last second formatted and its text (``Date`` has whole seconds).
+_last_date: tuple[float, str] = (float("nan"), "")
+
+
+def _http_date(now: datetime) -> str:
+    """``http_date(now)``, formatted once per second of the clock."""
+    global _last_date
+    second = now.timestamp() // 1
+    known, text = _last_date
+    if second != known:
+        text = http_date(now)
+        _last_date = (second, text)
+    return text
 
 
 class _CountingInput:

@@ -16,10 +16,13 @@ calls over a ``(kind, name, value, key)`` B-tree (``store/postgres.py``,
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import orjson
 
 Doc = dict[str, Any]
 #: One document of a bulk write: ``(key, doc, index)``, as :meth:`Store.put` takes them.
@@ -169,9 +172,19 @@ def encode(doc: Doc) -> str:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def decode(text: str) -> Doc:
-    """A document back from :func:`encode`'s text."""
-    doc: Doc = json.loads(text)
+#: A run of digits that may be an integer beyond 64 bits, which ``orjson`` reads as a float.
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def decode(text: str | bytes) -> Doc:
+    """A document back from :func:`encode`'s text (or any JSON object's UTF-8 bytes).
+
+    ``orjson`` reads it (about 3 × faster than :func:`json.loads`), except text with 19 or
+    more digits in a row: ``orjson`` turns an integer beyond 64 bits into a ``float``, so
+    such text (rare: no document of the mock holds one) goes through :mod:`json`.
+    """
+    data = text.encode() if isinstance(text, str) else text
+    doc: Doc = json.loads(data) if _LONG_NUMBER.search(data) else orjson.loads(data)
     return doc
 
 

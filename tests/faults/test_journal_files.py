@@ -71,10 +71,13 @@ def test_clear_and_reset_seen_by_another_process(tmp_path: Path) -> None:
 
 
 def test_any_declared_value_is_kept(tmp_path: Path) -> None:
-    """Whatever JSON a client declared (here an integer beyond 64 bits) is journaled."""
+    """Whatever JSON a client declared (here integers beyond 64 bits) is journaled as is."""
     journal = FileJournal(tmp_path / "j")
-    journal.record({"invoiceSize": 2**70, "path": "/ż"}, journal.reserve(10), 10)
-    assert journal.entries(10)[0]["invoiceSize"] == 2**70
+    declared = {"invoiceSize": 2**70, "invoiceHash": 2**64 + 1, "path": "/ż"}
+    journal.record(declared, journal.reserve(10), 10)
+    (entry,) = journal.entries(10)
+    assert {k: entry[k] for k in declared} == declared
+    assert [type(entry[k]) for k in ("invoiceSize", "invoiceHash")] == [int, int]  # not floats
 
 
 def test_a_request_running_across_a_reset_is_not_listed(tmp_path: Path) -> None:
