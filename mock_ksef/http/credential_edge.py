@@ -3,14 +3,15 @@
 Builds the domain's narrow inputs per request: the repository over the store, the
 credentials mode (the selected scenario's ``credentials.mode``, else the
 ``credentials_mode`` setting), the caller of a ``/tokens`` or ``/permissions`` endpoint
-(read from its login), and the rights a redeem or refresh carries.
+(read from its login), and the rights a redeem or refresh carries; the loaded
+scenarios' ``credentials:`` seeds land in the store before the first use.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from flask import request
+from flask import g, request
 
 from mock_ksef.domain.auth.policy import ScenarioAuthPolicy
 from mock_ksef.domain.auth.values import AuthOperation, ContextId, Principal
@@ -22,6 +23,7 @@ from mock_ksef.domain.credentials.credential_policy import (
 )
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.ksef_tokens import TokenCaller
+from mock_ksef.domain.credentials.seeding import apply_seeds
 from mock_ksef.domain.errors import Unauthorized
 from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.context import services
@@ -31,8 +33,18 @@ from mock_ksef.scenario.registry import UnknownScenario
 
 
 def credential_repo() -> CredentialRepo:
-    """The credentials repository of this app's store."""
-    return CredentialRepo(services().store)
+    """The credentials repository of this app's store, the scenarios' seeds stored in it.
+
+    The seeds are checked once per request (``seeding.py`` stores each scenario's once
+    per store).
+    """
+    svc = services()
+    repo = CredentialRepo(svc.store)
+    if not g.get("credential_seeds_checked"):
+        g.credential_seeds_checked = True
+        for scenario in svc.scenarios.all():
+            apply_seeds(repo, scenario.name, scenario.credentials, svc.now())
+    return repo
 
 
 def mode_of(context: ContextId, token: str | None) -> str:

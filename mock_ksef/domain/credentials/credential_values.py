@@ -99,6 +99,8 @@ class KsefToken:
     revoking_polls: int = 0
     #: Set when the activation must end ``Failed`` (with ``status_details``).
     fail_activation: bool = False
+    #: A scenario seeded it Pending or Revoking: status reads never move it on.
+    held: bool = False
 
 
 @dataclass(frozen=True)
