@@ -60,6 +60,10 @@ class CredentialRepo:
         """Every token of ``context``, oldest first."""
         return [from_doc(KsefToken, d) for d in self.store.find(TOKEN, context=context.key)]
 
+    def all_tokens(self) -> list[KsefToken]:
+        """Every token of every context, oldest first."""
+        return [from_doc(KsefToken, d) for d in self.store.find(TOKEN)]
+
     # --- grants ----------------------------------------------------------------------
     def put_grant(self, grant: Grant) -> None:
         """Insert or replace a grant (and mark its context managed)."""
@@ -74,6 +78,10 @@ class CredentialRepo:
             },
         )
         self.store.put(MANAGED, grant.context.key, {"context": grant.context.key})
+
+    def all_grants(self) -> list[Grant]:
+        """Every grant of every context (any state), oldest first."""
+        return [from_doc(Grant, d) for d in self.store.find(GRANT)]
 
     def grant(self, grant_id: str) -> Grant | None:
         """A grant by its id."""
