@@ -103,6 +103,7 @@ def renew_rights(principal: Principal) -> None:
     """Before redeem or refresh: recompute the login's rights into its operation.
 
     Raises:
+        DeceasedPerson: the login's person was declared deceased since (21308).
         TokenNotUsable: the KSeF token behind the login was revoked, or nothing is left
             (21301, BRIEF-ADMIN 1.3 and 2).
     """

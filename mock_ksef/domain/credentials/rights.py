@@ -57,6 +57,15 @@ def identities(repo: CredentialRepo, who: Party) -> list[Party]:
     return found
 
 
+def is_deceased(repo: CredentialRepo, who: Party) -> bool:
+    """Whether ``/testdata/person`` declared ``who`` (or the NIP/PESEL one with it) deceased."""
+    return any(
+        bool((repo.person(p.value) or {}).get("isDeceased"))
+        for p in identities(repo, who)
+        if p.type == "Nip"
+    )
+
+
 def is_owner(repo: CredentialRepo, who: Party, context: ContextId) -> bool:
     """The owner rule: the identity's NIP (or a NIP its PESEL is linked to) is the context."""
     if context.type != "Nip":
