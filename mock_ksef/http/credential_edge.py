@@ -10,21 +10,25 @@ scenarios' ``credentials:`` seeds land in the store before the first use.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from flask import g, request
 
 from mock_ksef.domain.auth.policy import ScenarioAuthPolicy
 from mock_ksef.domain.auth.values import AuthOperation, ContextId, Principal
 from mock_ksef.domain.credentials.credential_policy import (
+    SEES_ALL_SESSIONS,
     CredentialPolicy,
     login_identity,
     login_token_reference,
+    opened_by_caller,
     refreshed_rights,
 )
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.ksef_tokens import TokenCaller
 from mock_ksef.domain.credentials.seeding import apply_seeds
 from mock_ksef.domain.errors import Unauthorized
+from mock_ksef.domain.session import Session
 from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.context import services
 from mock_ksef.http.traffic_edge import request_scenario
@@ -90,6 +94,16 @@ def token_caller(principal: Principal) -> TokenCaller:
         permissions=principal.permissions,
         login_token=login_token_reference(repo, op),
     )
+
+
+def own_sessions(principal: Principal) -> Callable[[Session], bool] | None:
+    """``GET /sessions``' filter: ``None`` (every session) for Introspection or
+    EnforcementOperations, else only the sessions the caller's person opened."""
+    if SEES_ALL_SESSIONS & set(principal.permissions):
+        return None
+    svc = services()
+    own = opened_by_caller(credential_repo(), login_of(principal), svc.repos.get_auth)
+    return lambda session: own(session.auth_reference)
 
 
 def credentials_plan(principal: Principal | None) -> CredentialsPlan:

@@ -33,6 +33,7 @@ from mock_ksef.domain.credentials.credential_values import (
 from mock_ksef.domain.credentials.ksef_tokens import secret_hash, shape_context
 from mock_ksef.domain.credentials.rights import (
     effective_rights,
+    identities,
     is_deceased,
     ordered,
     token_rights,
@@ -123,6 +124,31 @@ def login_token_reference(repo: CredentialRepo, op: AuthOperation) -> str | None
     if op.method.category != "Token" or not op.ksef_token_reference:
         return None
     return op.ksef_token_reference if repo.token(op.ksef_token_reference) else None
+
+
+#: Rights that see every session of the context in ``GET /sessions`` (BRIEF-ADMIN 1.4);
+#: InvoiceWrite alone sees the caller's own.
+SEES_ALL_SESSIONS = frozenset({"Introspection", "EnforcementOperations"})
+
+
+def opened_by_caller(
+    repo: CredentialRepo, caller: AuthOperation, login: Callable[[str], AuthOperation | None]
+) -> Callable[[str], bool]:
+    """Whether a session opened under the login ``auth_reference`` is ``caller``'s own:
+    the same login, or one of the same person (token author or subject, NIP–PESEL aware).
+
+    ``login`` reads an authentication operation by reference.
+    """
+    me = identities(repo, login_identity(repo, caller))
+    seen: dict[str, bool] = {caller.reference: True}
+
+    def own(auth_reference: str) -> bool:
+        if auth_reference not in seen:
+            op = login(auth_reference)
+            seen[auth_reference] = op is not None and login_identity(repo, op) in me
+        return seen[auth_reference]
+
+    return own
 
 
 def refreshed_rights(
