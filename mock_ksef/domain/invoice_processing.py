@@ -16,6 +16,8 @@ from datetime import datetime
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.crypto.envelope import DecryptionError, aes_cbc_decrypt
 from mock_ksef.domain import testdata
+from mock_ksef.domain.credentials.credential_repo import CredentialRepo
+from mock_ksef.domain.credentials.rights import authorising_nips
 from mock_ksef.domain.deps import SessionDeps
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.invoice_rules import duplicate_details, forced_invoice
@@ -109,6 +111,7 @@ def check_plain_invoice(
         or has_attachment_consent(
             deps.store, context_nip, invoice.invoicing_date.astimezone(WARSAW).date()
         ),
+        authorising_nips=authorising_nips(CredentialRepo(deps.store), session.context),
     )
     facts = verdict.facts
     invoice = dataclasses.replace(

@@ -112,6 +112,17 @@ def granted(repo: CredentialRepo, who: Party, context: ContextId) -> set[str]:
     return rights
 
 
+def authorising_nips(repo: CredentialRepo, context: ContextId) -> frozenset[str]:
+    """The NIPs whose active entity authorisation (SelfInvoicing, RRInvoicing,
+    TaxRepresentative, PefInvoicing) names ``context``: read live at each invoice check,
+    they may stand as the seller (Podmiot1) of its invoices (BRIEF-ADMIN 1.3, 7.3)."""
+    return frozenset(
+        g.context.value
+        for g in repo.grants_of(Party(context.type, context.value))
+        if g.kind == AUTHORIZATION and g.state == "Active" and g.context.type == "Nip"
+    )
+
+
 def effective_rights(
     repo: CredentialRepo, who: Party, context: ContextId, mode: str
 ) -> tuple[str, ...]:
