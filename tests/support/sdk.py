@@ -41,11 +41,14 @@ def token_login(sdk: KsefClient, token: str, nip: str) -> Any:
     )
 
 
-def xades_login(sdk: KsefClient, serial: str, context: str, kind: str = "Nip") -> Any:
+def xades_login(
+    sdk: KsefClient, serial: str, context: str, kind: str = "Nip", pair: Any = None
+) -> Any:
     """A XAdES login with a self-signed certificate of ``serial`` (``PNOPL-…``, ``TINPL-…``)
-    to ``kind:context``, the subject named by the certificate; the SDK's result."""
+    or with ``pair`` to ``kind:context``, the subject named by the certificate; the SDK's
+    result."""
     return AuthCoordinator(sdk.auth).authenticate_with_xades_key_pair(
-        key_pair=key_pair(serial_number=serial),
+        key_pair=pair or key_pair(serial_number=serial),
         context_identifier_type=kind,
         context_identifier_value=context,
         subject_identifier_type="certificateSubject",

@@ -13,7 +13,9 @@ token as a snapshot:
    grant) while that client's delegable entity grant to the intermediary stands;
    authorisations (SelfInvoicing, …) never count;
 3. ``/testdata/permissions`` grants;
-4. in ``permissive`` mode, an identity with none of these in a context where no grant was
+4. a PeppolId context: its provider's own seal holds PefInvoiceWrite, nobody else anything
+   (in either mode);
+5. in ``permissive`` mode, an identity with none of these in a context where no grant was
    ever made (a context the model knows nothing about) keeps the owner set, so existing
    suites keep working without test data; ``strict`` gives it nothing (415 at login).
 
@@ -37,6 +39,8 @@ from mock_ksef.domain.credentials.credential_values import (
 )
 
 ENFORCEMENT = "EnforcementOperations"
+#: What a Peppol provider holds in its own PeppolId context (BRIEF-ADMIN 1.2 item 6, 8.15).
+PEPPOL_PROVIDER: tuple[str, ...] = ("PefInvoiceWrite",)
 _ORDER = {name: i for i, name in enumerate((*OWNER_PERMISSIONS, ENFORCEMENT, "VatUeManage"))}
 
 
@@ -127,6 +131,8 @@ def effective_rights(
     repo: CredentialRepo, who: Party, context: ContextId, mode: str
 ) -> tuple[str, ...]:
     """The effective permission set of ``who`` in ``context`` (empty: nothing allowed)."""
+    if context.type == "PeppolId":  # only the provider's own seal, and only PEF (1.2 item 6)
+        return PEPPOL_PROVIDER if who == Party("PeppolId", context.value) else ()
     rights = granted(repo, who, context)
     if is_owner(repo, who, context):
         rights.update(OWNER_PERMISSIONS)
