@@ -13,7 +13,9 @@ import pytest
 from ksef_client.exceptions import KsefHttpError
 from ksef_client.models import PersonPermissionsQueryRequest
 
-from tests.support.nips import NIP
+from tests.lifecycle.sdk import invoice_rows
+from tests.support.invoices import fa3_invoice
+from tests.support.nips import NIP, OTHER_NIP
 from tests.support.sdk import open_fa3, person_grant, token_login, xades_login
 from tests.support.spec import spec_dir
 
@@ -194,3 +196,40 @@ def test_a_scenario_fails_grant_operations_with_each_code(sdk, live, code):
         "details": [f"Powód {code}"],
     }
     assert _rows(sdk, owner) == []  # nothing was granted
+
+
+FAILED_TOKEN = f"20261124-EC-5265877635-0000000009-AA|nip-{NIP}|{SECRET}"
+EXTRAS = f"""
+name: seeded-extras
+credentials:
+  authorizations:
+    - identifier: {{type: Nip, value: "{NIP}"}}
+      permission: SelfInvoicing
+      contexts: ["{OTHER_NIP}"]
+  tokens:
+    - token: "{FAILED_TOKEN}"
+      permissions: [EnforcementOperations]
+      status: Failed
+      status_details: ["Context identifier is not enforcement authority."]
+"""
+
+
+def test_seeded_authorisations_and_a_failed_token(sdk, live):
+    assert httpx.post(f"{live.url}/_mock/scenarios", content=EXTRAS).status_code == 201
+    with pytest.raises(RuntimeError, match=r"^Authentication failed: 450 .*Token nieaktywny$"):
+        token_login(sdk, FAILED_TOKEN, NIP)
+    owner = xades_login(sdk, f"TINPL-{NIP}", NIP).access_token
+    item = sdk.tokens.get_token_status(FAILED_TOKEN.split("|")[0], access_token=owner).to_dict()
+    assert (item["status"], item["statusDetails"]) == (
+        "Failed",
+        ["Context identifier is not enforcement authority."],
+    )
+    workflow, handle = open_fa3(sdk, owner)
+    workflow.send_invoice(
+        session_reference_number=handle.reference_number,
+        invoice_xml=fa3_invoice(OTHER_NIP, "FV/SEED/1"),  # OTHER_NIP authorised NIP
+        encryption_data=handle.encryption_data,
+        access_token=owner,
+    )
+    [row] = invoice_rows(live, handle.reference_number, owner)
+    assert row["status"]["code"] == 200
