@@ -93,7 +93,8 @@ def test_a_token_must_have_the_official_shape() -> None:
 def test_a_person_identifier_type_is_checked() -> None:
     text = (
         "select: {contexts: ['7770000519']}\ncredentials:\n  persons:\n"
-        "    - identifier: {type: PeppolId, value: '7770000519'}\n      permissions: [InvoiceRead]\n"
+        "    - identifier: {type: PeppolId, value: '7770000519'}\n"
+        "      permissions: [InvoiceRead]\n"
     )
     assert _error(text) == (
         "x.yaml:4:26: credentials.persons[0].identifier.type: 'PeppolId' is not one of "
