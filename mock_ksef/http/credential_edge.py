@@ -42,13 +42,24 @@ def credential_repo() -> CredentialRepo:
     The seeds are checked once per request (``seeding.py`` stores each scenario's once
     per store).
     """
-    svc = services()
-    repo = CredentialRepo(svc.store)
-    if not g.get("credential_seeds_checked"):
-        g.credential_seeds_checked = True
-        for scenario in svc.scenarios.all():
-            apply_seeds(repo, scenario.name, scenario.credentials, svc.now())
+    repo = CredentialRepo(services().store)
+    ensure_seeds(repo)
     return repo
+
+
+def ensure_seeds(repo: CredentialRepo | None = None) -> None:
+    """Store the loaded scenarios' ``credentials:`` seeds unless done (once per request).
+
+    Called by :func:`credential_repo` and before invoices are checked (an online send, a
+    batch close), whose seller check reads the authorisations.
+    """
+    if g.get("credential_seeds_checked"):
+        return
+    g.credential_seeds_checked = True
+    svc = services()
+    repo = repo or CredentialRepo(svc.store)
+    for scenario in svc.scenarios.all():
+        apply_seeds(repo, scenario.name, scenario.credentials, svc.now())
 
 
 def mode_of(context: ContextId, token: str | None) -> str:
