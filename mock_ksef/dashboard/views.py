@@ -3,9 +3,9 @@
 * ``GET /_mock/dashboard/``: the page (``/_mock/dashboard`` redirects there, so the
   page's relative links work behind any prefix);
 * ``GET /_mock/dashboard/static/<file>``: its CSS and JavaScript (only those);
-* ``GET /_mock/dashboard/api/state?requests=N&inbox=CONTEXT``: one snapshot (clock,
-  sessions with their timelines, active scenarios, the newest ``N`` journal entries, the
-  inbox and exports of one context);
+* ``GET /_mock/dashboard/api/state?requests=N&inbox=CONTEXT&permissions=CONTEXT``: one
+  snapshot (clock, sessions with their timelines, active scenarios, the newest ``N``
+  journal entries, the inbox and exports of one context, who holds what in one context);
 * ``GET /_mock/dashboard/api/sessions/{ref}/invoices``: a session's invoices.
 
 The page loads nothing from elsewhere; a Content-Security-Policy of ``'self'`` only (no
@@ -19,9 +19,12 @@ from importlib.resources import files
 from flask import Blueprint, Response, abort, jsonify, request
 
 from mock_ksef.dashboard.feed import JOURNAL_DEFAULT, session_invoices, snapshot
+from mock_ksef.dashboard.permissions_feed import permissions_view
+from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.session_store import any_session
 from mock_ksef.http.context import services
+from mock_ksef.http.credential_edge import credential_repo, mode_of
 
 bp = Blueprint("mock_dashboard", __name__, url_prefix="/_mock/dashboard")
 
@@ -74,7 +77,15 @@ def state() -> Response:
     raw = request.args.get("requests", str(JOURNAL_DEFAULT))
     if not raw.isdigit():
         raise ValidationFailed(f"requests: a number of journal entries, got '{raw}'")
-    return jsonify(snapshot(services(), int(raw), request.args.get("inbox") or None))
+    body = snapshot(services(), int(raw), request.args.get("inbox") or None)
+    body["permissions"] = permissions_view(
+        credential_repo(), request.args.get("permissions") or None, _mode_for
+    )
+    return jsonify(body)
+
+
+def _mode_for(context: ContextId) -> str:
+    return mode_of(context, None)
 
 
 @bp.get("/api/sessions/<reference>/invoices")

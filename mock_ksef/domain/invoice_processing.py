@@ -16,6 +16,8 @@ from datetime import datetime
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.crypto.envelope import DecryptionError, aes_cbc_decrypt
 from mock_ksef.domain import testdata
+from mock_ksef.domain.credentials.credential_repo import CredentialRepo
+from mock_ksef.domain.credentials.rights import authorising_nips
 from mock_ksef.domain.deps import SessionDeps
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.invoice_rules import duplicate_details, forced_invoice
@@ -97,6 +99,7 @@ def check_plain_invoice(
     """
     limits = limits_of(deps, session)
     context_nip = session.context.value if session.context.type == "Nip" else None
+    authorising = authorising_nips(CredentialRepo(deps.store), session.context)
     verdict = verify_invoice(
         plain,
         system_code=session.form_code.system_code,
@@ -109,6 +112,7 @@ def check_plain_invoice(
         or has_attachment_consent(
             deps.store, context_nip, invoice.invoicing_date.astimezone(WARSAW).date()
         ),
+        authorising_nips=authorising,
     )
     facts = verdict.facts
     invoice = dataclasses.replace(
@@ -121,7 +125,18 @@ def check_plain_invoice(
     )
     if verdict.code != 200:
         return Checked(_fail(invoice, verdict.code, *verdict.details))
+    if session.context.type == "PeppolId" and facts.seller_nip not in authorising:
+        return Checked(_fail(invoice, 410, pef_refusal(facts.seller_nip, session.context.value)))
     return Checked(invoice, duplicate_key(facts), plain)
+
+
+def pef_refusal(seller_nip: str | None, peppol_id: str) -> str:
+    """The 410 detail of an invoice a Peppol provider sends for a seller that gave it no
+    PefInvoicing authorisation (BRIEF-ADMIN 8.15)."""
+    return (
+        f"Sprzedawca {seller_nip or '(brak NIP)'} nie nadał dostawcy {peppol_id} uprawnienia "
+        "PefInvoicing; brak uprawnień do wystawiania faktur w jego imieniu"
+    )
 
 
 def accept_checked(deps: SessionDeps, session: Session, checked: Checked) -> Invoice:

@@ -63,11 +63,14 @@ def list_sessions(
     flt: SessionFilter,
     page_size: int,
     token: str | None,
+    own: Callable[[Session], bool] | None = None,
 ) -> Page[Session]:
-    """Sessions of the caller's context, newest first (each advanced to now)."""
+    """Sessions of the caller's context, newest first (each advanced to now); with ``own``,
+    only those it accepts (an InvoiceWrite caller sees its own sessions only)."""
     sessions = session_store.all_in_context(deps, principal.context.key, flt.kind)
-    chosen = sorted((s for s in sessions if flt.accepts(s)), key=lambda s: s.created, reverse=True)
-    scope = f"sessions:{flt.kind.value}:{principal.context.key}"
+    shown = (s for s in sessions if flt.accepts(s) and (own is None or own(s)))
+    chosen = sorted(shown, key=lambda s: s.created, reverse=True)
+    scope = f"sessions:{flt.kind.value}:{principal.context.key}:{'own' if own else 'all'}"
     return paginate(chosen, page_size, token, scope=scope)
 
 

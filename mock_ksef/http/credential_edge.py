@@ -3,26 +3,32 @@
 Builds the domain's narrow inputs per request: the repository over the store, the
 credentials mode (the selected scenario's ``credentials.mode``, else the
 ``credentials_mode`` setting), the caller of a ``/tokens`` or ``/permissions`` endpoint
-(read from its login), and the rights a redeem or refresh carries.
+(read from its login), and the rights a redeem or refresh carries; the loaded
+scenarios' ``credentials:`` seeds land in the store before the first use.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
-from flask import request
+from flask import g, request
 
 from mock_ksef.domain.auth.policy import ScenarioAuthPolicy
 from mock_ksef.domain.auth.values import AuthOperation, ContextId, Principal
 from mock_ksef.domain.credentials.credential_policy import (
+    SEES_ALL_SESSIONS,
     CredentialPolicy,
     login_identity,
     login_token_reference,
+    opened_by_caller,
     refreshed_rights,
 )
 from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.ksef_tokens import TokenCaller
+from mock_ksef.domain.credentials.seeding import apply_seeds
 from mock_ksef.domain.errors import Unauthorized
+from mock_ksef.domain.session import Session
 from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.context import services
 from mock_ksef.http.traffic_edge import request_scenario
@@ -31,8 +37,29 @@ from mock_ksef.scenario.registry import UnknownScenario
 
 
 def credential_repo() -> CredentialRepo:
-    """The credentials repository of this app's store."""
-    return CredentialRepo(services().store)
+    """The credentials repository of this app's store, the scenarios' seeds stored in it.
+
+    The seeds are checked once per request (``seeding.py`` stores each scenario's once
+    per store).
+    """
+    repo = CredentialRepo(services().store)
+    ensure_seeds(repo)
+    return repo
+
+
+def ensure_seeds(repo: CredentialRepo | None = None) -> None:
+    """Store the loaded scenarios' ``credentials:`` seeds unless done (once per request).
+
+    Called by :func:`credential_repo` and before invoices are checked (an online send, a
+    batch close), whose seller check reads the authorisations.
+    """
+    if g.get("credential_seeds_checked"):
+        return
+    g.credential_seeds_checked = True
+    svc = services()
+    repo = repo or CredentialRepo(svc.store)
+    for scenario in svc.scenarios.all():
+        apply_seeds(repo, scenario.name, scenario.credentials, svc.now())
 
 
 def mode_of(context: ContextId, token: str | None) -> str:
@@ -80,6 +107,16 @@ def token_caller(principal: Principal) -> TokenCaller:
     )
 
 
+def own_sessions(principal: Principal) -> Callable[[Session], bool] | None:
+    """``GET /sessions``' filter: ``None`` (every session) for Introspection or
+    EnforcementOperations, else only the sessions the caller's person opened."""
+    if SEES_ALL_SESSIONS & set(principal.permissions):
+        return None
+    svc = services()
+    own = opened_by_caller(credential_repo(), login_of(principal), svc.repos.get_auth)
+    return lambda session: own(session.auth_reference)
+
+
 def credentials_plan(principal: Principal | None) -> CredentialsPlan:
     """The ``credentials`` plan of the scenario the request runs under."""
     svc = services()
@@ -91,6 +128,7 @@ def renew_rights(principal: Principal) -> None:
     """Before redeem or refresh: recompute the login's rights into its operation.
 
     Raises:
+        DeceasedPerson: the login's person was declared deceased since (21308).
         TokenNotUsable: the KSeF token behind the login was revoked, or nothing is left
             (21301, BRIEF-ADMIN 1.3 and 2).
     """

@@ -13,6 +13,7 @@ from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.batch_schemas import OpenBatchSchema
 from mock_ksef.http.bodies import load_request
 from mock_ksef.http.context import batch_deps, services
+from mock_ksef.http.credential_edge import ensure_seeds
 from mock_ksef.http.guard import require
 from mock_ksef.http.links import public_base
 
@@ -63,5 +64,7 @@ def open_session() -> tuple[Response, int]:
 @bp.post("/sessions/batch/<reference>/close")
 def close_session(reference: str) -> tuple[str, int]:
     """Close a batch session (204); the package is processed before the answer."""
-    batch.close_batch(batch_deps(), require(), reference)
+    principal = require()
+    ensure_seeds()  # the seller check reads the authorisations a scenario may seed
+    batch.close_batch(batch_deps(), principal, reference)
     return "", 204

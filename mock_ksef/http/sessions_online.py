@@ -8,6 +8,7 @@ from mock_ksef.domain import online
 from mock_ksef.domain.session_plan import SCENARIO_HEADER
 from mock_ksef.http.bodies import load_request
 from mock_ksef.http.context import session_deps
+from mock_ksef.http.credential_edge import ensure_seeds
 from mock_ksef.http.guard import require
 from mock_ksef.http.session_schemas import OpenOnlineSchema, SendInvoiceSchema
 from mock_ksef.timefmt import iso
@@ -35,6 +36,7 @@ def send_invoice(reference: str) -> tuple[Response, int]:
     """Send one encrypted invoice (202)."""
     principal = require()
     command = load_request(_send_schema)
+    ensure_seeds()  # the seller check reads the authorisations a scenario may seed
     invoice = online.send_invoice(session_deps(), principal, reference, command)
     return jsonify({"referenceNumber": invoice.reference}), 202
 

@@ -12,6 +12,7 @@ from mock_ksef.domain.paging import PageSizes
 from mock_ksef.domain.session import SessionKind
 from mock_ksef.http.bodies import page_size
 from mock_ksef.http.context import session_deps
+from mock_ksef.http.credential_edge import own_sessions
 from mock_ksef.http.dumps import invoice_status, session_item, session_status
 from mock_ksef.http.guard import require
 from mock_ksef.timefmt import parse_query_datetime
@@ -60,7 +61,7 @@ def _xml(data: bytes) -> Response:
 
 @bp.get("/sessions")
 def list_sessions() -> Response:
-    """Sessions of the caller's context, newest first."""
+    """Sessions of the caller's context, newest first (InvoiceWrite alone: its own)."""
     principal = require()
     page = status.list_sessions(
         session_deps(),
@@ -68,6 +69,7 @@ def list_sessions() -> Response:
         _filter(),
         page_size(SESSION_PAGES),
         request.headers.get("x-continuation-token"),
+        own_sessions(principal),
     )
     return jsonify(
         {

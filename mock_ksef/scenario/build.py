@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mock_ksef.scenario.credential_seeds import grant_seeds, token_seeds
 from mock_ksef.scenario.model import (
     AuthPlan,
     CredentialsPlan,
@@ -46,7 +47,9 @@ def build_scenario(data: Data, source: str, *, default_name: str) -> Scenario:
         enrollment=_enrollment(data.get("enrollment", {})),
         export=_export(data.get("export", {})),
         inbox=_inbox(data.get("inbox", {})),
-        credentials=_credentials(data.get("credentials", {})),
+        credentials=_credentials(
+            data.get("credentials", {}), tuple(data.get("select", {}).get("contexts", ()))
+        ),
         source=source,
     )
 
@@ -99,7 +102,7 @@ def _enrollment(data: Data) -> EnrollmentPlan:
     )
 
 
-def _credentials(data: Data) -> CredentialsPlan:
+def _credentials(data: Data, selected: tuple[str, ...]) -> CredentialsPlan:
     forced = data.get("permission_op")
     return CredentialsPlan(
         mode=data.get("mode"),
@@ -109,6 +112,8 @@ def _credentials(data: Data) -> CredentialsPlan:
         token_failure_details=tuple(str(d) for d in data.get("token_failure_details", ())),
         permission_op_polls=int(data.get("permission_op_polls", 0)),
         permission_op=None if forced is None else _outcome(forced),
+        grants=grant_seeds(data, selected),
+        tokens=token_seeds(data),
     )
 
 

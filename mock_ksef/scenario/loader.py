@@ -189,9 +189,27 @@ def _load_text(text: str, source: str) -> Loaded:
         raise ScenarioError(problems)
     scenario = build_scenario(document.data, source, default_name=Path(source).stem)
     result = Loaded(scenario, document)
+    if unplaced := _unplaced_seeds(document.data):
+        raise ScenarioError([result.problem(path, message) for path, message in unplaced])
     if scenario.name == NATURAL.name:
         raise ScenarioError([result.problem(("name",), "the name 'natural' is reserved")])
     return result
+
+
+def _unplaced_seeds(data: Any) -> list[tuple[JsonPath, str]]:
+    """Credentials seeds that name no context while ``select.contexts`` is empty."""
+    if data.get("select", {}).get("contexts"):
+        return []
+    credentials = data.get("credentials", {})
+    return [
+        (
+            ("credentials", kind, index),
+            "no context to apply it to: give `contexts` or the scenario's `select.contexts`",
+        )
+        for kind in ("persons", "entities", "authorizations")
+        for index, entry in enumerate(credentials.get(kind, ()))
+        if not entry.get("contexts")
+    ]
 
 
 def _schema_problems(document: Document, source: str) -> list[Problem]:

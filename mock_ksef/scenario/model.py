@@ -114,6 +114,39 @@ class EnrollmentPlan:
 
 
 @dataclass(frozen=True)
+class GrantSeed:
+    """A grant a scenario gives in each of ``contexts`` (``credentials.persons`` and friends).
+
+    ``kind`` is ``person``, ``entity`` or ``authorization`` (the credentials grant kinds);
+    ``subject`` is ``(type, value)``: Pesel/Nip/Fingerprint for a person, Nip for an
+    entity, Nip/PeppolId for an authorisation.
+    """
+
+    kind: str
+    contexts: tuple[str, ...]
+    subject: tuple[str, str]
+    permissions: tuple[str, ...]
+    description: str
+    #: A person's first and last name, or an entity's full name (``("", full name)``).
+    names: tuple[str, str] = ("", "")
+    can_delegate: bool = False
+
+
+@dataclass(frozen=True)
+class TokenSeed:
+    """A KSeF token a scenario holds ready (``credentials.tokens``); its context is the one
+    the official-shaped ``token`` text names."""
+
+    token: str
+    permissions: tuple[str, ...]
+    status: str = "Active"
+    status_details: tuple[str, ...] = ()
+    description: str = "Token ze scenariusza"
+    #: ``(type, value)`` of the author (``None``: the context's NIP, its owner).
+    author: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class CredentialsPlan:
     """KSeF tokens and permission grants under a scenario (``docs/permissions.md``)."""
 
@@ -129,6 +162,9 @@ class CredentialsPlan:
     permission_op_polls: int = 0
     #: A forced final code of grant and revoke operations (400, 410-450, 500, 550).
     permission_op: Outcome | None = None
+    #: Grants and tokens stored once per store before the first credentials call.
+    grants: tuple[GrantSeed, ...] = ()
+    tokens: tuple[TokenSeed, ...] = ()
 
 
 #: What a scripted fault does (``schema.json``'s ``fault.kind``; see :class:`Fault`).

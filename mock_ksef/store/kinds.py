@@ -48,6 +48,8 @@ PERMISSION_GRANT: Final = "permission-grant"
 PERMISSION_OPERATION: Final = "permission-operation"
 #: Contexts where a grant was ever made: strangers no longer get the permissive default.
 PERMISSION_MANAGED_CONTEXT: Final = "permission-managed-context"
+#: Scenario ``credentials:`` seeds already stored, by scenario and digest (seeding.py).
+CREDENTIAL_SEED: Final = "credential-seed"
 
 # Certificates (domain/certificates/certificate_repo.py).
 KSEF_CERTIFICATE: Final = "ksef-certificate"

@@ -12,7 +12,8 @@ Checks, in order (BRIEF 6.2; the 430/450 split is documented in ``docs/invoice-c
 3. root element, namespace, ``KodFormularza@kodSystemowy``/``@wersjaSchemy`` -> 430;
 4. XSD of the form code (or key fields when no XSD is available) -> 430;
 5. ``Zalacznik`` in an online session -> 415;
-6. seller NIP differs from the context NIP -> 410;
+6. seller NIP differs from the context NIP and from every NIP that authorised the
+   context (self-invoicing, tax representative, ...) -> 410;
 7. issue date later than the Polish date of ``invoicingDate`` -> 450;
 8. NIP checksums, when enabled -> 450.
 """
@@ -129,6 +130,7 @@ def verify_invoice(
     limits: InvoiceLimits = InvoiceLimits(),
     check_nip_checksum: bool = False,
     attachment_consent: bool = True,
+    authorising_nips: frozenset[str] = frozenset(),
 ) -> InvoiceVerdict:
     """Run the mock's invoice checks and return the invoice status code with reasons.
 
@@ -143,6 +145,9 @@ def verify_invoice(
         check_nip_checksum: also verify the NIP checksums (production behaviour).
         attachment_consent: whether the seller registered consent to attachments
             (``/testdata/attachment``); without it a ``Zalacznik`` is 415 in batch too.
+        authorising_nips: sellers that gave the context an entity authorisation
+            (SelfInvoicing, RRInvoicing, TaxRepresentative, PefInvoicing): their NIP may
+            stand in Podmiot1 too.
 
     Returns:
         The verdict: 200, or the first failing check's code with its reasons, and the facts
@@ -185,12 +190,19 @@ def verify_invoice(
             ("Brak zgody na wysyłanie faktur z załącznikiem (Zalacznik) dla tego podmiotu",),
             facts,
         )
-    if context_nip is not None and facts.seller_nip is not None and facts.seller_nip != context_nip:
+    if (
+        context_nip is not None
+        and facts.seller_nip is not None
+        and facts.seller_nip != context_nip
+        and facts.seller_nip not in authorising_nips
+    ):
         return InvoiceVerdict(
             410,
             (
                 f"NIP sprzedawcy (Podmiot1) {facts.seller_nip} jest inny niż NIP kontekstu "
-                f"{context_nip}; brak uprawnień do wystawiania faktur w jego imieniu",
+                f"{context_nip}; brak uprawnień do wystawiania faktur w jego imieniu "
+                "(sprzedawca nie nadał kontekstowi uprawnienia podmiotowego: samofakturowanie, "
+                "przedstawiciel podatkowy, faktury RR, PEF)",
             ),
             facts,
         )

@@ -12,7 +12,7 @@ The document is a walk-through. Its first ```sh block starts the server; then ea
 
 Answers are compared as JSON, exactly, with two documented wildcards: the string ``"…"``
 stands for any value (the process id, the version), and an array ending in ``"…"`` for an
-array that starts with the items shown (the 41-scenario list).
+array that starts with the items shown (the 42-scenario list).
 """
 
 from __future__ import annotations

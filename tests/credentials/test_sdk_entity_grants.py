@@ -18,12 +18,10 @@ from ksef_client.models import (
     IndirectPermissionsGrantRequest,
     SubunitPermissionsGrantRequest,
 )
-from ksef_client.services.workflows import AuthCoordinator
 
 from mock_ksef.settings import Settings
 from tests.support.nips import NIP, OTHER_NIP
-from tests.support.sdk import open_fa3
-from tests.support.xades import key_pair
+from tests.support.sdk import open_fa3, xades_login
 
 PESEL = "90010112345"
 OK = {"code": 200, "description": "Operacja zakończona sukcesem"}
@@ -41,13 +39,7 @@ def settings(settings: Settings) -> Settings:
 
 
 def _xades(sdk: Any, serial: str, context: str = NIP, kind: str = "Nip") -> Any:
-    return AuthCoordinator(sdk.auth).authenticate_with_xades_key_pair(
-        key_pair=key_pair(serial_number=serial),
-        context_identifier_type=kind,
-        context_identifier_value=context,
-        subject_identifier_type="certificateSubject",
-        poll_interval_seconds=0.01,
-    )
+    return xades_login(sdk, serial, context, kind)
 
 
 def _body(error: KsefHttpError) -> Any:

@@ -10,13 +10,11 @@ from typing import Any
 
 import pytest
 from ksef_client.exceptions import KsefApiError, KsefHttpError
-from ksef_client.models import PersonPermissionsGrantRequest, PersonPermissionsQueryRequest
-from ksef_client.services.workflows import AuthCoordinator
+from ksef_client.models import PersonPermissionsQueryRequest
 
 from mock_ksef.settings import Settings
 from tests.support.nips import NIP, OTHER_NIP
-from tests.support.sdk import open_fa3
-from tests.support.xades import key_pair
+from tests.support.sdk import open_fa3, person_grant, xades_login
 
 PESEL = "90010112345"
 
@@ -28,13 +26,7 @@ def settings(settings: Settings) -> Settings:
 
 
 def _xades(sdk: Any, serial: str, nip: str = NIP) -> Any:
-    return AuthCoordinator(sdk.auth).authenticate_with_xades_key_pair(
-        key_pair=key_pair(serial_number=serial),
-        context_identifier_type="Nip",
-        context_identifier_value=nip,
-        subject_identifier_type="certificateSubject",
-        poll_interval_seconds=0.01,
-    )
+    return xades_login(sdk, serial, nip)
 
 
 def _body(error: KsefHttpError) -> Any:
@@ -45,17 +37,7 @@ def test_grant_login_send_query_revoke_refresh(sdk):
     owner = _xades(sdk, f"TINPL-{NIP}").access_token
     with pytest.raises(RuntimeError, match=r"^Authentication failed: 415 .*uprawnień$"):
         _xades(sdk, f"PNOPL-{PESEL}")  # strict: no grant yet, nothing allowed
-    grant = PersonPermissionsGrantRequest.from_dict(
-        {
-            "subjectIdentifier": {"type": "Pesel", "value": PESEL},
-            "permissions": ["InvoiceWrite"],
-            "description": "Księgowa wystawia faktury",
-            "subjectDetails": {
-                "subjectDetailsType": "PersonByIdentifier",
-                "personById": {"firstName": "Anna", "lastName": "Nowak"},
-            },
-        }
-    )
+    grant = person_grant(PESEL, ["InvoiceWrite"], "Księgowa wystawia faktury")
     op = sdk.permissions.grant_person(grant, access_token=owner)
     assert op.reference_number[9:11] == "EG"
     status = sdk.permissions.get_operation_status(op.reference_number, access_token=owner)

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from ksef_client.exceptions import KsefApiError, KsefHttpError
 from ksef_client.models import GenerateTokenRequest
-from ksef_client.services.workflows import AuthCoordinator
 
 from tests.support.nips import NIP, OTHER_NIP
-from tests.support.sdk import FA3, login
+from tests.support.sdk import FA3, login, token_login
 
 FORBIDDEN_DETAIL = "Brak wymaganych uprawnień do wykonania operacji w bieżącym kontekście."
 
@@ -22,14 +21,7 @@ def _body(error: KsefHttpError) -> Any:
 
 
 def _token_login(sdk, token: str, nip: str = NIP):
-    pem = sdk.security.get_public_key_certificate_pem("KsefTokenEncryption")
-    return AuthCoordinator(sdk.auth).authenticate_with_ksef_token(
-        token=token,
-        public_certificate=pem,
-        context_identifier_type="Nip",
-        context_identifier_value=nip,
-        poll_interval_seconds=0.01,
-    )
+    return token_login(sdk, token, nip)
 
 
 def _generate(sdk, access: str, permissions: list[str], description: str = "Tylko odczyt"):

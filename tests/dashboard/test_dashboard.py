@@ -168,7 +168,7 @@ def test_journal_rows_carry_the_date_so_a_day_later_reads_apart(
 
 def test_the_loaded_scenario_count_is_the_banners(browser, live):
     """ "All loaded scenarios" counts the scenario files as the start-up banner does
-    ("41 loaded from …") and names the built-in natural scenario apart."""
+    ("42 loaded from …") and names the built-in natural scenario apart."""
     files = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
     open_dashboard(browser, live)
     summary = browser.find_element(By.CSS_SELECTOR, "#scenarios-panel summary")

@@ -1,6 +1,9 @@
-"""A Peppol provider sends a PEF invoice in its own PeppolId context; the seller sees it."""
+"""A Peppol provider sends a PEF invoice in its own PeppolId context: 410 until the seller
+gives it PefInvoicing (BRIEF-ADMIN 8.15), then accepted, and the seller sees it."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -15,6 +18,14 @@ from tests.support.xades import sign, unsigned_request
 PEPPOL_ID = "PPL654321"
 SELLER = "1234563218"
 PEF = {"systemCode": "PEF (3)", "schemaVersion": "2-1", "value": "PEF"}
+AUTHORISED = f"""
+name: seller-authorises-provider
+credentials:
+  authorizations:
+    - identifier: {{type: PeppolId, value: {PEPPOL_ID}}}
+      permission: PefInvoicing
+      contexts: ["{SELLER}"]
+"""
 
 
 def pef_invoice(seller: str, number: str) -> bytes:
@@ -76,15 +87,29 @@ def test_a_pef_invoice_sent_by_the_provider_is_visible_to_the_seller(app, client
     )
     assert opened.status_code == 201, opened.json
     ref = opened.json["referenceNumber"]
-    sent = client.post(
-        f"{API}/sessions/online/{ref}/invoices",
-        json=key.send_request(pef_invoice(SELLER, "PEF/1")),
-        headers=headers,
-    )
-    assert sent.status_code == 202, sent.json
-    status = client.get(
-        f"{API}/sessions/{ref}/invoices/{sent.json['referenceNumber']}", headers=headers
-    ).json
+
+    def send(number: str) -> Any:
+        sent = client.post(
+            f"{API}/sessions/online/{ref}/invoices",
+            json=key.send_request(pef_invoice(SELLER, number)),
+            headers=headers,
+        )
+        assert sent.status_code == 202, sent.json
+        path = f"{API}/sessions/{ref}/invoices/{sent.json['referenceNumber']}"
+        return client.get(path, headers=headers).json
+
+    assert send("PEF/0")["status"] == {
+        "code": 410,
+        "description": "Nieprawidłowy zakres uprawnień",
+        "details": [
+            f"Sprzedawca {SELLER} nie nadał dostawcy {PEPPOL_ID} uprawnienia PefInvoicing; "
+            "brak uprawnień do wystawiania faktur w jego imieniu"
+        ],
+    }
+    # The seller authorises the provider (as POST /permissions/authorizations/grants would).
+    authorised = client.post("/_mock/scenarios", data=AUTHORISED)
+    assert authorised.status_code == 201, authorised.json
+    status = send("PEF/1")
     assert status["status"]["code"] == 200, status["status"]
     assert status["ksefNumber"].startswith(f"{SELLER}-")
 

@@ -72,6 +72,7 @@ OTHERS = (
     "batch-150-three-polls-then-500",
     "online-short-validity",
     "online-21184-session-unavailable",
+    "credentials-read-only-user",
 )
 
 

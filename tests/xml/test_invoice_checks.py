@@ -366,7 +366,9 @@ class TestBusinessRules:
             410,
             (
                 f"NIP sprzedawcy (Podmiot1) {OTHER_NIP} jest inny niż NIP kontekstu {NIP}; "
-                "brak uprawnień do wystawiania faktur w jego imieniu",
+                "brak uprawnień do wystawiania faktur w jego imieniu (sprzedawca nie nadał "
+                "kontekstowi uprawnienia podmiotowego: samofakturowanie, przedstawiciel "
+                "podatkowy, faktury RR, PEF)",
             ),
         )
         assert verdict.facts.seller_nip == OTHER_NIP

@@ -9,8 +9,9 @@
   const JOURNAL_ROWS = 40;
   // Relative to /_mock/dashboard/, so a path prefix in front of the mock keeps working.
   const URLS = {
-    state: (inbox) =>
-      `api/state?requests=${JOURNAL_ROWS}${inbox ? `&inbox=${encodeURIComponent(inbox)}` : ""}`,
+    state: (inbox, permissions) =>
+      `api/state?requests=${JOURNAL_ROWS}${inbox ? `&inbox=${encodeURIComponent(inbox)}` : ""}` +
+      (permissions ? `&permissions=${encodeURIComponent(permissions)}` : ""),
     invoices: (ref) => `api/sessions/${encodeURIComponent(ref)}/invoices`,
     clock: "../clock",
     reset: "../reset",
@@ -19,6 +20,7 @@
   const $ = (id) => document.getElementById(id);
   let selected = null; // reference of the session shown in the timeline
   let inboxContext = null; // context whose inbox is shown (null: the mock picks the first)
+  let permissionsContext = null; // context whose holders are shown (null: the first)
   let pinned = false; // true once the user picked a session; otherwise follow the newest
   let lastState = null;
   let lastStateText = "";
@@ -347,6 +349,61 @@
     $("exports").tBodies[0].replaceChildren(...exports);
   }
 
+  // "Anna Nowak" over "Pesel 90010112301" (text only).
+  function who(name, party) {
+    const cell = el("td");
+    if (name) cell.append(el("div", null, name));
+    cell.append(el("div", "mono", `${party.type} ${party.value}`));
+    return cell;
+  }
+
+  function drawPermissions(view) {
+    const contexts = view.contexts;
+    $("no-permissions").hidden = contexts.length > 0;
+    $("permissions-picker").hidden = contexts.length === 0;
+    $("permissions-mode").textContent = view.context ? `(${view.context}: ${view.mode})` : "";
+    $("permissions-context").replaceChildren(
+      ...contexts.map((c) => {
+        const option = el("option", null, `${c.context} — ${c.holders} holders, ${c.tokens} tokens`);
+        option.value = c.context;
+        return option;
+      }),
+    );
+    if (view.context) $("permissions-context").value = view.context;
+    const rows = [];
+    if (view.owner) {
+      const row = el("tr", "owner");
+      row.append(who("owner", view.owner.subject), el("td", null, "owner"));
+      row.append(el("td", null, view.owner.permissions.join(", ")));
+      rows.push(row);
+    }
+    for (const holder of view.holders) {
+      const row = el("tr");
+      row.dataset.subject = holder.subject.value;
+      row.append(who(holder.name, holder.subject));
+      const target = holder.target ? ` → ${holder.target.type} ${holder.target.value}` : "";
+      row.append(el("td", null, `${holder.kind}${target}`));
+      const rights = holder.permissions.map((p) =>
+        holder.canDelegate.includes(p) ? `${p} (can delegate)` : p,
+      );
+      row.append(el("td", null, rights.join(", ")));
+      rows.push(row);
+    }
+    $("holders").tBodies[0].replaceChildren(...rows);
+    $("token-count").textContent = view.context ? `(${view.tokens.length})` : "";
+    const tokens = view.tokens.map((token) => {
+      const row = el("tr", `t-${token.status}`);
+      row.dataset.reference = token.referenceNumber;
+      row.append(el("td", "mono", token.referenceNumber));
+      row.append(el("td", null, token.status));
+      row.append(el("td", null, token.permissions.join(", ")));
+      row.append(el("td", "mono", `${token.author.type} ${token.author.value}`));
+      row.append(el("td", null, token.description));
+      return row;
+    });
+    $("ksef-tokens").tBodies[0].replaceChildren(...tokens);
+  }
+
   function chooseSelection(state) {
     const refs = state.sessions.map((s) => s.referenceNumber);
     if (!pinned || !refs.includes(selected)) {
@@ -361,7 +418,7 @@
   async function refresh() {
     const mine = ++sequence;
     try {
-      const text = JSON.stringify(await getJson(URLS.state(inboxContext)));
+      const text = JSON.stringify(await getJson(URLS.state(inboxContext, permissionsContext)));
       const state = JSON.parse(text);
       const session = chooseSelection(state);
       const invoices = session ? await getJson(URLS.invoices(session.referenceNumber)) : null;
@@ -377,6 +434,7 @@
         drawJournal(state);
         drawScenarios(state.scenarios);
         drawInbox(state.inbox);
+        drawPermissions(state.permissions);
       }
       const invoicesText = JSON.stringify(invoices);
       if (invoicesText !== lastInvoicesText) {
@@ -436,10 +494,17 @@
       refresh();
     });
     $("inbox-picker").addEventListener("submit", (event) => event.preventDefault());
+    $("permissions-context").addEventListener("change", () => {
+      permissionsContext = $("permissions-context").value || null;
+      lastStateText = "";
+      refresh();
+    });
+    $("permissions-picker").addEventListener("submit", (event) => event.preventDefault());
     $("reset").addEventListener("click", () => {
       selected = null;
       pinned = false;
       inboxContext = null;
+      permissionsContext = null;
       act("Reset", () => postJson(URLS.reset, {}));
     });
   }

@@ -253,6 +253,10 @@ class Authenticator:
             raise BadSignature(str(exc)) from exc
         subject = certificate_subject(cert)
         peppol_name = provider_seal(cert, request.context)  # w-iz hook: a Peppol provider's seal
+        if peppol_name is not None:  # the provider is its PeppolId (BRIEF-ADMIN 1.1)
+            subject = dataclasses.replace(
+                subject, identifier_type="PeppolId", identifier=request.context.value
+            )
         if (
             request.subject_identifier_type == "certificateSubject"
             and not subject.has_subject_identifier

@@ -6,7 +6,7 @@ mock issued (Active, in its own context), or in ``permissive`` mode have the off
 ``reference|nip-NNNNNNNNNN|secret`` shape naming the login's context (an owner token of
 it); a certificate gets :func:`~.rights.effective_rights` of its identity. A
 :func:`refreshed_rights` call recomputes the set at refresh (21301 when it is empty or
-the token behind the login was revoked).
+the token behind the login was revoked; 21308 when its person was declared deceased).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from mock_ksef.domain.credentials.credential_repo import CredentialRepo
 from mock_ksef.domain.credentials.credential_values import (
     ACTIVE,
     BAD_TOKEN,
+    DECEASED,
     FAILED,
     INACTIVE_TOKEN,
     NO_PERMISSIONS,
@@ -30,8 +31,14 @@ from mock_ksef.domain.credentials.credential_values import (
     REVOKED_TOKEN,
 )
 from mock_ksef.domain.credentials.ksef_tokens import secret_hash, shape_context
-from mock_ksef.domain.credentials.rights import effective_rights, ordered, token_rights
-from mock_ksef.domain.errors import TokenNotUsable
+from mock_ksef.domain.credentials.rights import (
+    effective_rights,
+    identities,
+    is_deceased,
+    ordered,
+    token_rights,
+)
+from mock_ksef.domain.errors import DeceasedPerson, TokenNotUsable
 
 TOKEN_REVOKED_DETAIL = "Token KSeF został unieważniony."
 #: Chooses the credentials mode of a login (the scenario's, else the setting).
@@ -66,6 +73,8 @@ class CredentialPolicy:
                 return _refused(450, INACTIVE_TOKEN)
             if issued.status != ACTIVE:
                 return _refused(450, REVOKED_TOKEN)
+            if is_deceased(self.repo, issued.author):
+                return _refused(470, DECEASED)
             rights = token_rights(self.repo, issued, mode)
             if not rights:
                 return _refused(415, NO_PERMISSIONS)
@@ -77,12 +86,16 @@ class CredentialPolicy:
         reference = token.split("|", 1)[0]
         if self.repo.token(reference) is not None:
             return _refused(450, BAD_TOKEN)  # a mock token's reference with a forged secret
+        if is_deceased(self.repo, context_owner(context)):
+            return _refused(470, DECEASED)
         rights = effective_rights(self.repo, context_owner(context), context, mode)
         return Verdict(permissions=rights) if rights else _refused(415, NO_PERMISSIONS)
 
     def certificate(self, subject: CertificateSubject, context: ContextId) -> Verdict:
         """The effective rights of the certificate's identity (NIP/PESEL and fingerprint)."""
         mode = self.mode_of(context, None)
+        if is_deceased(self.repo, cert_identity(subject)):
+            return _refused(470, DECEASED)
         rights = set(effective_rights(self.repo, cert_identity(subject), context, mode))
         if subject.has_subject_identifier:
             fingerprint = Party("Fingerprint", subject.fingerprint)
@@ -113,6 +126,31 @@ def login_token_reference(repo: CredentialRepo, op: AuthOperation) -> str | None
     return op.ksef_token_reference if repo.token(op.ksef_token_reference) else None
 
 
+#: Rights that see every session of the context in ``GET /sessions`` (BRIEF-ADMIN 1.4);
+#: InvoiceWrite alone sees the caller's own.
+SEES_ALL_SESSIONS = frozenset({"Introspection", "EnforcementOperations"})
+
+
+def opened_by_caller(
+    repo: CredentialRepo, caller: AuthOperation, login: Callable[[str], AuthOperation | None]
+) -> Callable[[str], bool]:
+    """Whether a session opened under the login ``auth_reference`` is ``caller``'s own:
+    the same login, or one of the same person (token author or subject, NIP–PESEL aware).
+
+    ``login`` reads an authentication operation by reference.
+    """
+    me = identities(repo, login_identity(repo, caller))
+    seen: dict[str, bool] = {caller.reference: True}
+
+    def own(auth_reference: str) -> bool:
+        if auth_reference not in seen:
+            op = login(auth_reference)
+            seen[auth_reference] = op is not None and login_identity(repo, op) in me
+        return seen[auth_reference]
+
+    return own
+
+
 def refreshed_rights(
     repo: CredentialRepo, op: AuthOperation, mode: str, keep: bool
 ) -> tuple[str, ...]:
@@ -121,8 +159,11 @@ def refreshed_rights(
     ``keep``: a scenario fixed the permissions; they are not recomputed.
 
     Raises:
+        DeceasedPerson: ``/testdata/person`` declared the login's person deceased since (21308).
         TokenNotUsable: the KSeF token behind the login was revoked, or the set is empty.
     """
+    if op.status_code == 200 and is_deceased(repo, login_identity(repo, op)):
+        raise DeceasedPerson(f"{DECEASED}.")
     reference = login_token_reference(repo, op)
     if reference is not None:
         token = repo.token(reference)

@@ -15,6 +15,7 @@ from mock_ksef.domain import testdata
 from mock_ksef.domain.auth.values import ContextId, Party
 from mock_ksef.domain.credentials.credential_values import Grant, KsefToken, PermissionOperation
 from mock_ksef.store.base import Store
+from mock_ksef.store.kinds import CREDENTIAL_SEED as SEED
 from mock_ksef.store.kinds import KSEF_TOKEN as TOKEN
 from mock_ksef.store.kinds import PERMISSION_GRANT as GRANT
 from mock_ksef.store.kinds import PERMISSION_MANAGED_CONTEXT as MANAGED
@@ -59,6 +60,10 @@ class CredentialRepo:
         """Every token of ``context``, oldest first."""
         return [from_doc(KsefToken, d) for d in self.store.find(TOKEN, context=context.key)]
 
+    def all_tokens(self) -> list[KsefToken]:
+        """Every token of every context, oldest first."""
+        return [from_doc(KsefToken, d) for d in self.store.find(TOKEN)]
+
     # --- grants ----------------------------------------------------------------------
     def put_grant(self, grant: Grant) -> None:
         """Insert or replace a grant (and mark its context managed)."""
@@ -73,6 +78,10 @@ class CredentialRepo:
             },
         )
         self.store.put(MANAGED, grant.context.key, {"context": grant.context.key})
+
+    def all_grants(self) -> list[Grant]:
+        """Every grant of every context (any state), oldest first."""
+        return [from_doc(Grant, d) for d in self.store.find(GRANT)]
 
     def grant(self, grant_id: str) -> Grant | None:
         """A grant by its id."""
@@ -100,6 +109,15 @@ class CredentialRepo:
             doc.get("contextIdentifier", {}).get("value") == context.value
             for doc in testdata.records(self.store, testdata.PERMISSION)
         )
+
+    # --- scenario seeds --------------------------------------------------------------
+    def is_seeded(self, marker: str) -> bool:
+        """Whether the seeds behind ``marker`` were stored (``seeding.py``)."""
+        return self.store.get(SEED, marker) is not None
+
+    def mark_seeded(self, marker: str, at: str) -> None:
+        """Record that the seeds behind ``marker`` were stored ``at``."""
+        self.store.put(SEED, marker, {"at": at})
 
     # --- permission operations -------------------------------------------------------
     def put_operation(self, operation: PermissionOperation) -> None:

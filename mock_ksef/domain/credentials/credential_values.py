@@ -78,6 +78,8 @@ BAD_TOKEN = "Nieprawidłowy token"
 INACTIVE_TOKEN = "Token nieaktywny"
 REVOKED_TOKEN = "Token unieważniony"
 NO_PERMISSIONS = "Brak przypisanych uprawnień"
+#: Auth status 470 and redeem/refresh 21308 (BRIEF-ADMIN 3.6, the spec's tables).
+DECEASED = "Próba wykorzystania metod autoryzacyjnych osoby zmarłej"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class KsefToken:
     revoking_polls: int = 0
     #: Set when the activation must end ``Failed`` (with ``status_details``).
     fail_activation: bool = False
+    #: A scenario seeded it Pending or Revoking: status reads never move it on.
+    held: bool = False
 
 
 @dataclass(frozen=True)

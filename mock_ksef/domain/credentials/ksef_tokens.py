@@ -139,6 +139,8 @@ def generate(
 
 def _advance(token: KsefToken) -> KsefToken:
     """One status read's worth of progress of a held token."""
+    if token.held:
+        return token
     if token.status == PENDING:
         polls = max(token.activation_polls - 1, 0)
         if polls:

@@ -13,7 +13,9 @@ token as a snapshot:
    grant) while that client's delegable entity grant to the intermediary stands;
    authorisations (SelfInvoicing, …) never count;
 3. ``/testdata/permissions`` grants;
-4. in ``permissive`` mode, an identity with none of these in a context where no grant was
+4. a PeppolId context: its provider's own seal holds PefInvoiceWrite, nobody else anything
+   (in either mode);
+5. in ``permissive`` mode, an identity with none of these in a context where no grant was
    ever made (a context the model knows nothing about) keeps the owner set, so existing
    suites keep working without test data; ``strict`` gives it nothing (415 at login).
 
@@ -37,6 +39,8 @@ from mock_ksef.domain.credentials.credential_values import (
 )
 
 ENFORCEMENT = "EnforcementOperations"
+#: What a Peppol provider holds in its own PeppolId context (BRIEF-ADMIN 1.2 item 6, 8.15).
+PEPPOL_PROVIDER: tuple[str, ...] = ("PefInvoiceWrite",)
 _ORDER = {name: i for i, name in enumerate((*OWNER_PERMISSIONS, ENFORCEMENT, "VatUeManage"))}
 
 
@@ -55,6 +59,15 @@ def identities(repo: CredentialRepo, who: Party) -> list[Party]:
         if person is not None:
             found.append(Party("Pesel", str(person["pesel"])))
     return found
+
+
+def is_deceased(repo: CredentialRepo, who: Party) -> bool:
+    """Whether ``/testdata/person`` declared ``who`` (or the NIP/PESEL one with it) deceased."""
+    return any(
+        bool((repo.person(p.value) or {}).get("isDeceased"))
+        for p in identities(repo, who)
+        if p.type == "Nip"
+    )
 
 
 def is_owner(repo: CredentialRepo, who: Party, context: ContextId) -> bool:
@@ -103,10 +116,23 @@ def granted(repo: CredentialRepo, who: Party, context: ContextId) -> set[str]:
     return rights
 
 
+def authorising_nips(repo: CredentialRepo, context: ContextId) -> frozenset[str]:
+    """The NIPs whose active entity authorisation (SelfInvoicing, RRInvoicing,
+    TaxRepresentative, PefInvoicing) names ``context``: read live at each invoice check,
+    they may stand as the seller (Podmiot1) of its invoices (BRIEF-ADMIN 1.3, 7.3)."""
+    return frozenset(
+        g.context.value
+        for g in repo.grants_of(Party(context.type, context.value))
+        if g.kind == AUTHORIZATION and g.state == "Active" and g.context.type == "Nip"
+    )
+
+
 def effective_rights(
     repo: CredentialRepo, who: Party, context: ContextId, mode: str
 ) -> tuple[str, ...]:
     """The effective permission set of ``who`` in ``context`` (empty: nothing allowed)."""
+    if context.type == "PeppolId":  # only the provider's own seal, and only PEF (1.2 item 6)
+        return PEPPOL_PROVIDER if who == Party("PeppolId", context.value) else ()
     rights = granted(repo, who, context)
     if is_owner(repo, who, context):
         rights.update(OWNER_PERMISSIONS)
