@@ -74,14 +74,44 @@ def test_several_parts_end_in_200_with_invoices_and_upo(batch, compression, buil
     assert len(root.findall("u:Dokument", UPO_NS)) == 4
 
 
-def test_parts_are_gone_from_disk_after_close(batch, app):
-    """Uploaded parts and temporary files are removed once the package is processed."""
+def test_parts_are_kept_in_the_store_until_the_close_is_processed(batch, app):
+    """Without ``batch_dir`` the parts are store blobs, deleted once the package is processed."""
     from mock_ksef.http.context import services
+    from mock_ksef.store.kinds import BATCH_PART, BATCH_SCRATCH
 
+    store = services(app).store
+    package = Package.of(zip_bytes(invoices(1)), parts=2)
+    opened = batch.opened(package)
+    reference = opened["referenceNumber"]
+    batch.upload_all(opened, package)
+    kept = store.find(BATCH_PART, reference=reference)
+    assert [(doc["ordinal"], doc["size"]) for doc in kept] == [
+        (1, len(package.parts[0])),
+        (2, len(package.parts[1])),
+    ]
+    assert [store.get_blob(doc["blob"]) for doc in kept] == list(package.parts)
+    assert store.find(BATCH_SCRATCH) == []
+    assert batch.close(reference).status_code == 204
+    assert store.find(BATCH_PART, reference=reference) == []
+    assert [store.get_blob(doc["blob"]) for doc in kept] == [None, None]
+
+
+def test_parts_in_batch_dir_are_gone_from_disk_after_close(settings, clock, keyring, tmp_path):
+    """With ``batch_dir`` the parts are files there, removed once the package is processed."""
+    from mock_ksef.app import create_app
+    from mock_ksef.http.context import services
+    from tests.batch.support import BatchClient
+    from tests.support.principal import access_token
+
+    app = create_app(settings, clock=clock, keys=keyring, batch_dir=str(tmp_path / "parts"))
+    batch = BatchClient(
+        app.test_client(), access_token(app, NIP), keyring.symmetric_key.certificate.public_key()
+    )
     package = Package.of(zip_bytes(invoices(1)), parts=2)
     opened = batch.opened(package)
     batch.upload_all(opened, package)
     folder = services(app).parts.folder(opened["referenceNumber"])  # type: ignore[attr-defined]
+    assert folder.parent == tmp_path / "parts"
     assert sorted(p.name for p in folder.iterdir()) == ["part-01.bin", "part-02.bin"]
     assert batch.close(opened["referenceNumber"]).status_code == 204
     assert not folder.exists()
