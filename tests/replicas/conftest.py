@@ -1,0 +1,115 @@
+"""Two real ``mock-ksef serve`` processes sharing ONE store, behind a round-robin balancer.
+
+The store is a parameter (:data:`STORES`): every replica test runs once per shared
+backend. Each replica has its own ``--state-dir`` (nothing else is shared through it),
+one ``--keys-dir`` and one JWT secret (``MOCK_KSEF_JWT_SECRET``) for all: configuration,
+as on several hosts. The links the replicas hand out name the balancer
+(``--public-url``) by a host name the SDK accepts (``tests/e2e/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ksef_client import KsefClient, KsefClientOptions
+
+from mock_ksef.crypto.keys import load_or_create
+from tests.e2e.conftest import HOST, resolvable  # noqa: F401 - the fixture, re-exported
+from tests.replicas.balancer import Balancer
+from tests.support.process import ServerProcess, clean_env, console_script
+
+CLOCK = "frozen:2026-11-24T09:00:00+00:00"
+JWT_SECRET = "replica-tests-shared-secret"
+#: The shared backends the replica tests run on. Add ``"postgresql"`` (with its URL in
+#: :func:`store_url`) once that backend exists: every test then runs on it too.
+STORES = ["sqlite"]
+
+
+def store_url(kind: str, folder: Path) -> str:
+    """The ``--store`` value of a fresh shared store of ``kind``."""
+    if kind == "sqlite":
+        return f"sqlite:{folder / 'shared.sqlite3'}"
+    raise AssertionError(f"no shared store {kind!r} is known to the replica tests")
+
+
+@dataclasses.dataclass
+class Replicas:
+    """The replica processes, the balancer in front of them, and how to start more."""
+
+    balancer: Balancer
+    servers: list[ServerProcess]
+    start: Callable[..., ServerProcess]
+
+    @property
+    def urls(self) -> list[str]:
+        """Each replica's own address (bypassing the balancer)."""
+        return [server.url for server in self.servers]
+
+    def kill9(self, index: int) -> None:
+        """``kill -9`` replica ``index``; the balancer finds it gone on its next turn."""
+        self.servers[index].proc.kill()
+        self.servers[index].kill()
+
+
+@pytest.fixture(params=STORES)
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The ``--store`` URL all replicas of a test share."""
+    return store_url(str(request.param), tmp_path)
+
+
+@pytest.fixture
+def start_replicas(shared_store: str, tmp_path: Path) -> Iterator[Callable[..., Replicas]]:
+    """Start ``count`` replicas (``env[i]``: extra variables of replica ``i``) and a balancer."""
+    keys = tmp_path / "keys"
+    load_or_create(keys)  # generated once; every replica reads the same PEM files
+    stack = ExitStack()
+
+    def start_one(index: int, public_url: str, env: Mapping[str, str] | None) -> ServerProcess:
+        argv = [console_script(), "serve", "--port", "0", "--server", "dev"]
+        argv += ["--store", shared_store, "--state-dir", str(tmp_path / f"replica-{index}")]
+        argv += ["--keys-dir", str(keys), "--clock", CLOCK, "--public-url", public_url]
+        variables = {"MOCK_KSEF_JWT_SECRET": JWT_SECRET, **(env or {})}
+        server = stack.enter_context(ServerProcess(argv, clean_env(variables)))
+        server.wait_for_banner()
+        return server
+
+    def start(count: int = 2, env: list[Mapping[str, str]] | None = None) -> Replicas:
+        balancer = Balancer([])
+        stack.enter_context(balancer.running())
+        public_url = f"http://{HOST}:{balancer.port}"
+        servers = []
+        for index in range(count):
+            server = start_one(index, public_url, (env or [])[index] if env else None)
+            servers.append(server)
+            balancer.backends.append(f"127.0.0.1:{server.port}")
+        return Replicas(
+            balancer,
+            servers,
+            lambda i, e=None: start_one(i, public_url, e),
+        )
+
+    with stack:
+        yield start
+
+
+@pytest.fixture
+def replicas(start_replicas: Callable[..., Replicas]) -> Replicas:
+    """Two replicas on one shared store, behind a round-robin balancer."""
+    return start_replicas(2)
+
+
+@pytest.fixture
+def sdk(replicas: Replicas, resolvable: None) -> Iterator[Any]:  # noqa: F811
+    """The unmodified ``ksef-client`` on the balancer: every request to the other replica."""
+    options = KsefClientOptions(
+        base_url=replicas.balancer.url,
+        strict_presigned_url_validation=False,
+        allowed_presigned_hosts=[HOST],
+    )
+    with KsefClient(options) as client:
+        yield client
