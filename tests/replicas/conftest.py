@@ -57,41 +57,48 @@ class Replicas:
 
 
 @pytest.fixture(params=STORES)
-def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The ``--store`` URL all replicas of a test share."""
-    return store_url(str(request.param), tmp_path)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """The shared backend of this run of a test."""
+    return str(request.param)
 
 
 @pytest.fixture
-def start_replicas(shared_store: str, tmp_path: Path) -> Iterator[Callable[..., Replicas]]:
-    """Start ``count`` replicas (``env[i]``: extra variables of replica ``i``) and a balancer."""
+def start_replicas(store_kind: str, tmp_path: Path) -> Iterator[Callable[..., Replicas]]:
+    """Start replicas on one fresh shared store, behind a balancer of their own.
+
+    ``start(count, env, name)``: ``env[i]`` holds extra variables of replica ``i``;
+    another ``name`` means another store (and state folders): a second, separate set.
+    """
     keys = tmp_path / "keys"
     load_or_create(keys)  # generated once; every replica reads the same PEM files
     stack = ExitStack()
 
-    def start_one(index: int, public_url: str, env: Mapping[str, str] | None) -> ServerProcess:
+    def start_one(
+        folder: Path, index: int, public_url: str, env: Mapping[str, str] | None
+    ) -> ServerProcess:
+        folder.mkdir(exist_ok=True)
         argv = [console_script(), "serve", "--port", "0", "--server", "dev"]
-        argv += ["--store", shared_store, "--state-dir", str(tmp_path / f"replica-{index}")]
+        argv += ["--store", store_url(store_kind, folder)]
+        argv += ["--state-dir", str(folder / f"replica-{index}")]
         argv += ["--keys-dir", str(keys), "--clock", CLOCK, "--public-url", public_url]
         variables = {"MOCK_KSEF_JWT_SECRET": JWT_SECRET, **(env or {})}
         server = stack.enter_context(ServerProcess(argv, clean_env(variables)))
         server.wait_for_banner()
         return server
 
-    def start(count: int = 2, env: list[Mapping[str, str]] | None = None) -> Replicas:
+    def start(
+        count: int = 2, env: list[Mapping[str, str]] | None = None, name: str = "shared"
+    ) -> Replicas:
+        folder = tmp_path / name
         balancer = Balancer([])
         stack.enter_context(balancer.running())
         public_url = f"http://{HOST}:{balancer.port}"
         servers = []
         for index in range(count):
-            server = start_one(index, public_url, (env or [])[index] if env else None)
+            server = start_one(folder, index, public_url, env[index] if env else None)
             servers.append(server)
             balancer.backends.append(f"127.0.0.1:{server.port}")
-        return Replicas(
-            balancer,
-            servers,
-            lambda i, e=None: start_one(i, public_url, e),
-        )
+        return Replicas(balancer, servers, lambda i, e=None: start_one(folder, i, public_url, e))
 
     with stack:
         yield start
@@ -103,13 +110,18 @@ def replicas(start_replicas: Callable[..., Replicas]) -> Replicas:
     return start_replicas(2)
 
 
-@pytest.fixture
-def sdk(replicas: Replicas, resolvable: None) -> Iterator[Any]:  # noqa: F811
-    """The unmodified ``ksef-client`` on the balancer: every request to the other replica."""
+def sdk_on(balancer: Balancer) -> KsefClient:
+    """The unmodified ``ksef-client`` on ``balancer``, accepting the replicas' links."""
     options = KsefClientOptions(
-        base_url=replicas.balancer.url,
+        base_url=balancer.url,
         strict_presigned_url_validation=False,
         allowed_presigned_hosts=[HOST],
     )
-    with KsefClient(options) as client:
+    return KsefClient(options)
+
+
+@pytest.fixture
+def sdk(replicas: Replicas, resolvable: None) -> Iterator[Any]:  # noqa: F811
+    """The SDK on the balancer: every request goes to the other replica."""
+    with sdk_on(replicas.balancer) as client:
         yield client
