@@ -5,7 +5,8 @@ whose store holds something to recover. Every ``worker_lease_s / 5`` seconds it 
 this process's lease (:class:`~mock_ksef.batch_files.LeasedWorker`) and finishes every
 batch close whose owner died (:func:`~mock_ksef.domain.batch_recovery.resume_abandoned`):
 a replica killed with ``kill -9`` while processing a close leaves it to the others
-(``docs/replicas.md``). The first round also deletes the parts finished sessions left.
+(``docs/replicas.md``), and deletes the parts that finished sessions left behind (a
+process killed between the commit of an outcome and the deletion of its parts).
 The thread holds its services weakly and ends when they are gone.
 """
 
@@ -23,23 +24,22 @@ from mock_ksef.store import MemoryStore
 log = logging.getLogger("mock_ksef")
 
 
-def _round(svc: Services, first: bool) -> None:
+def _round(svc: Services) -> None:
     svc.shared.refresh()  # the seed and clock a resumed close runs with
     svc.worker.heartbeat()
-    if first:
-        batch_recovery.recover(svc.batch_deps)
-    else:
-        batch_recovery.resume_abandoned(svc.batch_deps)
+    batch_recovery.recover(svc.batch_deps)
 
 
 def _run(ref: weakref.ReferenceType[Services], interval: float) -> None:
-    first = True
+    failing = False
     while (svc := ref()) is not None:
         try:
-            _round(svc, first)
+            _round(svc)
+            failing = False
         except Exception:
-            log.exception("the batch recovery round failed")
-        first = False
+            if not failing:  # once per run of failures, not every round
+                log.exception("the upkeep round failed (lease renewal, batch recovery)")
+            failing = True
         del svc  # hold the services only while working
         time.sleep(interval)
 
