@@ -18,7 +18,7 @@ import secrets
 import shutil
 import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -167,18 +167,21 @@ class LeasedWorker(ProcessWorker):
         self,
         store: Store,
         lease_s: float,
-        pause: str | None = None,
-        pause_file: str | None = None,
+        *,
+        host: str | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(pause, pause_file)
-        self.host = socket.gethostname()
+        super().__init__()
+        self.host = host or socket.gethostname()
         self.owner = f"{self.host}/{self.owner}"
         self.lease_s = lease_s
         self._store = store
+        #: Real time (leases must expire while a frozen mock clock stands still).
+        self._wall = wall
 
     def heartbeat(self) -> None:
         """Renew this process's lease."""
-        expires = time.time() + self.lease_s  # real time: leases outlive a frozen mock clock
+        expires = self._wall() + self.lease_s
         self._store.put(WORKER_LEASE, self.owner, {"owner": self.owner, "expires": expires})
 
     def alive(self, owner: str) -> bool:
@@ -189,4 +192,4 @@ class LeasedWorker(ProcessWorker):
         if not host or host == self.host:
             return super().alive(local)
         lease = self._store.get(WORKER_LEASE, owner)
-        return lease is not None and float(lease["expires"]) > time.time()
+        return lease is not None and float(lease["expires"]) > self._wall()

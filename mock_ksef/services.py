@@ -61,6 +61,8 @@ class Services:
     ids: SequencedIds = field(init=False)
     #: The seed, clock and runtime scenarios every process sharing the store agrees on.
     shared: SharedSettings = field(init=False)
+    #: Set to end the upkeep thread (lease, batch recovery; ``upkeep.py``).
+    upkeep_stop: threading.Event = field(init=False, default_factory=threading.Event)
     numbering: Numbering = field(init=False)
     #: What each use-case family takes (built once; the handlers reach them through
     #: ``http/context.py``).

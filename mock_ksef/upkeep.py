@@ -7,14 +7,14 @@ batch close whose owner died (:func:`~mock_ksef.domain.batch_recovery.resume_aba
 a replica killed with ``kill -9`` while processing a close leaves it to the others
 (``docs/replicas.md``), and deletes the parts that finished sessions left behind (a
 process killed between the commit of an outcome and the deletion of its parts).
-The thread holds its services weakly and ends when they are gone.
+The thread holds its services weakly and ends when they are gone, or at :func:`stop`
+(the CLI calls it before it closes the store).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 import weakref
 
 from mock_ksef.domain import batch_recovery
@@ -22,6 +22,8 @@ from mock_ksef.services import Services
 from mock_ksef.store import MemoryStore
 
 log = logging.getLogger("mock_ksef")
+#: The running upkeep threads, by their services' stop event.
+_threads: weakref.WeakKeyDictionary[threading.Event, threading.Thread] = weakref.WeakKeyDictionary()
 
 
 def _round(svc: Services) -> None:
@@ -30,9 +32,9 @@ def _round(svc: Services) -> None:
     batch_recovery.recover(svc.batch_deps)
 
 
-def _run(ref: weakref.ReferenceType[Services], interval: float) -> None:
+def _run(ref: weakref.ReferenceType[Services], interval: float, stop: threading.Event) -> None:
     failing = False
-    while (svc := ref()) is not None:
+    while not stop.is_set() and (svc := ref()) is not None:
         try:
             _round(svc)
             failing = False
@@ -41,7 +43,7 @@ def _run(ref: weakref.ReferenceType[Services], interval: float) -> None:
                 log.exception("the upkeep round failed (lease renewal, batch recovery)")
             failing = True
         del svc  # hold the services only while working
-        time.sleep(interval)
+        stop.wait(interval)
 
 
 def start(svc: Services) -> threading.Thread | None:
@@ -49,11 +51,21 @@ def start(svc: Services) -> threading.Thread | None:
     shared = not isinstance(svc.store, MemoryStore)
     if not shared and not batch_recovery.pending_recovery(svc.batch_deps):
         return None
+    interval = max(svc.settings.worker_lease_s / 5, 0.2)
     thread = threading.Thread(
         target=_run,
-        args=(weakref.ref(svc), max(svc.settings.worker_lease_s / 5, 0.2)),
+        args=(weakref.ref(svc), interval, svc.upkeep_stop),
         name="mock-ksef-upkeep",
         daemon=True,
     )
     thread.start()
+    _threads[svc.upkeep_stop] = thread
     return thread
+
+
+def stop(svc: Services, timeout: float = 30.0) -> None:
+    """End the upkeep thread (before the store is closed): after its round, if in one."""
+    svc.upkeep_stop.set()
+    thread = _threads.pop(svc.upkeep_stop, None)
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(timeout)

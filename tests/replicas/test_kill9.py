@@ -145,7 +145,9 @@ def test_a_live_replica_keeps_its_close(start_replicas, resolvable, tmp_path: Pa
     wait_for_file(paused, replicas.servers[0])
     store = _store(tmp_path)
     try:
-        owner = store.get(BATCH_CLOSING, reference)["owner"]
+        marker = store.get(BATCH_CLOSING, reference)
+        assert marker is not None
+        owner = marker["owner"]
         leases = {doc["owner"]: doc["expires"] for doc in store.find(WORKER_LEASE)}
         [other] = [o for o in leases if o != owner]
         renewals = 0
@@ -153,7 +155,9 @@ def test_a_live_replica_keeps_its_close(start_replicas, resolvable, tmp_path: Pa
         while renewals < 5:  # each renewal follows a round of looking for abandoned closes
             assert time.monotonic() < deadline, "replica 1 never renewed its lease"
             time.sleep(0.05)
-            expires = store.get(WORKER_LEASE, other)["expires"]
+            lease = store.get(WORKER_LEASE, other)
+            assert lease is not None
+            expires = lease["expires"]
             renewals += expires != leases[other]
             leases[other] = expires
         assert store.get(BATCH_CLOSING, reference) == {"reference": reference, "owner": owner}
