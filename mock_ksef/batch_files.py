@@ -4,7 +4,9 @@ identity that owns a close in progress (:class:`~mock_ksef.domain.part_store.Wor
 Layout: ``<root>/<session reference>/part-NN.bin`` (uploaded parts),
 ``part-NN.<token>.tmp`` (an upload being received). The root is ``batch_dir`` (a folder
 every replica must mount when several share a store). Without ``batch_dir`` the parts
-are kept in the store instead (:mod:`mock_ksef.batch_parts`).
+are kept in the store (:mod:`mock_ksef.batch_parts`), except with the memory store, which
+no other process can share: then they are files in ``<state_dir>/batch``, or in a folder
+of this process in the system temp dir (:func:`batch_root`).
 
 A process is named ``<host>/<pid>@<start ticks>``. Whether the owner of a close still
 lives is decided on the same host by its pid and start time (at once), and on another
@@ -17,12 +19,14 @@ import os
 import secrets
 import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from mock_ksef.settings import Settings
 from mock_ksef.store.base import Store
 from mock_ksef.store.kinds import WORKER_LEASE
 
@@ -30,6 +34,15 @@ from mock_ksef.store.kinds import WORKER_LEASE
 PAUSE_ENV = "MOCK_KSEF_TEST_PAUSE"
 #: File written (``<stage>:<index> <reference>``) when the pause is reached.
 PAUSE_FILE_ENV = "MOCK_KSEF_TEST_PAUSE_FILE"
+
+
+def batch_root(settings: Settings, instance: object) -> Path:
+    """Where part files live: ``batch_dir``, ``<state_dir>/batch`` or a temp folder."""
+    if settings.batch_dir:
+        return Path(settings.batch_dir)
+    if settings.state_path is not None:
+        return settings.state_path / "batch"
+    return Path(tempfile.gettempdir()) / f"mock-ksef-batch-{os.getpid()}-{id(instance):x}"
 
 
 class FilePartStore:

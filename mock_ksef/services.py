@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mock_ksef.batch_files import FilePartStore, LeasedWorker
+from mock_ksef.batch_files import FilePartStore, LeasedWorker, batch_root
 from mock_ksef.batch_parts import StorePartStore
 from mock_ksef.clock import Clock, parse_clock
 from mock_ksef.crypto.keys import KeyRing, create_exclusive, load_or_create
@@ -35,7 +35,7 @@ from mock_ksef.ids import RefType, SequencedIds
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.settings import Settings
 from mock_ksef.shared_state import SharedSettings
-from mock_ksef.store import Store, open_store
+from mock_ksef.store import MemoryStore, Store, open_store
 from mock_ksef.xml.schemas import SchemaRegistry
 
 if TYPE_CHECKING:
@@ -162,6 +162,17 @@ def _jwt_secret(settings: Settings, state: Path | None) -> str:
     return path.read_text().strip()
 
 
+def _part_store(settings: Settings, store: Store) -> PartStore:
+    """Files in ``batch_dir`` if set; else the store, unless no other process can share it.
+
+    A memory store keeps its parts as files (``batch_files.batch_root``), as a large
+    package would otherwise stay in memory until its session ends.
+    """
+    if settings.batch_dir or isinstance(store, MemoryStore):
+        return FilePartStore(batch_root(settings, store))
+    return StorePartStore(store)
+
+
 def build_services(
     settings: Settings,
     *,
@@ -181,10 +192,6 @@ def build_services(
         tokens=TokenService(_jwt_secret(settings, state), settings.jwt_issuer),
         schemas=SchemaRegistry(Path(settings.schema_dir) if settings.schema_dir else None),
         scenarios=ScenarioRegistry(the_store),
-        parts=(
-            FilePartStore(Path(settings.batch_dir))
-            if settings.batch_dir
-            else StorePartStore(the_store)
-        ),
+        parts=_part_store(settings, the_store),
         worker=LeasedWorker(the_store, settings.worker_lease_s),
     )

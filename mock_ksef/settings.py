@@ -90,7 +90,8 @@ class Settings:
     #: days after they were opened; 0 keeps them forever.
     retention_session_days: int = 100
     #: A folder for uploaded batch parts (every replica must see the same one). Empty:
-    #: the parts are kept in the store (docs/replicas.md).
+    #: the parts are kept in the store (docs/replicas.md); with the memory store, in
+    #: ``<state_dir>/batch`` or a folder in the system temp dir.
     batch_dir: str = ""
     #: Seconds a process's lease in the store lasts; renewed every fifth of it. A batch
     #: close whose owner on another host let its lease expire is taken over.

@@ -28,7 +28,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from mock_ksef.clock import Clock, FrozenClock, OffsetClock, apply_clock_setting, clock_setting
+from mock_ksef.clock import (
+    Clock,
+    ClockSetting,
+    FrozenClock,
+    OffsetClock,
+    apply_clock_setting,
+    clock_setting,
+)
 from mock_ksef.scenario.loader import load_scenario_text
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import ScenarioRegistry
@@ -65,8 +72,9 @@ class SharedSettings:
         self._scenarios = scenarios
         self._default_seed = default_seed
         self._reseed = reseed
-        self._start_clock = clock_setting(clock)
-        if isinstance(clock, FrozenClock):  # a reset moves a frozen clock back to its start
+        # A reset moves a frozen clock back to its start; a ticking one keeps running.
+        self._start_clock: ClockSetting | None = None
+        if isinstance(clock, FrozenClock):
             self._start_clock = {"kind": "frozen", "at": clock.start.isoformat()}
         self._seen: Doc | None = None
         self._lock = threading.Lock()

@@ -58,7 +58,7 @@ def _kept_parts(state: Path, reference: str) -> list[int]:
     store = SqliteStore(state / "state.sqlite3")
     try:
         docs = store.find(BATCH_PART, reference=reference)
-        assert all(store.get_blob(str(doc["blob"])) for doc in docs)
+        assert all(store.get_blob(f"{doc['blob']}/0") for doc in docs)
         return [int(doc["ordinal"]) for doc in docs]
     finally:
         store.close()

@@ -273,14 +273,11 @@ class TestGarbage:
 def test_reset_discards_uploaded_parts(app, batch):
     """``POST /_mock/reset`` deletes the parts of sessions that were never closed."""
     from mock_ksef.http.context import services
-    from mock_ksef.store.kinds import BATCH_PART
 
-    store = services(app).store
     package = Package.of(archive(), parts=2)
     opened = batch.opened(package)
     assert batch.put(opened["partUploadRequests"][0], package.parts[0]).status_code == 201
-    (kept,) = store.find(BATCH_PART, reference=opened["referenceNumber"])
-    assert store.get_blob(kept["blob"]) == package.parts[0]
+    stored = services(app).parts.part_path(opened["referenceNumber"], 1)  # type: ignore[attr-defined]
+    assert stored.is_file()
     assert batch.client.post("/_mock/reset").status_code == 200
-    assert store.find(BATCH_PART) == []
-    assert store.get_blob(kept["blob"]) is None
+    assert not stored.exists()
