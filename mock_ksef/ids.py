@@ -132,3 +132,31 @@ class SequencedIds(IdFactory):
         if self.sequence is None:
             return super().hex_token(nbytes)
         return self._digest("hex", self.sequence("hex"), nbytes).hex()
+
+    def bits(self, stream: str) -> SequencedBits:
+        """A generator of random bits derived from the seed and the store sequence
+        ``stream``, drawn when first used (certificate serial numbers)."""
+        return SequencedBits(self, stream)
+
+
+class SequencedBits:
+    """``getrandbits`` of a ``random.Random`` seeded by (seed, stream, store sequence).
+
+    The sequence number is drawn at the first call, so a request that needs no random
+    bits costs no store write.
+    """
+
+    def __init__(self, ids: SequencedIds, stream: str) -> None:
+        self._ids, self._stream = ids, stream
+        self._rng: random.Random | None = None
+
+    def getrandbits(self, k: int) -> int:
+        """``k`` random bits."""
+        if self._rng is None:
+            ids = self._ids
+            if ids.sequence is None:
+                self._rng = ids.rng
+            else:
+                sequence = ids.sequence(self._stream)
+                self._rng = random.Random(f"{ids.seed}|{self._stream}|{sequence}")
+        return self._rng.getrandbits(k)
