@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from mock_ksef.batch_files import PAUSE_ENV, PAUSE_FILE_ENV
-from mock_ksef.store import SqliteStore
+from mock_ksef.store import Store, open_store
 from mock_ksef.store.kinds import BATCH_CLOSING, BATCH_PART, WORKER_LEASE
 from tests.batch.live import FINAL_WAIT_S, LiveClient, wait_for_file
 from tests.batch.support import Package, zip_bytes
-from tests.replicas.conftest import Replicas
+from tests.replicas.conftest import Replicas, store_url
 from tests.support.auth import login_live
 from tests.support.invoices import fa3_invoice
 from tests.support.nips import NIP
@@ -37,8 +37,9 @@ def _package(tag: str) -> Package:
     return Package.of(zip_bytes(files), parts=3)
 
 
-def _store(tmp_path: Path) -> SqliteStore:
-    return SqliteStore(tmp_path / "shared" / "shared.sqlite3")
+def _store(store_kind: str, tmp_path: Path) -> Store:
+    """The replicas' shared store, opened by the test itself to look inside."""
+    return open_store(store_url(store_kind, tmp_path / "shared"), None)
 
 
 def _close_on(base: str, token: str, reference: str) -> threading.Thread:
@@ -85,7 +86,7 @@ def test_online_flow_survives_a_replica_killed_between_two_sends(replicas: Repli
 
 @pytest.mark.parametrize("pause", ["check:10", "commit:10", "committed:0"])
 def test_kill9_of_the_replica_processing_a_batch_close(
-    start_replicas, resolvable, tmp_path: Path, pause: str
+    start_replicas, resolvable, store_kind: str, tmp_path: Path, pause: str
 ):
     """Parts uploaded through both, the close on replica 0, killed there; replica 1 ends it."""
     paused = tmp_path / "paused"
@@ -108,7 +109,7 @@ def test_kill9_of_the_replica_processing_a_batch_close(
     assert [r["ordinalNumber"] for r in rows] == list(range(1, INVOICES + 1))
     numbers = [r["ksefNumber"] for r in rows]
     assert len(set(numbers)) == INVOICES
-    store = _store(tmp_path)
+    store = _store(store_kind, tmp_path)
     try:
         deadline = time.monotonic() + FINAL_WAIT_S
         while store.find(BATCH_PART, reference=reference):  # deleted after the commit
@@ -127,7 +128,9 @@ def test_kill9_of_the_replica_processing_a_batch_close(
     assert [r["status"]["extensions"]["originalKsefNumber"] for r in resent] == numbers
 
 
-def test_a_live_replica_keeps_its_close(start_replicas, resolvable, tmp_path: Path):
+def test_a_live_replica_keeps_its_close(
+    start_replicas, resolvable, store_kind: str, tmp_path: Path
+):
     """While replica 0 processes a close (paused, alive), replica 1 renews its lease and
     looks for abandoned closes several times, and leaves this one alone."""
     paused = tmp_path / "paused"
@@ -143,7 +146,7 @@ def test_a_live_replica_keeps_its_close(start_replicas, resolvable, tmp_path: Pa
     reference = client.upload(_package("live"))
     _close_on(replicas.urls[0], token, reference)
     wait_for_file(paused, replicas.servers[0])
-    store = _store(tmp_path)
+    store = _store(store_kind, tmp_path)
     try:
         marker = store.get(BATCH_CLOSING, reference)
         assert marker is not None
