@@ -8,11 +8,11 @@ module but the entry points (CLI, servers, pytest plugin), so it may import them
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
+from mock_ksef import upkeep
 from mock_ksef.admin.blueprint import bp as admin_bp
 from mock_ksef.admin.inbox_routes import bp as admin_inbox_bp
 from mock_ksef.admin.journal_routes import bp as admin_journal_bp
@@ -21,7 +21,6 @@ from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.clock import Clock
 from mock_ksef.crypto.keys import KeyRing
 from mock_ksef.dashboard import bp as dashboard_bp
-from mock_ksef.domain import batch_recovery
 from mock_ksef.http import permission_gate, traffic_edge, wire
 from mock_ksef.http.auth_routes import bp as auth_bp
 from mock_ksef.http.certificate_routes import bp as certificates_bp
@@ -118,6 +117,7 @@ def create_app_from_services(svc: Services) -> Flask:
     install(app, svc)
     svc.scenarios.mark_baseline()  # what a reset returns to
     register_error_handlers(app)
+    app.before_request(svc.shared.refresh)  # what other replicas changed (one store get)
     traffic_edge.install(app)
     permission_gate.install(app)  # x-required-permissions, after the traffic gate
     for blueprint in API_BLUEPRINTS:
@@ -132,19 +132,8 @@ def create_app_from_services(svc: Services) -> Flask:
     app.after_request(_system_warning)
     wire.install(app)
     warn_missing_schemas(svc.schemas, svc.settings.allowed_form_codes)
-    if batch_recovery.pending_recovery(svc.batch_deps):
-        threading.Thread(
-            target=_recover_batches, args=(svc,), name="mock-ksef-batch-recovery", daemon=True
-        ).start()
+    upkeep.start(svc)  # lease and batch recovery (docs/replicas.md)
     return app
-
-
-def _recover_batches(svc: Services) -> None:
-    """Clean batch leftovers and finish closes a killed process left (in the background)."""
-    try:
-        batch_recovery.recover(svc.batch_deps)
-    except Exception:
-        log.exception("batch recovery failed")
 
 
 def _system_warning(response: Response) -> Response:

@@ -2,8 +2,15 @@
 identity that owns a close in progress (:class:`~mock_ksef.domain.part_store.Worker`).
 
 Layout: ``<root>/<session reference>/part-NN.bin`` (uploaded parts),
-``part-NN.<token>.tmp`` (an upload being received). The root is ``batch_dir``, else
-``<state_dir>/batch``, else a folder of this process in the system temp dir.
+``part-NN.<token>.tmp`` (an upload being received). The root is ``batch_dir`` (a folder
+every replica must mount when several share a store). Without ``batch_dir`` the parts
+are kept in the store (:mod:`mock_ksef.batch_parts`), except with the memory store, which
+no other process can share: then they are files in ``<state_dir>/batch``, or in a folder
+of this process in the system temp dir (:func:`batch_root`).
+
+A process is named ``<host>/<pid>@<start ticks>``. Whether the owner of a close still
+lives is decided on the same host by its pid and start time (at once), and on another
+host by its lease in the store (:class:`LeasedWorker`, ``docs/replicas.md``).
 """
 
 from __future__ import annotations
@@ -11,14 +18,17 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from mock_ksef.settings import Settings
+from mock_ksef.store.base import Store
+from mock_ksef.store.kinds import WORKER_LEASE
 
 #: ``<stage>:<index>``: processing stops for good at that checkpoint (kill -9 tests).
 PAUSE_ENV = "MOCK_KSEF_TEST_PAUSE"
@@ -27,7 +37,7 @@ PAUSE_FILE_ENV = "MOCK_KSEF_TEST_PAUSE_FILE"
 
 
 def batch_root(settings: Settings, instance: object) -> Path:
-    """Where parts live: ``batch_dir``, ``<state_dir>/batch`` or a temp folder."""
+    """Where part files live: ``batch_dir``, ``<state_dir>/batch`` or a temp folder."""
     if settings.batch_dir:
         return Path(settings.batch_dir)
     if settings.state_path is not None:
@@ -156,3 +166,43 @@ class ProcessWorker:
             Path(self._pause_file).write_text(f"{stage}:{index} {reference}\n")
         while True:  # until killed: the test's kill -9 lands exactly here
             time.sleep(3600)
+
+
+class LeasedWorker(ProcessWorker):
+    """A :class:`ProcessWorker` that also keeps a lease in the store for other hosts.
+
+    :meth:`heartbeat` (every ``lease_s / 5`` seconds, ``services_upkeep.py``) renews
+    ``worker-lease/<owner>`` to expire ``lease_s`` seconds of real time later. A process
+    on another host whose lease has expired is dead: its closes may be taken over.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        lease_s: float,
+        *,
+        host: str | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.host = host or socket.gethostname()
+        self.owner = f"{self.host}/{self.owner}"
+        self.lease_s = lease_s
+        self._store = store
+        #: Real time (leases must expire while a frozen mock clock stands still).
+        self._wall = wall
+
+    def heartbeat(self) -> None:
+        """Renew this process's lease."""
+        expires = self._wall() + self.lease_s
+        self._store.put(WORKER_LEASE, self.owner, {"owner": self.owner, "expires": expires})
+
+    def alive(self, owner: str) -> bool:
+        """Same host: the pid and start time; another host: an unexpired lease."""
+        if owner == self.owner:
+            return True
+        host, _, local = owner.rpartition("/")
+        if not host or host == self.host:
+            return super().alive(local)
+        lease = self._store.get(WORKER_LEASE, owner)
+        return lease is not None and float(lease["expires"]) > self._wall()

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from mock_ksef import __version__
+from mock_ksef import __version__, upkeep
 from mock_ksef.app import create_app
 from mock_ksef.cli_config import DEFAULT_STATE_DIR, ConfigError, resolve_settings, source_of
 from mock_ksef.cli_health import health, remove_serving_file, write_serving_file
@@ -147,6 +147,7 @@ def serve(**flags: object) -> None:
         _serve_dev(settings, app, store, facts)
         return
     # The workers build their own apps; this one has created the keys, secret and store.
+    upkeep.stop(services(app))
     store.close()
 
     def ready(port: int) -> None:
@@ -163,8 +164,11 @@ def serve(**flags: object) -> None:
 
 
 def default_workers(settings: Settings) -> int:
-    """One worker with a memory store or a movable clock (they are per process), else CPUs ≤ 4."""
-    if not is_shared(settings.store) or not settings.clock.startswith("system"):
+    """One worker with a memory store (it is per process), else CPUs ≤ 4.
+
+    A movable clock is shared through the store like the seed (``docs/replicas.md``).
+    """
+    if not is_shared(settings.store):
         return 1
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -229,6 +233,7 @@ def _serve_dev(settings: Settings, app: Flask, store: Store, facts: dict[str, st
         write_serving_file(settings, server.port)
         server.serve_forever()
     server.server_close()
+    upkeep.stop(services(app))
     store.close()
     remove_serving_file(settings)
     click.echo("mock-ksef stopped")

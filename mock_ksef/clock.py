@@ -90,6 +90,39 @@ class OffsetClock:
         with self._lock:
             self._offset += delta
 
+    @property
+    def offset(self) -> timedelta:
+        """How far ahead of (or behind) real time this clock runs."""
+        with self._lock:
+            return self._offset
+
+    def set_offset(self, offset: timedelta) -> None:
+        """Run ``offset`` ahead of real time from now on."""
+        with self._lock:
+            self._offset = offset
+
+
+#: A movable clock's setting as JSON-ready data: ``{"kind": "frozen", "at": ISO}`` or
+#: ``{"kind": "offset", "offsetMicroseconds": N}`` (what replicas share; shared_state.py).
+ClockSetting = dict[str, str | int]
+
+
+def clock_setting(clock: Clock) -> ClockSetting | None:
+    """The setting that makes another process's clock tell the same time; ``None``: fixed."""
+    if isinstance(clock, FrozenClock):
+        return {"kind": "frozen", "at": clock.now().isoformat()}
+    if isinstance(clock, OffsetClock):
+        return {"kind": "offset", "offsetMicroseconds": clock.offset // timedelta(microseconds=1)}
+    return None
+
+
+def apply_clock_setting(clock: Clock, setting: ClockSetting) -> None:
+    """Make ``clock`` follow ``setting`` (of its own kind; other kinds are ignored)."""
+    if isinstance(clock, FrozenClock) and setting.get("kind") == "frozen":
+        clock.move_to(datetime.fromisoformat(str(setting["at"])))
+    elif isinstance(clock, OffsetClock) and setting.get("kind") == "offset":
+        clock.set_offset(timedelta(microseconds=int(setting["offsetMicroseconds"])))
+
 
 def parse_clock(spec: str) -> Clock:
     """Build a clock from ``system``, ``frozen[:ISO]`` or ``offset[:SECONDS]``.

@@ -8,8 +8,10 @@ the characters before the last dash, as two upper-case hex digits.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -92,3 +94,69 @@ class IdFactory:
     def hex_token(self, nbytes: int) -> str:
         """Random hex text (trace ids and the like)."""
         return f"{self.rng.getrandbits(nbytes * 8):0{nbytes * 2}x}"
+
+
+@dataclass
+class SequencedIds(IdFactory):
+    """Identifiers whose random-looking part is a function of (seed, sequence) alone.
+
+    The app's identifiers: a process keeps no generator state of its own, so replicas
+    sharing one store give the same identifier for the same sequence number whichever
+    of them answers (``docs/replicas.md``). ``hex_token`` draws its own store sequence.
+    """
+
+    seed: int = 0
+    #: The store's named sequences (``Store.next_sequence``).
+    sequence: Callable[[str], int] | None = None
+
+    def _digest(self, stream: str, sequence: int, nbytes: int) -> bytes:
+        text = f"{self.seed}|{stream}|{sequence}".encode()
+        return hashlib.blake2b(text, digest_size=nbytes).digest()
+
+    def _bits(self, stream: str, sequence: int, nbits: int) -> int:
+        return int.from_bytes(self._digest(stream, sequence, 8)) >> (64 - nbits)
+
+    def reference(self, kind: RefType, when: datetime, sequence: int) -> str:
+        """A reference number of type ``kind`` created at ``when``."""
+        first = f"{sequence:010X}"[-10:]
+        second = f"{self._bits('reference', sequence, 40):010X}"
+        return with_checksum(f"{warsaw_date(when)}-{kind.value}-{first}-{second}")
+
+    def ksef_number(self, seller_nip: str, when: datetime, sequence: int) -> str:
+        """A KSeF number for an invoice of ``seller_nip`` accepted at ``when``."""
+        technical = f"{sequence:06X}"[-6:] + f"{self._bits('ksef', sequence, 24):06X}"
+        return with_checksum(f"{seller_nip}-{warsaw_date(when)}-{technical}")
+
+    def hex_token(self, nbytes: int) -> str:
+        """Hex text derived from the seed and the store's ``hex`` sequence."""
+        if self.sequence is None:
+            return super().hex_token(nbytes)
+        return self._digest("hex", self.sequence("hex"), nbytes).hex()
+
+    def bits(self, stream: str) -> SequencedBits:
+        """A generator of random bits derived from the seed and the store sequence
+        ``stream``, drawn when first used (certificate serial numbers)."""
+        return SequencedBits(self, stream)
+
+
+class SequencedBits:
+    """``getrandbits`` of a ``random.Random`` seeded by (seed, stream, store sequence).
+
+    The sequence number is drawn at the first call, so a request that needs no random
+    bits costs no store write.
+    """
+
+    def __init__(self, ids: SequencedIds, stream: str) -> None:
+        self._ids, self._stream = ids, stream
+        self._rng: random.Random | None = None
+
+    def getrandbits(self, k: int) -> int:
+        """``k`` random bits."""
+        if self._rng is None:
+            ids = self._ids
+            if ids.sequence is None:
+                self._rng = ids.rng
+            else:
+                sequence = ids.sequence(self._stream)
+                self._rng = random.Random(f"{ids.seed}|{self._stream}|{sequence}")
+        return self._rng.getrandbits(k)

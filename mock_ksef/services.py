@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mock_ksef.batch_files import FilePartStore, ProcessWorker, batch_root
+from mock_ksef.batch_files import FilePartStore, LeasedWorker, batch_root
+from mock_ksef.batch_parts import StorePartStore
 from mock_ksef.clock import Clock, parse_clock
 from mock_ksef.crypto.keys import KeyRing, create_exclusive, load_or_create
 from mock_ksef.domain.auth.tokens import TokenService
@@ -27,13 +28,14 @@ from mock_ksef.domain.deps import (
     SessionConfig,
     SessionDeps,
 )
-from mock_ksef.domain.part_store import PartStore, Worker
+from mock_ksef.domain.part_store import PartStore
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retention import RetentionPolicy
-from mock_ksef.ids import IdFactory, RefType
+from mock_ksef.ids import RefType, SequencedIds
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.settings import Settings
-from mock_ksef.store import Store, open_store
+from mock_ksef.shared_state import SharedSettings
+from mock_ksef.store import MemoryStore, Store, open_store
 from mock_ksef.xml.schemas import SchemaRegistry
 
 if TYPE_CHECKING:
@@ -51,11 +53,16 @@ class Services:
     tokens: TokenService
     schemas: SchemaRegistry
     scenarios: ScenarioRegistry
-    #: Batch part files, and this process as the owner of a close in progress.
+    #: Batch parts (in the store, or files in ``batch_dir``), and this process as the
+    #: owner of a close in progress.
     parts: PartStore
-    worker: Worker
+    worker: LeasedWorker
     rng: random.Random = field(init=False)
-    ids: IdFactory = field(init=False)
+    ids: SequencedIds = field(init=False)
+    #: The seed, clock and runtime scenarios every process sharing the store agrees on.
+    shared: SharedSettings = field(init=False)
+    #: Set to end the upkeep thread (lease, batch recovery; ``upkeep.py``).
+    upkeep_stop: threading.Event = field(init=False, default_factory=threading.Event)
     numbering: Numbering = field(init=False)
     #: What each use-case family takes (built once; the handlers reach them through
     #: ``http/context.py``).
@@ -68,8 +75,13 @@ class Services:
 
     def __post_init__(self) -> None:
         self.rng = random.Random()
-        self.ids = IdFactory(self.rng)  # reseeded in place: the deps below keep it
+        # Reseeded in place: the deps below keep it. Its random-looking parts derive from
+        # (seed, store sequence), so every replica gives the same ids (docs/replicas.md).
+        self.ids = SequencedIds(self.rng, sequence=self.store.next_sequence)
         self.reseed(self.settings.seed)
+        self.shared = SharedSettings(
+            self.store, self.clock, self.scenarios, self.settings.seed, self.reseed
+        )
         self.numbering = Numbering(self.store, self.ids)
         repos = Repos(self.store, RetentionPolicy.of(self.settings))
         self.session_deps = SessionDeps(
@@ -101,6 +113,7 @@ class Services:
     def reseed(self, seed: int) -> None:
         """Restart the random generator and Faker from ``seed``."""
         self.rng.seed(seed)  # in place: ``ids`` and every ``Numbering`` share it
+        self.ids.seed = seed
         with self._faker_lock:
             self._faker_seed = seed
             self._faker = None  # the next use builds one from ``seed``
@@ -149,6 +162,17 @@ def _jwt_secret(settings: Settings, state: Path | None) -> str:
     return path.read_text().strip()
 
 
+def _part_store(settings: Settings, store: Store) -> PartStore:
+    """Files in ``batch_dir`` if set; else the store, unless no other process can share it.
+
+    A memory store keeps its parts as files (``batch_files.batch_root``), as a large
+    package would otherwise stay in memory until its session ends.
+    """
+    if settings.batch_dir or isinstance(store, MemoryStore):
+        return FilePartStore(batch_root(settings, store))
+    return StorePartStore(store)
+
+
 def build_services(
     settings: Settings,
     *,
@@ -168,6 +192,6 @@ def build_services(
         tokens=TokenService(_jwt_secret(settings, state), settings.jwt_issuer),
         schemas=SchemaRegistry(Path(settings.schema_dir) if settings.schema_dir else None),
         scenarios=ScenarioRegistry(the_store),
-        parts=FilePartStore(batch_root(settings, the_store)),
-        worker=ProcessWorker(),
+        parts=_part_store(settings, the_store),
+        worker=LeasedWorker(the_store, settings.worker_lease_s),
     )

@@ -42,7 +42,7 @@ def check_workers(settings: Settings, workers: int) -> None:
     """Refuse combinations in which workers would disagree.
 
     Raises:
-        ValueError: several workers with an in-memory store or a movable clock.
+        ValueError: several workers with an in-memory store.
     """
     if workers < 1:
         raise ValueError(f"--workers: {workers} is not a number of processes (at least 1)")
@@ -53,11 +53,6 @@ def check_workers(settings: Settings, workers: int) -> None:
             f"--workers: {workers} workers need a shared store (each process would keep its own "
             "memory store); use --store sqlite, --state-dir or --store postgresql://…, "
             "or --workers 1"
-        )
-    if not settings.clock.startswith("system"):
-        raise ValueError(
-            f"--workers: {workers} workers need --clock system: a frozen or offset clock is kept "
-            "per process, so /_mock/clock would move only one worker's; use --workers 1"
         )
 
 

@@ -90,9 +90,13 @@ class Settings:
     #: Sessions (with their invoices, UPOs and duplicate records) are deleted this many
     #: days after they were opened; 0 keeps them forever.
     retention_session_days: int = 100
-    #: Where uploaded batch parts are kept until the session is processed. Empty:
-    #: ``<state_dir>/batch``, or a folder in the system temp dir without a state dir.
+    #: A folder for uploaded batch parts (every replica must see the same one). Empty:
+    #: the parts are kept in the store (docs/replicas.md); with the memory store, in
+    #: ``<state_dir>/batch`` or a folder in the system temp dir.
     batch_dir: str = ""
+    #: Seconds a process's lease in the store lasts; renewed every fifth of it. A batch
+    #: close whose owner on another host let its lease expire is taken over.
+    worker_lease_s: int = 10
     #: Issuer and audience of the mock's JWTs.
     jwt_issuer: str = "ksef-api-mock"
     #: HS256 secret. Empty: generated and kept in ``state_dir`` (or per process).

@@ -12,10 +12,12 @@ from mock_ksef.ids import (
     REFERENCE_RE,
     IdFactory,
     RefType,
+    SequencedIds,
     crc8,
     has_valid_checksum,
     with_checksum,
 )
+from mock_ksef.store import MemoryStore
 
 #: Examples from the KSeF documentation.
 KSEF_NUMBER = "5265877635-20250826-0100001AF629-AF"
@@ -109,3 +111,39 @@ class TestIdFactory:
         tokens = [ids.hex_token(4) for _ in range(50)]
         assert all(len(t) == 8 and t == t.lower() for t in tokens)
         assert all(int(t, 16) >= 0 for t in tokens)
+
+
+class TestSequencedIds:
+    """The app's ids: the random part is a function of (seed, store sequence) alone."""
+
+    @staticmethod
+    def _ids(seed: int) -> tuple[SequencedIds, MemoryStore]:
+        store = MemoryStore()
+        return SequencedIds(random.Random(99), seed=seed, sequence=store.next_sequence), store
+
+    def test_the_same_seed_and_sequence_give_the_same_id_whatever_the_generator_did(self):
+        """Two factories whose generators are in different states still agree."""
+        first, _ = self._ids(5)
+        second, _ = self._ids(5)
+        second.rng.getrandbits(64)
+        assert first.reference(RefType.INVOICE, WHEN, 7) == second.reference(
+            RefType.INVOICE, WHEN, 7
+        )
+        assert first.ksef_number("5265877635", WHEN, 7) == second.ksef_number("5265877635", WHEN, 7)
+        assert first.hex_token(16) == second.hex_token(16)
+        other, _ = self._ids(6)
+        assert other.reference(RefType.INVOICE, WHEN, 7) != first.reference(
+            RefType.INVOICE, WHEN, 7
+        )
+
+    def test_bits_draw_their_sequence_number_only_when_used(self):
+        """An unused ``bits`` costs no sequence number; a used one gives the same bits as
+        the one that drew the same number from another store."""
+        ids, store = self._ids(5)
+        unused = ids.bits("serial")
+        used = ids.bits("serial")
+        value = used.getrandbits(32)  # draws number 1
+        assert store.next_sequence("serial") == 2  # ``unused`` drew nothing
+        assert unused is not used
+        assert self._ids(5)[0].bits("serial").getrandbits(32) == value
+        assert self._ids(6)[0].bits("serial").getrandbits(32) != value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
 import re
 import signal
 import subprocess
@@ -15,8 +16,10 @@ import pytest
 from click.testing import CliRunner
 from cryptography import x509
 
-from mock_ksef.cli import main
+from mock_ksef.cli import default_workers, main
 from mock_ksef.crypto.keys import create_exclusive
+from mock_ksef.serving import check_workers
+from mock_ksef.settings import Settings
 from tests.support.auth import login_live
 from tests.support.nips import NIP
 from tests.support.process import ServerProcess, clean_env, console_script, get_json
@@ -123,22 +126,21 @@ def test_dev_server_logs_one_text_line_per_request(tmp_path: Path) -> None:
     assert "127.0.0.1 - -" not in server.stderr  # werkzeug's own access log is muted
 
 
-@pytest.mark.parametrize(
-    ("flags", "message"),
-    [
-        (["--store", "memory"], "Error: --workers: 2 workers need a shared store"),
-        (["--clock", "frozen"], "Error: --workers: 2 workers need --clock system"),
-    ],
-)
-def test_several_workers_refuse_per_process_state(
-    tmp_path: Path, flags: list[str], message: str
-) -> None:
-    """A memory store or a movable clock with two workers is a settings error, exit 2."""
-    args = ["serve", "--port", "0", "--server", "gunicorn", "--workers", "2", *flags]
+def test_several_workers_refuse_a_memory_store(tmp_path: Path) -> None:
+    """A memory store with two workers is a settings error, exit 2."""
+    args = ["serve", "--port", "0", "--server", "gunicorn", "--workers", "2", "--store", "memory"]
     args += ["--state-dir", str(tmp_path)]
     result = CliRunner().invoke(main, args, env={})
     assert result.exit_code == 2
-    assert result.output.startswith(message)
+    assert result.output.startswith("Error: --workers: 2 workers need a shared store")
+
+
+def test_several_workers_may_share_a_movable_clock() -> None:
+    """A frozen or offset clock is kept in the store: two workers agree (docs/replicas.md)."""
+    for clock in ("frozen", "offset:30"):
+        settings = Settings(store="sqlite", clock=clock)
+        check_workers(settings, 2)
+        assert default_workers(settings) == max(1, min(4, os.cpu_count() or 1))
 
 
 _MAKE_KEYS = (

@@ -44,19 +44,19 @@ def get_clock() -> Response:
 
 @bp.post("/clock")
 def set_clock() -> Response:
-    """Move the clock: ``{"moveTo": ISO}`` or ``{"shiftSeconds": N}``."""
+    """Move the clock of every replica: ``{"moveTo": ISO}`` or ``{"shiftSeconds": N}``."""
     svc = services()
     body = peek_json() or {}
-    clock = svc.clock
-    if not hasattr(clock, "move_to") or not hasattr(clock, "shift"):
-        raise ValidationFailed("the system clock cannot be moved; start with --clock frozen")
     try:
         if "moveTo" in body:
-            clock.move_to(datetime.fromisoformat(str(body["moveTo"])))
+            when = datetime.fromisoformat(str(body["moveTo"]))
+            if when.tzinfo is None:
+                raise ValueError(f"moveTo {body['moveTo']!r} has no UTC offset (add +00:00)")
+            svc.shared.move_clock(to=when)
         elif "shiftSeconds" in body:
-            clock.shift(timedelta(seconds=float(body["shiftSeconds"])))
+            svc.shared.move_clock(shift=timedelta(seconds=float(body["shiftSeconds"])))
         else:
             raise ValidationFailed("send moveTo (ISO 8601 with offset) or shiftSeconds")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValidationFailed(str(exc)) from exc
-    return jsonify({"now": iso(svc.now()), "kind": getattr(clock, "kind", "custom")})
+    return jsonify({"now": iso(svc.now()), "kind": getattr(svc.clock, "kind", "custom")})

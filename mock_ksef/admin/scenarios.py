@@ -18,11 +18,10 @@ from flask import Blueprint, Response, jsonify, request
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
-from mock_ksef.scenario.loader import ScenarioError, load_scenario_text
+from mock_ksef.scenario.loader import ScenarioError
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import DEFAULT_KEY, UnknownScenario
 from mock_ksef.store.kinds import SCENARIO_BINDING
-from mock_ksef.traffic.faults import remember_seed
 
 bp = Blueprint("mock_admin_scenarios", __name__, url_prefix="/_mock")
 API_SOURCE = "<api>"
@@ -55,9 +54,7 @@ def seed() -> Response:
     value = _json_object().get("seed")
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationFailed("seed: an integer is required")
-    svc = services()
-    svc.reseed(value)
-    remember_seed(svc.store, value)
+    services().shared.set_seed(value)  # every replica sharing the store
     return jsonify({"seed": value})
 
 
@@ -81,12 +78,12 @@ def load_scenario() -> Response:
     """Add or replace a scenario from the YAML text of the body (201)."""
     text = request.get_data(as_text=True)
     try:
-        scenario = load_scenario_text(text, API_SOURCE)
+        # Kept in the store: every replica sharing it uses the scenario.
+        scenario = services().shared.add_scenario(text, API_SOURCE)
     except ScenarioError as exc:
         raise ValidationFailed(*str(exc).splitlines()) from None
     if scenario.name == API_SOURCE:
         raise ValidationFailed("name: a scenario sent to the control API needs a name")
-    services().scenarios.add(scenario)
     response = jsonify(describe(scenario))
     response.status_code = 201
     return response

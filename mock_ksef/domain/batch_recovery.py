@@ -11,9 +11,11 @@ A close is recorded in three steps:
    the parts deleted.
 
 A kill at any point leaves either nothing of step 3 or all of it. At start-up
-:func:`recover` deletes what finished sessions left on disk and re-runs every close
-whose owner no longer lives (the same process id with another start time is another
-process), from its kept parts: the session reaches its true final status.
+:func:`recover` deletes the parts finished sessions left and re-runs every close whose
+owner no longer lives (the same process id with another start time is another process;
+on another host: its lease expired), from its kept parts: the session reaches its true
+final status. Every live process then does the same periodically, so the replicas that
+survive a kill finish its closes and delete the parts it left.
 """
 
 from __future__ import annotations
@@ -141,8 +143,16 @@ def pending_recovery(deps: BatchDeps) -> bool:
 
 
 def recover(deps: BatchDeps) -> list[Session]:
-    """At start-up: clean leftovers, then finish every close whose owner died."""
+    """Clean leftovers, then finish every close whose owner died.
+
+    Run at start-up and then periodically by every live process (``upkeep.py``).
+    """
     clean_leftovers(deps)
+    return resume_abandoned(deps)
+
+
+def resume_abandoned(deps: BatchDeps) -> list[Session]:
+    """Finish every close whose owner died (taken over by one process only)."""
     finished = []
     for reference in _abandoned(deps):
         if _take_over(deps, reference):

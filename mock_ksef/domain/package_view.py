@@ -16,13 +16,14 @@ from typing import BinaryIO
 
 from mock_ksef.crypto.envelope import cbc_decrypt_blocks
 from mock_ksef.domain.part_store import PartStore
+from mock_ksef.seekable import SeekableRaw
 
 BLOCK = 16
 #: Read-ahead of the buffered view.
 BUFFER = 1024 * 1024
 
 
-class _RawView(io.RawIOBase):
+class _RawView(SeekableRaw):
     def __init__(
         self,
         parts: PartStore,
@@ -31,7 +32,6 @@ class _RawView(io.RawIOBase):
         iv: bytes,
         plain_sizes: list[tuple[int, int]],
     ) -> None:
-        super().__init__()
         self._parts, self._reference, self._key, self._iv = parts, reference, key, iv
         self._ordinals = [ordinal for ordinal, _ in plain_sizes]
         self._sizes = [size for _, size in plain_sizes]
@@ -40,24 +40,9 @@ class _RawView(io.RawIOBase):
         for size in self._sizes:
             self._starts.append(total)
             total += size
-        self._size = total
-        self._pos = 0
+        super().__init__(total)
         self._stack = ExitStack()
         self._open: dict[int, BinaryIO] = {}
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def _part(self, index: int) -> BinaryIO:
         if index not in self._open:

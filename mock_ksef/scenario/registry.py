@@ -1,9 +1,11 @@
 """The scenarios a server knows, and which one applies to a login or a request.
 
-Selection order: an explicit ``X-Mock-Scenario`` header; a runtime binding of the
-context (control API, kept in the store so every worker sees it); a scenario whose
-``select.tokens`` holds the KSeF token; one whose ``select.contexts`` holds the context
-value; the runtime default; the scenario marked ``select.default``; :data:`NATURAL`.
+Scenarios loaded at run time are kept in the store too (``shared_state.py``), so every
+replica sharing the store knows them. Selection order: an explicit ``X-Mock-Scenario``
+header; a runtime binding of the context (control API, kept in the store so every
+worker sees it); a scenario whose ``select.tokens`` holds the KSeF token; one whose
+``select.contexts`` holds the context value; the runtime default; the scenario marked
+``select.default``; :data:`NATURAL`.
 """
 
 from __future__ import annotations
@@ -45,6 +47,17 @@ class ScenarioRegistry:
         """
         with self._lock:
             self._by_name = dict(self._baseline)
+
+    def use_runtime(self, scenarios: Iterable[Scenario]) -> None:
+        """The start-up set plus ``scenarios`` (in order, replacing by name), in one step.
+
+        How a replica adopts the scenarios another one loaded (``shared_state.py``).
+        """
+        by_name = dict(self._baseline)
+        for scenario in scenarios:
+            by_name[scenario.name] = scenario
+        with self._lock:
+            self._by_name = by_name
 
     def add(self, scenario: Scenario) -> None:
         """Register (or replace) a scenario by name."""

@@ -24,6 +24,11 @@ INVOICE: Final = "invoice"
 DUPLICATE: Final = "duplicate"
 #: A batch close being processed, and by which process (domain/batch_recovery.py).
 BATCH_CLOSING: Final = "batch-closing"
+#: Uploaded batch parts kept in the store, and uploads being received (batch_parts.py).
+BATCH_PART: Final = "batch-part"
+BATCH_SCRATCH: Final = "batch-scratch"
+#: The lease (heartbeat) of each live process, by owner id (batch_files.py).
+WORKER_LEASE: Final = "worker-lease"
 
 # Invoice retrieval (domain/retrieval/repo.py; docs/retrieval.md).
 RETRIEVAL_INVOICE: Final = "retrieval-invoice"
@@ -75,8 +80,11 @@ SCENARIO_BINDING: Final = "scenario-binding"
 JOURNAL: Final = "journal"
 #: Counters of scripted faults, by scenario, caller and fault (traffic/faults.py).
 FAULT_COUNTER: Final = "fault-counter"
-#: The seed set through ``POST /_mock/seed`` (traffic/faults.py).
-MOCK_SEED: Final = "mock-seed"
+#: What every replica must agree on: the seed, the movable clock, the version of the
+#: runtime scenarios (one document, read once per request; shared_state.py).
+SHARED_SETTINGS: Final = "shared-settings"
+#: Scenarios loaded through ``POST /_mock/scenarios``, by name (shared_state.py).
+RUNTIME_SCENARIO: Final = "runtime-scenario"
 #: The rate limiter's windows (traffic/limiter.py).
 RATE_WINDOW: Final = "rate-window"
 #: What ``GET /_mock/health`` reads to prove the store answers (never written).

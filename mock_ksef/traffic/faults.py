@@ -16,12 +16,11 @@ import random
 from dataclasses import dataclass
 
 from mock_ksef.scenario.model import Fault, Scenario
+from mock_ksef.shared_state import current_seed as current_seed  # the gate's seed
 from mock_ksef.store.base import Store
 from mock_ksef.store.kinds import FAULT_COUNTER as KIND
-from mock_ksef.store.kinds import MOCK_SEED as SEED_KIND
 from mock_ksef.traffic.routes import Route, route_matches
 
-SEED_KEY = "current"
 #: Upper bound of a ``latency`` fault's sleep, in milliseconds.
 MAX_LATENCY_MS = 30_000
 
@@ -32,17 +31,6 @@ class Hit:
 
     index: int
     fault: Fault
-
-
-def current_seed(store: Store, default: int) -> int:
-    """The seed set through ``POST /_mock/seed``, else ``default`` (the setting)."""
-    doc = store.get(SEED_KIND, SEED_KEY)
-    return int(doc["seed"]) if doc else default
-
-
-def remember_seed(store: Store, seed: int) -> None:
-    """Keep the seed set through the control API (every worker reads it)."""
-    store.put(SEED_KIND, SEED_KEY, {"seed": seed})
 
 
 def draw(seed: int, scenario: str, index: int, count: int) -> float:

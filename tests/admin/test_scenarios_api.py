@@ -85,13 +85,21 @@ def test_select_unknown_scenario_is_400(client):
 
 
 def test_seed_reseeds_and_validates(app, client):
-    """POST /_mock/seed restarts the random part of references; a non-integer is refused."""
+    """The random part of a reference is a function of the seed and its sequence number.
+
+    After a reset the sequences start again: the same seed gives the same reference,
+    another seed another one. A non-integer is refused.
+    """
     assert client.post("/_mock/seed", json={"seed": 5}).json == {"seed": 5}
-    first = client.post("/v2/auth/challenge").json["challenge"].split("-")[3]
+    first = client.post("/v2/auth/challenge").json["challenge"]
+    client.post("/_mock/reset")
     client.post("/_mock/seed", json={"seed": 5})
-    assert client.post("/v2/auth/challenge").json["challenge"].split("-")[3] == first
+    assert client.post("/v2/auth/challenge").json["challenge"] == first
+    client.post("/_mock/reset")
     client.post("/_mock/seed", json={"seed": 6})
-    assert client.post("/v2/auth/challenge").json["challenge"].split("-")[3] != first
+    other = client.post("/v2/auth/challenge").json["challenge"]
+    assert other.split("-")[2] == first.split("-")[2]  # the same sequence number
+    assert other.split("-")[3] != first.split("-")[3]
     assert exception_detail(client.post("/_mock/seed", json={"seed": "x"}))["details"] == [
         "seed: an integer is required"
     ]

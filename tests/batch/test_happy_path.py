@@ -85,3 +85,66 @@ def test_parts_are_gone_from_disk_after_close(batch, app):
     assert sorted(p.name for p in folder.iterdir()) == ["part-01.bin", "part-02.bin"]
     assert batch.close(opened["referenceNumber"]).status_code == 204
     assert not folder.exists()
+
+
+def test_a_shared_store_keeps_the_parts_as_chunk_blobs(
+    settings, clock, keyring, tmp_path, monkeypatch
+):
+    """On SQLite the parts are store blobs of ``CHUNK`` bytes, deleted after the close."""
+    from mock_ksef import batch_parts, upkeep
+    from mock_ksef.app import create_app
+    from mock_ksef.http.context import services
+    from mock_ksef.store import SqliteStore
+    from mock_ksef.store.kinds import BATCH_PART, BATCH_SCRATCH
+    from tests.batch.support import BatchClient
+    from tests.support.principal import access_token
+
+    monkeypatch.setattr(batch_parts, "CHUNK", 1000)
+    store = SqliteStore(tmp_path / "state.sqlite3")
+    app = create_app(settings, clock=clock, keys=keyring, store=store)
+    svc = services(app)
+    batch = BatchClient(
+        app.test_client(), access_token(app, NIP), keyring.symmetric_key.certificate.public_key()
+    )
+    package = Package.of(zip_bytes(invoices(3)), parts=2)
+    opened = batch.opened(package)
+    reference = opened["referenceNumber"]
+    batch.upload_all(opened, package)
+    kept = store.find(BATCH_PART, reference=reference)
+    sizes = [len(part) for part in package.parts]
+    assert [(doc["ordinal"], doc["size"], doc["chunks"]) for doc in kept] == [
+        (n, size, -(-size // 1000)) for n, size in enumerate(sizes, start=1)
+    ]
+    for n, part in enumerate(package.parts, start=1):
+        with svc.parts.open_part(reference, n) as source:
+            source.seek(1500)
+            assert source.read(10) == part[1500:1510]  # across chunks 1 and 2
+            source.seek(0)
+            assert source.read() == part
+    assert store.find(BATCH_SCRATCH) == []
+    assert batch.close(reference).status_code == 204
+    assert store.find(BATCH_PART, reference=reference) == []
+    assert [store.get_blob(f"{doc['blob']}/0") for doc in kept] == [None, None]
+    upkeep.stop(svc)
+    store.close()
+
+
+def test_parts_in_batch_dir_are_gone_from_disk_after_close(settings, clock, keyring, tmp_path):
+    """With ``batch_dir`` the parts are files there, removed once the package is processed."""
+    from mock_ksef.app import create_app
+    from mock_ksef.http.context import services
+    from tests.batch.support import BatchClient
+    from tests.support.principal import access_token
+
+    app = create_app(settings, clock=clock, keys=keyring, batch_dir=str(tmp_path / "parts"))
+    batch = BatchClient(
+        app.test_client(), access_token(app, NIP), keyring.symmetric_key.certificate.public_key()
+    )
+    package = Package.of(zip_bytes(invoices(1)), parts=2)
+    opened = batch.opened(package)
+    batch.upload_all(opened, package)
+    folder = services(app).parts.folder(opened["referenceNumber"])  # type: ignore[attr-defined]
+    assert folder.parent == tmp_path / "parts"
+    assert sorted(p.name for p in folder.iterdir()) == ["part-01.bin", "part-02.bin"]
+    assert batch.close(opened["referenceNumber"]).status_code == 204
+    assert not folder.exists()

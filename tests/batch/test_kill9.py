@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 
 from mock_ksef.batch_files import PAUSE_ENV, PAUSE_FILE_ENV
+from mock_ksef.store import SqliteStore
+from mock_ksef.store.kinds import BATCH_PART
 from tests.batch.live import FINAL_WAIT_S, LiveClient, serve, wait_for_file
 from tests.batch.support import Package, zip_bytes
 from tests.support.client_crypto import FA3, SessionKey
@@ -51,10 +53,21 @@ def _close_in_background(client: LiveClient, reference: str) -> threading.Thread
     return thread
 
 
-def _wait_gone(path: Path) -> None:
+def _kept_parts(state: Path, reference: str) -> list[int]:
+    """The ordinals of the parts the state folder's store keeps for ``reference``."""
+    store = SqliteStore(state / "state.sqlite3")
+    try:
+        docs = store.find(BATCH_PART, reference=reference)
+        assert all(store.get_blob(f"{doc['blob']}/0") for doc in docs)
+        return [int(doc["ordinal"]) for doc in docs]
+    finally:
+        store.close()
+
+
+def _wait_gone(state: Path, reference: str) -> None:
     deadline = time.monotonic() + FINAL_WAIT_S
-    while path.exists():
-        assert time.monotonic() < deadline, f"{path} was never cleaned up"
+    while _kept_parts(state, reference):
+        assert time.monotonic() < deadline, f"the parts of {reference} were never deleted"
         time.sleep(0.02)
 
 
@@ -71,7 +84,7 @@ def _check_outcome(client: LiveClient, state: Path, reference: str, package: Pac
     assert {r["status"]["code"] for r in rows} == {200}
     numbers = [r["ksefNumber"] for r in rows]
     assert len(set(numbers)) == INVOICES
-    _wait_gone(state / "batch" / reference)
+    _wait_gone(state, reference)
 
     again = client.upload(package)
     status, body = client.call("POST", f"/v2/sessions/batch/{again}/close")
@@ -107,8 +120,7 @@ def test_kill9_during_batch_close_then_restart_finishes_it(tmp_path: Path, pause
     elif pause == "committed:0":
         assert during is not None
         assert during["status"]["code"] == 200
-    parts = sorted(p.name for p in (state / "batch" / reference).glob("part-*.bin"))
-    assert parts == ["part-01.bin", "part-02.bin", "part-03.bin"]  # kept until committed
+    assert _kept_parts(state, reference) == [1, 2, 3]  # kept until committed
     with serve(state) as server:
         client = LiveClient(server.url, client.token)
         _check_outcome(client, state, reference, package)
