@@ -143,6 +143,18 @@ def load_pair(usage: str, pem: bytes, *, ours: bool = False) -> KeyPair:
     return KeyPair(usage, key, cert)
 
 
+def check_user_keys(user_folder: Path) -> None:
+    """Read every key file in ``user_folder`` (what :func:`load_or_create` would use).
+
+    Raises:
+        ValueError: a file is not a PEM private key with its certificate, or not RSA.
+        OSError: a file cannot be read.
+    """
+    for usage, file_name in _FILES.items():
+        if (user_folder / file_name).is_file():
+            load_pair(usage, (user_folder / file_name).read_bytes())
+
+
 def load_or_create(folder: Path | None, user_folder: Path | None = None) -> KeyRing:
     """Read the key ring from ``user_folder`` or ``folder``; create missing pairs in ``folder``.
 
