@@ -26,7 +26,7 @@ from mock_ksef.cli_health import health, remove_serving_file, write_serving_file
 from mock_ksef.cli_schemas import schema_summary, schemas
 from mock_ksef.clock import parse_clock
 from mock_ksef.log_setup import configure_logging
-from mock_ksef.scenario.bundle_digest import bundled_scenarios_dir, vouched_count
+from mock_ksef.scenario.bundle_digest import DIGEST_FILE, bundled_scenarios_dir, vouched_count
 from mock_ksef.serving import DEFAULT_SERVER, SERVERS, check_workers, run_granian, run_gunicorn
 from mock_ksef.settings import Settings
 from mock_ksef.store import SqliteStore, Store, open_store
@@ -172,27 +172,31 @@ def serve(**flags: object) -> None:
     runner(settings, workers, ready, stopped)
 
 
-def checked_scenarios(settings: Settings) -> str:
+def checked_scenarios(
+    settings: Settings, library: Path | None = None, digest_file: Path = DIGEST_FILE
+) -> str:
     """Validate the scenario files a server starts with; say how many and where from.
 
-    The bundled library is vouched for by its recorded digest
-    (:mod:`mock_ksef.scenario.bundle_digest`) and parsed only when it differs from it.
+    The bundled library (``library``, default: the installed one) is vouched for by its
+    recorded digest (:mod:`mock_ksef.scenario.bundle_digest`) and parsed and validated
+    only when it differs from it; a ``--scenarios-dir`` folder always is.
 
     Raises:
         click.ClickException: the files have errors (all of them are listed).
     """
-    source = settings.scenarios_dir or f"bundled library ({bundled_scenarios_dir()})"
-    count = None if settings.scenarios_dir else vouched_count(bundled_scenarios_dir())
+    library = library or bundled_scenarios_dir()
+    folder = settings.scenarios_dir or str(library)
+    count = None if settings.scenarios_dir else vouched_count(library, digest_file)
     if count is None:
         from mock_ksef.scenario.loader import ScenarioError, configured_scenarios
 
         try:
-            count = len(configured_scenarios(settings.scenarios_dir))
+            count = len(configured_scenarios(folder))
         except ScenarioError as exc:
             raise click.ClickException(
                 f"cannot start: the scenario files have errors:\n{exc}"
             ) from exc
-    return f"{count} loaded from {source}"
+    return f"{count} loaded from {settings.scenarios_dir or f'bundled library ({library})'}"
 
 
 def _prepare_state(settings: Settings) -> Store:

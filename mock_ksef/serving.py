@@ -18,7 +18,6 @@ import os
 import socket
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -194,6 +193,8 @@ def _announce_when_listening(host: str, port: int, on_ready: Callable[[int], Non
 
     A TCP connect is not enough: granian accepts before a worker has built its app.
     """
+    import urllib.request
+
     target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
     url = f"http://{_bracket(target)}:{port}/_mock/health"
     deadline = time.monotonic() + READY_TIMEOUT_S

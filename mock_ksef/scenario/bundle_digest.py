@@ -1,13 +1,14 @@
-"""The bundled scenario library: where it lies, and a digest that vouches for it at start.
+"""The bundled scenario library: where it lies, and a pre-parsed copy vouched for by a digest.
 
-Parsing and validating the library (PyYAML, jsonschema, about 40 files) costs
-``mock-ksef serve`` about 0.15 s of its cold start. ``bundle_digest.json`` records the
-SHA-256 of a library that validated — its files and the code that validates them (every
-file of this package) — and how many scenarios it holds. The server's master process
-compares the digest of what is installed with it: on a match it skips the parse (each
-worker still loads the files, in the background); on any difference (an edited scenario,
-a changed loader or schema) it parses and validates as before, so a broken file still stops
-the start with its located message. ``--scenarios-dir`` folders are always validated.
+Parsing and validating the library (importing PyYAML and jsonschema, about 40 files) costs
+a process about 0.15 s and 4 MB. ``bundle_digest.json`` records the SHA-256 of a library
+that validated — its files and the code that validates them (every file of this package)
+— with each file's data as parsed. When the digest of what is installed matches, the
+server's master process skips the check and every app builds the scenarios from that
+data (the same ``build_scenario`` call the loader makes, so the same values); on any
+difference (an edited scenario, a changed loader or schema) the files are parsed and
+validated as before, so a broken file still stops the start with its located message.
+``--scenarios-dir`` folders are always parsed and validated.
 
 Regenerate after changing the library or the loader (``tests/scenario/test_bundle_digest.py``
 fails while it is stale)::
@@ -20,6 +21,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mock_ksef.scenario.model import Scenario
 
 SUFFIXES = (".yaml", ".yml")
 DIGEST_FILE = Path(__file__).with_name("bundle_digest.json")
@@ -53,29 +58,52 @@ def library_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def vouched_count(folder: Path, digest_file: Path = DIGEST_FILE) -> int | None:
-    """The number of scenarios in ``folder`` if the recorded digest vouches for it, else None."""
+def _vouched(folder: Path, digest_file: Path) -> dict[str, Any] | None:
     try:
-        recorded = json.loads(digest_file.read_text())
+        recorded: dict[str, Any] = json.loads(digest_file.read_text())
         if recorded["sha256"] == library_digest(folder):
-            return int(recorded["scenarios"])
+            return recorded
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
 
 
+def vouched_count(folder: Path, digest_file: Path = DIGEST_FILE) -> int | None:
+    """The number of scenarios in ``folder`` if the recorded digest vouches for it, else None."""
+    recorded = _vouched(folder, digest_file)
+    return None if recorded is None else len(recorded["files"])
+
+
+def vouched_scenarios(folder: Path, digest_file: Path = DIGEST_FILE) -> list[Scenario] | None:
+    """The scenarios of ``folder`` built from the recorded data, if the digest vouches for it."""
+    recorded = _vouched(folder, digest_file)
+    if recorded is None:
+        return None
+    from mock_ksef.scenario.build import build_scenario
+
+    return [
+        build_scenario(data, str(folder / name), default_name=Path(name).stem)
+        for name, data in recorded["files"].items()
+    ]
+
+
 def write_digest(folder: Path, digest_file: Path = DIGEST_FILE) -> int:
-    """Validate ``folder`` in full and record its digest; returns the scenario count.
+    """Validate ``folder`` in full and record its digest and data; returns the scenario count.
 
     Raises:
         ScenarioError: the library does not validate (nothing is written).
     """
-    from mock_ksef.scenario.loader import load_scenario_folder
+    from mock_ksef.scenario.loader import load_scenario_folder, scenario_files
+    from mock_ksef.scenario.yaml_nodes import compose
 
-    count = len(load_scenario_folder(folder))
-    record = {"sha256": library_digest(folder), "scenarios": count}
-    digest_file.write_text(json.dumps(record, indent=2) + "\n")
-    return count
+    load_scenario_folder(folder)  # every check the loader makes
+    files: dict[str, Any] = {}
+    for path in scenario_files(folder):
+        document = compose(path.read_text(encoding="utf-8"))
+        files[path.name] = document.data if document else None
+    record = {"sha256": library_digest(folder), "files": files}
+    digest_file.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+    return len(files)
 
 
 if __name__ == "__main__":  # pragma: no cover - the regeneration command
