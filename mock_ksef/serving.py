@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mock_ksef.http.gunicorn_response import adopt_app_headers_in_gunicorn
 from mock_ksef.settings import SERVERS, Settings
 from mock_ksef.warm_start import WarmingApp, WsgiApp, warming_app
 
@@ -71,12 +72,12 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     return Settings().with_overrides(**raw)
 
 
-def worker_app(*, gunicorn: bool = False) -> WarmingApp:
+def worker_app() -> WarmingApp:
     """The app of one worker process: built from the CLI's settings, with request logs.
 
     It answers at once and builds the Flask app on a thread (:mod:`mock_ksef.warm_start`).
     A factory for granian (``mock_ksef.serving:worker_app``); gunicorn calls it from
-    :class:`_GunicornApp`, with ``gunicorn=True``.
+    :class:`_GunicornApp`.
     """
     settings = settings_from_env()
     if not logging.getLogger().handlers:  # a spawned worker: nothing configured yet
@@ -87,10 +88,6 @@ def worker_app(*, gunicorn: bool = False) -> WarmingApp:
     def finish(app: Flask) -> WsgiApp:
         from mock_ksef.request_log import install_request_log
 
-        if gunicorn:
-            from mock_ksef.http.wire import adopt_app_headers_in_gunicorn
-
-            adopt_app_headers_in_gunicorn()  # the app's Date and Connection: close
         install_request_log(app)
         return app
 
@@ -138,9 +135,10 @@ def run_gunicorn(
                 self.cfg.set(key, value)
 
         def load(self) -> WarmingApp:
-            return worker_app(gunicorn=True)
+            return worker_app()
 
     os.environ[SETTINGS_ENV] = settings_to_env(settings)
+    adopt_app_headers_in_gunicorn()  # the app's Date and Connection: close
     try:
         Arbiter(_GunicornApp()).run()
     except SystemExit as exc:  # the arbiter exits after a graceful stop
