@@ -29,6 +29,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--parts", default="cold,load,flow,batch", help="comma-separated subset")
     parser.add_argument("--batch-mb", type=int, default=1024, help="batch package size (MB)")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold starts per variant")
+    parser.add_argument(
+        "--cold-baseline",
+        type=Path,
+        help="also measure this checkout (PYTHONPATH) in parts cold and rss, alternating",
+    )
+    parser.add_argument("--rss-runs", type=int, default=3, help="RSS runs (--parts rss)")
     parser.add_argument("--concurrency", default="1,8,64", help="load levels")
     parser.add_argument("--requests", type=int, default=3000, help="requests per level, at most")
     parser.add_argument("--time-cap", type=float, default=10.0, help="seconds per level, at most")
@@ -87,7 +93,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     if "cold" in parts:
         with tempfile.TemporaryDirectory() as state:
-            report["cold_start"] = cold_start.measure(args.cold_runs, Path(state))
+            report["cold_start"] = cold_start.measure(
+                args.cold_runs, Path(state), args.cold_baseline
+            )
+    if "rss" in parts:
+        report["rss"] = _guard(lambda: cold_start.measure_memory(args.rss_runs, args.cold_baseline))
     if parts & {"load", "flow"}:
         mock, bare = _start("mock", args.server), _start("bare", args.server)
         try:
@@ -119,7 +129,15 @@ def render(report: dict[str, Any]) -> str:
     if "cold_start" in report:
         out += ["", "(a) cold start: launch -> first 200 on /_mock/health"]
         for label, values in report["cold_start"].items():
-            out.append(f"    {label:<26} median {values['median_s'] * 1000:8.1f} ms")
+            out.append(
+                f"    {label:<52} median {values['median_s'] * 1000:6.0f} ms"
+                f" (CPU {values['cpu_median_s'] * 1000:4.0f} ms)"
+                f"   first API 200 {values['first_api_median_s'] * 1000:6.0f} ms"
+                f" (CPU {values['first_api_cpu_median_s'] * 1000:4.0f} ms)"
+            )
+    if "rss" in report:
+        out += ["", "(a') memory of the process tree after an SDK session and wrk -c8"]
+        out += cold_start.render_memory(report["rss"])
     if "load" in report:
         out += ["", "(b) GET /v2/sessions/{ref}: mock vs bare Flask, same server"]
         load = report["load"]

@@ -43,7 +43,8 @@ from mock_ksef.http.sessions_status import bp as sessions_status_bp
 from mock_ksef.http.storage import bp as storage_bp
 from mock_ksef.http.testdata_routes import bp as testdata_bp
 from mock_ksef.http.token_routes import bp as tokens_bp
-from mock_ksef.scenario.loader import configured_scenarios
+from mock_ksef.scenario.bundle_digest import bundled_scenarios_dir, vouched_scenarios
+from mock_ksef.scenario.model import Scenario
 from mock_ksef.services import Services, build_services
 from mock_ksef.settings import Settings
 from mock_ksef.store import Store
@@ -102,11 +103,30 @@ def create_app(
     """
     settings = (settings or Settings.from_env()).with_overrides(**overrides)
     # Before anything is opened: a broken scenario file stops the start (ScenarioError).
-    scenarios = configured_scenarios(settings.scenarios_dir)
+    scenarios = startup_scenarios(settings.scenarios_dir)
     svc = build_services(settings, clock=clock, store=store, keys=keys)
     for scenario in scenarios:
         svc.scenarios.add(scenario)
     return create_app_from_services(svc)
+
+
+def startup_scenarios(scenarios_dir: str) -> list[Scenario]:
+    """The scenarios an app starts with: ``scenarios_dir``'s, or the bundled library.
+
+    The bundled library comes from its pre-parsed copy when the recorded digest vouches
+    for the installed files (no PyYAML, no jsonschema: ``scenario/bundle_digest.py``);
+    anything else is parsed and validated.
+
+    Raises:
+        ScenarioError: the files have errors.
+    """
+    if not scenarios_dir:
+        vouched = vouched_scenarios(bundled_scenarios_dir())
+        if vouched is not None:
+            return vouched
+    from mock_ksef.scenario.loader import configured_scenarios
+
+    return configured_scenarios(scenarios_dir)
 
 
 def create_app_from_services(svc: Services) -> Flask:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import importlib
 import json
 import logging
 import os
@@ -15,33 +16,52 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING, ClassVar
 
 import click
-from cryptography.hazmat.primitives.serialization import Encoding
-from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from mock_ksef import __version__, upkeep
-from mock_ksef.app import create_app
+from mock_ksef import __version__
 from mock_ksef.cli_config import DEFAULT_STATE_DIR, ConfigError, resolve_settings, source_of
 from mock_ksef.cli_health import health, remove_serving_file, write_serving_file
-from mock_ksef.cli_scenarios import scenarios
 from mock_ksef.cli_schemas import schema_summary, schemas
-from mock_ksef.cli_state import state
 from mock_ksef.clock import parse_clock
-from mock_ksef.crypto.keys import load_or_create
-from mock_ksef.http.context import services
-from mock_ksef.http.wire import DevRequestHandler
-from mock_ksef.request_log import configure_logging, install_request_log
-from mock_ksef.scenario.loader import ScenarioError, bundled_scenarios_dir
+from mock_ksef.log_setup import configure_logging
+from mock_ksef.scenario.bundle_digest import DIGEST_FILE, bundled_scenarios_dir, vouched_count
 from mock_ksef.serving import DEFAULT_SERVER, SERVERS, check_workers, run_granian, run_gunicorn
 from mock_ksef.settings import Settings
-from mock_ksef.store import SqliteStore, Store, is_shared
+from mock_ksef.store import SqliteStore, Store, is_shared, open_store
 
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.serving import BaseWSGIServer
+
+# ``mock-ksef serve`` with gunicorn or granian never imports the app in this process (its
+# workers do, in the background: ``docs/serving.md``, "Cold start"); what only other
+# commands need is imported by them.
 log = logging.getLogger("mock_ksef")
 
 
-@click.group()
+class _LazyGroup(click.Group):
+    """A group whose heavier subcommands are imported when named (click's documented pattern)."""
+
+    lazy: ClassVar[dict[str, str]] = {
+        "scenarios": "mock_ksef.cli_scenarios:scenarios",
+        "state": "mock_ksef.cli_state:state",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, name = self.lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), name)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup)
 @click.version_option(__version__, prog_name="mock-ksef")
 def main() -> None:
     """mock-ksef: a deterministic test double of the KSeF 2.0 API."""
@@ -135,20 +155,12 @@ def serve(**flags: object) -> None:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
     check_listen(settings, flags)
-    try:
-        app = create_app(settings)
-    except ScenarioError as exc:
-        raise click.ClickException(f"cannot start: the scenario files have errors:\n{exc}") from exc
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(f"cannot start: {exc}") from exc
-    store = services(app).store
-    facts = banner_facts(app)
     if server == "dev":
-        _serve_dev(settings, app, store, facts)
+        _serve_dev(settings)
         return
-    # The workers build their own apps; this one has created the keys, secret and store.
-    upkeep.stop(services(app))
-    store.close()
+    # This process only checks and prepares; each worker builds its own app after the fork.
+    facts = {"scenarios": checked_scenarios(settings), "schemas": schema_summary(settings)}
+    store = _prepare_state(settings)
 
     def ready(port: int) -> None:
         click.echo(banner(settings, port, store, facts, f"{server}, {workers} worker(s)"))
@@ -161,6 +173,53 @@ def serve(**flags: object) -> None:
 
     runner = run_gunicorn if server == "gunicorn" else run_granian
     runner(settings, workers, ready, stopped)
+
+
+def checked_scenarios(
+    settings: Settings, library: Path | None = None, digest_file: Path = DIGEST_FILE
+) -> str:
+    """Validate the scenario files a server starts with; say how many and where from.
+
+    The bundled library (``library``, default: the installed one) is vouched for by its
+    recorded digest (:mod:`mock_ksef.scenario.bundle_digest`) and parsed and validated
+    only when it differs from it; a ``--scenarios-dir`` folder always is.
+
+    Raises:
+        click.ClickException: the files have errors (all of them are listed).
+    """
+    library = library or bundled_scenarios_dir()
+    folder = settings.scenarios_dir or str(library)
+    count = None if settings.scenarios_dir else vouched_count(library, digest_file)
+    if count is None:
+        from mock_ksef.scenario.loader import ScenarioError, configured_scenarios
+
+        try:
+            count = len(configured_scenarios(folder))
+        except ScenarioError as exc:
+            raise click.ClickException(
+                f"cannot start: the scenario files have errors:\n{exc}"
+            ) from exc
+    return f"{count} loaded from {settings.scenarios_dir or f'bundled library ({library})'}"
+
+
+def _prepare_state(settings: Settings) -> Store:
+    """Create the store's file (and check user-supplied keys) before any worker starts.
+
+    Returns the store, closed: the banner names it.
+
+    Raises:
+        click.ClickException: the state folder, the store or a key file is unusable.
+    """
+    try:
+        if settings.keys_dir:
+            from mock_ksef.crypto.keys import check_user_keys
+
+            check_user_keys(Path(settings.keys_dir))
+        store = open_store(settings.store, settings.state_path)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot start: {exc}") from exc
+    store.close()
+    return store
 
 
 def default_workers(settings: Settings) -> int:
@@ -214,8 +273,25 @@ def _listen_problem(settings: Settings, flags: Mapping[str, object], exc: OSErro
     )
 
 
-def _serve_dev(settings: Settings, app: Flask, store: Store, facts: dict[str, str]) -> None:
-    """werkzeug's threaded server in this process."""
+def _serve_dev(settings: Settings) -> None:
+    """werkzeug's threaded server in this process, around an app built here."""
+    from werkzeug.serving import make_server
+
+    from mock_ksef import upkeep
+    from mock_ksef.app import create_app
+    from mock_ksef.http.context import services
+    from mock_ksef.http.wire import DevRequestHandler
+    from mock_ksef.request_log import install_request_log
+    from mock_ksef.scenario.loader import ScenarioError
+
+    try:
+        app = create_app(settings)
+    except ScenarioError as exc:
+        raise click.ClickException(f"cannot start: the scenario files have errors:\n{exc}") from exc
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot start: {exc}") from exc
+    store = services(app).store
+    facts = banner_facts(app)
     install_request_log(app)
     try:
         server = make_server(
@@ -239,10 +315,8 @@ def _serve_dev(settings: Settings, app: Flask, store: Store, facts: dict[str, st
     click.echo("mock-ksef stopped")
 
 
-main.add_command(scenarios)
 main.add_command(schemas)
 main.add_command(health)
-main.add_command(state)
 
 
 @main.group()
@@ -265,6 +339,10 @@ def keys_export(state_dir: str | None, keys_dir: str | None, fmt: str, out: str 
     (``KsefCertificateAuthority``). Without ``--out`` the PEM certificates are printed;
     DER needs ``--out``.
     """
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from mock_ksef.crypto.keys import load_or_create
+
     settings = resolve_settings({"state_dir": state_dir, "keys_dir": keys_dir})
     state = settings.state_path
     ring = load_or_create(
@@ -301,6 +379,8 @@ def config_show(**flags: object) -> None:
 
 def banner_facts(app: Flask) -> dict[str, str]:
     """What the banner says about an app that is built: its scenarios and where from."""
+    from mock_ksef.http.context import services
+
     svc = services(app)
     source = svc.settings.scenarios_dir or f"bundled library ({bundled_scenarios_dir()})"
     count = len(svc.scenarios.names()) - 1  # without the built-in "natural" scenario

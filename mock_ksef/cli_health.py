@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import click
@@ -74,6 +72,9 @@ def health(state_dir: str | None, url: str | None, timeout: float) -> None:
     Without --url it asks the server recorded in STATE/serving.json by serve (which
     follows --port), else MOCK_KSEF_HOST/MOCK_KSEF_PORT.
     """
+
+    import urllib.error
+    import urllib.request
 
     target = url or health_url(resolve_settings({"state_dir": state_dir}))
     try:

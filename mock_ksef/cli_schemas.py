@@ -10,10 +10,8 @@ auth requests whenever ``--schema-dir``/``--auth-schema-dir`` are not given.
 from __future__ import annotations
 
 import io
-import tarfile
-import urllib.error
-import urllib.request
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +19,9 @@ from mock_ksef.cli_config import fetched_dir, resolve_settings
 from mock_ksef.settings import Settings
 from mock_ksef.xml.auth_xsd import AUTH_SCHEMA_FILES, find_auth_schemas
 from mock_ksef.xml.schemas import SchemaRegistry
+
+if TYPE_CHECKING:  # the server's master imports this module: nothing it does not need
+    import tarfile
 
 #: The Ministry of Finance's public repository (CIRFMF/ksef-docs, MIT): invoice XSDs under
 #: ``faktury/schemy/``, auth XSDs under ``auth/schemy/``.
@@ -116,6 +117,9 @@ def fetch(state_dir: str | None, dest: str | None, url: str, timeout: float) -> 
 
 
 def _download(url: str, timeout: float, target: Path) -> bytes:
+    import urllib.error
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             data: bytes = response.read(MAX_ARCHIVE_BYTES + 1)
@@ -142,6 +146,8 @@ def extract_xsds(archive: bytes, target: Path) -> list[Path]:
     Raises:
         click.ClickException: the bytes are not a gzip'd tar archive.
     """
+    import tarfile
+
     try:
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
             return [_write_member(tar, member, target) for member in _xsd_members(tar)]

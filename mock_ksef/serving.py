@@ -1,11 +1,12 @@
 """Production serving for ``mock-ksef serve --server gunicorn|granian [--workers N]``.
 
-The CLI builds one app in the main process first: that validates the scenario files,
-creates the keys and the JWT secret in the state folder and the SQLite file, and gives the
-banner its facts. Each worker process then builds its own app from the same settings
-(passed in the environment variable :data:`SETTINGS_ENV` as JSON), after the fork, so no
-SQLite connection crosses a process boundary. Everything a request changes lives in the
-SQLite store, which every worker opens; see ``docs/serving.md`` for what stays per process.
+The CLI's process (the master) checks the settings and the scenario files, creates the
+SQLite file and gives the banner its facts; it never imports the app. Each worker process
+builds the app from the same settings (passed in the environment variable
+:data:`SETTINGS_ENV` as JSON), after the fork, so no SQLite connection crosses a process
+boundary, and it does so in the background while it already answers
+(:mod:`mock_ksef.warm_start`). Everything a request changes lives in the SQLite store,
+which every worker opens; see ``docs/serving.md`` for what stays per process.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import os
 import socket
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from mock_ksef.http.wire import adopt_app_headers_in_gunicorn
+from mock_ksef.http.gunicorn_response import adopt_app_headers_in_gunicorn
 from mock_ksef.settings import SERVERS, Settings
 from mock_ksef.store import is_shared
+from mock_ksef.warm_start import WarmingApp, WsgiApp, warming_app
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 __all__ = ["DEFAULT_SERVER", "SERVERS", "check_workers", "run_granian", "run_gunicorn"]
 #: Chosen by measurement (``docs/serving.md``).
@@ -67,21 +69,31 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     return Settings().with_overrides(**raw)
 
 
-def worker_app() -> Flask:
+def worker_app() -> WarmingApp:
     """The app of one worker process: built from the CLI's settings, with request logs.
 
+    It answers at once and builds the Flask app on a thread (:mod:`mock_ksef.warm_start`).
     A factory for granian (``mock_ksef.serving:worker_app``); gunicorn calls it from
     :class:`_GunicornApp`.
     """
-    from mock_ksef.app import create_app
-    from mock_ksef.request_log import configure_logging, install_request_log
-
     settings = settings_from_env()
     if not logging.getLogger().handlers:  # a spawned worker: nothing configured yet
+        from mock_ksef.log_setup import configure_logging
+
         configure_logging(settings.log_format, settings.log_level)
-    app = create_app(settings)
-    install_request_log(app)
-    return app
+
+    def finish(app: Flask) -> WsgiApp:
+        from mock_ksef.http.context import services
+        from mock_ksef.request_log import install_request_log
+
+        install_request_log(app)
+        # Compiled before the first request, on the build thread: an XSD compiled while
+        # request threads parse and validate invoices failed now and then under load
+        # (libxml2 races in schema construction, docs/serving.md "Cold start").
+        services(app).schemas.compile_all()
+        return app
+
+    return warming_app(settings, finish)
 
 
 def free_port(host: str) -> int:
@@ -124,11 +136,11 @@ def run_gunicorn(
             for key, value in options.items():
                 self.cfg.set(key, value)
 
-        def load(self) -> Flask:
+        def load(self) -> WarmingApp:
             return worker_app()
 
     os.environ[SETTINGS_ENV] = settings_to_env(settings)
-    adopt_app_headers_in_gunicorn()  # the app's Date and Connection: close (http/wire.py)
+    adopt_app_headers_in_gunicorn()  # the app's Date and Connection: close
     try:
         Arbiter(_GunicornApp()).run()
     except SystemExit as exc:  # the arbiter exits after a graceful stop
@@ -181,6 +193,8 @@ def _announce_when_listening(host: str, port: int, on_ready: Callable[[int], Non
 
     A TCP connect is not enough: granian accepts before a worker has built its app.
     """
+    import urllib.request
+
     target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
     url = f"http://{_bracket(target)}:{port}/_mock/health"
     deadline = time.monotonic() + READY_TIMEOUT_S

@@ -214,6 +214,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "cli_schemas",
                 "cli_state",
                 "cli_config",
+                "log_setup",
+                "warm_start",
                 "__main__",
             }
         ),

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, jsonify
 
-from mock_ksef import __version__
+from mock_ksef.admin.health import health_report
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
 from mock_ksef.reset import reset_mock
-from mock_ksef.store.kinds import HEALTH_PROBE
 from mock_ksef.timefmt import iso
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/_mock")
@@ -22,10 +20,7 @@ bp = Blueprint("mock_admin", __name__, url_prefix="/_mock")
 def health() -> Response:
     """Liveness: the server answers and its store is reachable."""
     svc = services()
-    svc.store.get(HEALTH_PROBE, "probe")
-    return jsonify(
-        {"status": "ok", "version": __version__, "time": iso(svc.now()), "pid": os.getpid()}
-    )
+    return jsonify(health_report(svc.store, svc.clock))
 
 
 @bp.post("/reset")

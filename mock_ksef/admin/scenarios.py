@@ -18,7 +18,6 @@ from flask import Blueprint, Response, jsonify, request
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.http.bodies import peek_json
 from mock_ksef.http.context import services
-from mock_ksef.scenario.loader import ScenarioError
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import DEFAULT_KEY, UnknownScenario
 from mock_ksef.store.kinds import SCENARIO_BINDING
@@ -76,6 +75,9 @@ def list_scenarios() -> Response:
 @bp.post("/scenarios")
 def load_scenario() -> Response:
     """Add or replace a scenario from the YAML text of the body (201)."""
+    # PyYAML and jsonschema load on first use (docs/serving.md, "Cold start").
+    from mock_ksef.scenario.loader import ScenarioError
+
     text = request.get_data(as_text=True)
     try:
         # Kept in the store: every replica sharing it uses the scenario.

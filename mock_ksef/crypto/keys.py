@@ -10,6 +10,7 @@ or read from a user's ``keys_dir``.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -143,13 +144,41 @@ def load_pair(usage: str, pem: bytes, *, ours: bool = False) -> KeyPair:
     return KeyPair(usage, key, cert)
 
 
+def check_user_keys(user_folder: Path) -> None:
+    """Read every key file in ``user_folder`` (what :func:`load_or_create` would use).
+
+    Raises:
+        ValueError: a file is not a PEM private key with its certificate, or not RSA.
+        OSError: a file cannot be read.
+    """
+    for usage, file_name in _FILES.items():
+        if (user_folder / file_name).is_file():
+            load_pair(usage, (user_folder / file_name).read_bytes())
+
+
 def load_or_create(folder: Path | None, user_folder: Path | None = None) -> KeyRing:
     """Read the key ring from ``user_folder`` or ``folder``; create missing pairs in ``folder``.
+
+    Processes starting together (the server's workers) take turns on a lock of
+    ``folder``: the first one generates the missing keys, the others wait and read them
+    (generating four RSA keys costs 0.1-0.2 s of CPU; doing it once per worker was waste).
 
     Args:
         folder: where generated keys are kept; ``None`` keeps them in memory only.
         user_folder: keys supplied by the user, used in preference (never written).
     """
+    if folder is None:
+        return _load_or_create(None, user_folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = os.open(folder, os.O_RDONLY)  # the folder itself is the lock: no extra file
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the descriptor closes
+        return _load_or_create(folder, user_folder)
+    finally:
+        os.close(lock)
+
+
+def _load_or_create(folder: Path | None, user_folder: Path | None) -> KeyRing:
     pairs: dict[str, KeyPair] = {}
     for usage, file_name in _FILES.items():
         for source in (user_folder, folder):
@@ -160,8 +189,9 @@ def load_or_create(folder: Path | None, user_folder: Path | None = None) -> KeyR
         else:
             pairs[usage] = generate_ca_pair() if usage == KSEF_CA else generate_pair(usage)
             if folder is not None:
-                # Another process may create the same file at the same moment: the first
-                # one published wins, and everyone reads that one.
+                # Another process may create the same file at the same moment (one that
+                # does not take the lock, e.g. an older version): the first one published
+                # wins, and everyone reads that one.
                 created = create_exclusive(folder / file_name, pairs[usage].to_pem())
                 pairs[usage] = load_pair(usage, created, ours=True)
     return KeyRing(

@@ -20,6 +20,8 @@ import jsonschema
 import yaml
 
 from mock_ksef.scenario.build import build_scenario
+from mock_ksef.scenario.bundle_digest import SUFFIXES
+from mock_ksef.scenario.bundle_digest import bundled_scenarios_dir as bundled_scenarios_dir
 from mock_ksef.scenario.model import NATURAL, Scenario
 from mock_ksef.scenario.yaml_nodes import (
     TRAP_HINT,
@@ -32,7 +34,6 @@ from mock_ksef.scenario.yaml_nodes import (
 )
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
-SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -80,18 +81,6 @@ def schema() -> dict[str, Any]:
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema())
-
-
-def bundled_scenarios_dir() -> Path:
-    """The bundled library: ``mock_ksef/bundled_scenarios`` in a wheel, else ``scenarios/``.
-
-    ``setup.py`` maps the top-level ``scenarios/`` folder onto the package
-    ``mock_ksef.bundled_scenarios``, so an installed copy carries the files; a source
-    checkout (or an editable install) reads the top-level folder directly.
-    """
-    package = Path(__file__).resolve().parents[1]
-    installed = package / "bundled_scenarios"
-    return installed if installed.is_dir() else package.parent / "scenarios"
 
 
 def load_scenario_text(text: str, source: str) -> Scenario:

@@ -15,10 +15,10 @@ import copy
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lxml import etree
-
-from mock_ksef.xml.safe import safe_parser
+if TYPE_CHECKING:  # lxml loads on first use: the server's master never needs it
+    from lxml import etree
 
 log = logging.getLogger("mock_ksef")
 
@@ -41,6 +41,10 @@ def normalise_pattern(pattern: str) -> str:
 
 def load_auth_schema(path: Path) -> etree.XMLSchema:
     """Compile one auth XSD with normalised patterns."""
+    from lxml import etree
+
+    from mock_ksef.xml.safe import safe_parser
+
     tree = etree.parse(str(path), parser=safe_parser())
     for facet in tree.iter(f"{{{XSD_NS}}}pattern"):
         facet.set("value", normalise_pattern(facet.get("value", "")))
@@ -82,6 +86,8 @@ class AuthSchemas:
 
     def errors(self, root: etree._Element) -> list[str]:
         """XSD errors of ``root`` (validated as a copy), empty when valid or disabled."""
+        from lxml import etree
+
         schema = self.schema_for(etree.QName(root).namespace or "")
         if schema is None:
             return []

@@ -14,8 +14,10 @@ import importlib.util
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from lxml import etree
+if TYPE_CHECKING:  # lxml loads on first use: the server's master never needs it
+    from lxml import etree
 
 log = logging.getLogger("mock_ksef")
 
@@ -42,20 +44,20 @@ def bundled_schema_dir() -> Path | None:
     return None
 
 
-class _LocalResolver(etree.Resolver):
-    """Maps any remote ``schemaLocation`` to a local file with the same name."""
+def _local_resolver(files: dict[str, Path]) -> Any:
+    """An lxml resolver mapping any remote ``schemaLocation`` to a local file of that name."""
+    from lxml import etree
 
-    def __init__(self, files: dict[str, Path]) -> None:
-        super().__init__()
-        self._files = files
+    class LocalResolver(etree.Resolver):
+        def resolve(  # type: ignore[override]
+            self, system_url: str, public_id: str, context: object
+        ) -> object:
+            name = system_url.rsplit("/", 1)[-1]
+            if name in files:
+                return self.resolve_filename(str(files[name]), context)  # type: ignore[attr-defined]
+            return None
 
-    def resolve(  # type: ignore[override]
-        self, system_url: str, public_id: str, context: object
-    ) -> object:
-        name = system_url.rsplit("/", 1)[-1]
-        if name in self._files:
-            return self.resolve_filename(str(self._files[name]), context)  # type: ignore[attr-defined]
-        return None
+    return LocalResolver()
 
 
 class SchemaRegistry:
@@ -88,15 +90,24 @@ class SchemaRegistry:
             return None
         with self._lock:
             if system_code not in self._compiled:
+                from lxml import etree
+
                 parser = etree.XMLParser(resolve_entities=False, no_network=True)
-                parser.resolvers.add(_LocalResolver(self._by_name))
+                parser.resolvers.add(_local_resolver(self._by_name))
                 path = self._by_name[SCHEMA_FILES[system_code]]
                 document = etree.parse(str(path), parser)
                 self._compiled[system_code] = etree.XMLSchema(document)
             return self._compiled[system_code]
 
+    def compile_all(self) -> None:
+        """Compile every schema found now (a server does it before its first request)."""
+        for system_code in SCHEMA_FILES:
+            self.schema(system_code)
+
     def validate(self, system_code: str, document: etree._ElementTree) -> list[str] | None:
         """XSD errors of ``document`` (empty when valid), or ``None`` without a schema."""
+        from lxml import etree
+
         with self._lock:
             schema = self.schema(system_code)
             if schema is None:

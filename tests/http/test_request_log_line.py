@@ -12,12 +12,8 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from mock_ksef.request_log import (
-    REQUEST_LOGGER,
-    RequestLineHandler,
-    configure_logging,
-    install_request_log,
-)
+from mock_ksef.log_setup import REQUEST_LOGGER, RequestLineHandler, configure_logging
+from mock_ksef.request_log import install_request_log
 
 TEXT_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO mock_ksef.requests "
