@@ -3,10 +3,12 @@
 Layout (``docs/retrieval.md``):
 
 * ``retrieval-invoice`` / KSeF number: the record and its roles (download, ``ksefNumber``);
-* ``retrieval-entry`` / ``{subjectType}|{context}|{ksefNumber}``: a copy of the record per
-  role, indexed by ``{subjectType}|{context}|{date}`` for each date type (``ps``, ``inv``,
-  ``iss``), so a query is one ordered range walk of one index, whatever the store holds,
-  and, for the roles other than ``Subject1`` (whose seller is the context itself), by
+* ``retrieval-entry`` / ``{subjectType}|{context}|{ksefNumber}``: per role, what the filters
+  match (:func:`entry_doc`, a few hundred bytes; the record is read from
+  ``retrieval-invoice`` only for what a page returns), indexed by
+  ``{subjectType}|{context}|{date}`` for each date type (``ps``, ``inv``, ``iss``), so
+  a query is one ordered range walk of one index, whatever the store holds, and, for
+  the roles other than ``Subject1`` (whose seller is the context itself), by
   ``{subjectType}|{context}|{sellerNip}|{date}`` (``ps-seller``, ...), so a ``sellerNip``
   filter walks only that seller's invoices;
 * ``retrieval-pending`` / KSeF number: invoices not yet visible when accepted (a storage
@@ -62,6 +64,43 @@ def seller_indexed(subject_type: str) -> bool:
     return subject_type != "Subject1"
 
 
+def entry_doc(record: InvoiceRecord) -> Doc:
+    """The document of a role's entry: the fields :meth:`InvoiceFilters.matches_doc` reads,
+    laid out as in the record's document, and ``visible`` (``available_from`` as
+    fixed-width UTC text, compared as text with the query's ``now``).
+
+    Entries written before (full record documents, ``available_from`` only) still match
+    and decode; ``mock-ksef state compact`` (:meth:`ReceivedInvoices.reindex`) rewrites them.
+    """
+    content = record.content
+    return {
+        "ksef_number": record.ksef_number,
+        "content": {
+            "invoice_number": content.invoice_number,
+            "seller_nip": content.seller_nip,
+            "buyer": {"type": content.buyer.type, "value": content.buyer.value},
+            "net_amount": content.net_amount,
+            "vat_amount": content.vat_amount,
+            "gross_amount": content.gross_amount,
+            "currency": content.currency,
+            "invoice_type": content.invoice_type,
+            "form_type": content.form_type,
+            "is_self_invoicing": content.is_self_invoicing,
+            "has_attachment": content.has_attachment,
+        },
+        "invoicing_mode": record.invoicing_mode,
+        "visible": iso(record.available_from),
+    }
+
+
+def visible(doc: Doc, now: str) -> bool:
+    """Whether an entry document is visible at ``now`` (``iso`` text)."""
+    shown = doc.get("visible")
+    if shown is None:  # an entry written before entry_doc: a whole record document
+        return iso(datetime.fromisoformat(doc["available_from"])) <= now
+    return str(shown) <= now
+
+
 def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[str, str]:
     """The index values of a role's entry: each date, and each date behind the seller."""
     index: dict[str, str] = {}
@@ -72,6 +111,16 @@ def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[st
         if seller:
             index[SELLER_INDEX[date_type]] = f"{start}{record.content.seller_nip}|{date}"
     return index
+
+
+def entry_rows(record: InvoiceRecord, roles: tuple[tuple[str, str], ...]) -> list[Row]:
+    """The entry of each role (one document object, so the store encodes it once)."""
+    doc = entry_doc(record)
+    rows: list[Row] = []
+    for subject_type, context_key in roles:
+        start = prefix(subject_type, context_key)
+        rows.append((start + record.ksef_number, doc, entry_index(record, subject_type, start)))
+    return rows
 
 
 #: One invoice to save: its record, its roles and its bytes.
@@ -103,14 +152,11 @@ class ReceivedInvoices:
         entries: list[Row] = []
         pending: list[Row] = []
         for record, roles, xml in invoices:
-            doc = record_doc(record)
             blobs.append((xml_key(record.ksef_number), xml))
-            records.append((record.ksef_number, {"record": doc, "roles": roles}, None))
-            for subject_type, context_key in roles:
-                start = prefix(subject_type, context_key)
-                entries.append(
-                    (start + record.ksef_number, doc, entry_index(record, subject_type, start))
-                )
+            records.append(
+                (record.ksef_number, {"record": record_doc(record), "roles": roles}, None)
+            )
+            entries += entry_rows(record, roles)
             if record.available_from > record.acquisition_date:
                 later = {
                     "ps": iso(record.permanent_storage_date),
@@ -148,7 +194,19 @@ class ReceivedInvoices:
         """The ``count`` latest invoices (by permanent storage) a context received as such."""
         start = prefix(subject_type, context_key)
         query = Query(order_by="ps", low=start, high=start + TOP, descending=True, limit=count)
-        return [from_doc(InvoiceRecord, hit.doc) for hit in self.store.query(ENTRY, query)]
+        return self.records(hit.doc for hit in self.store.query(ENTRY, query))
+
+    def records(self, entries: Iterable[Doc]) -> list[InvoiceRecord]:
+        """The records of entry documents (an old entry is its own record)."""
+        found: list[InvoiceRecord] = []
+        for doc in entries:
+            if "visible" not in doc:
+                found.append(from_doc(InvoiceRecord, doc))
+                continue
+            stored = self.store.get(INVOICE, str(doc["ksef_number"]))
+            if stored is not None:
+                found.append(from_doc(InvoiceRecord, stored["record"]))
+        return found
 
     def get(self, ksef_number: str) -> tuple[InvoiceRecord, tuple[tuple[str, str], ...]] | None:
         """A record and its roles by KSeF number."""
@@ -186,7 +244,7 @@ class ReceivedInvoices:
                 limit=limit,
             ),
         )
-        records = tuple(from_doc(InvoiceRecord, hit.doc) for hit in hits)
+        records = tuple(self.records(hit.doc for hit in hits))
         return EntryPage(records, hits[-1].cursor if hits else None)
 
     def entry_hits(

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 
-from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.date_range import check_date_range
@@ -27,10 +27,13 @@ from mock_ksef.domain.retrieval.repo import (
     DATE_INDEX,
     SELLER_INDEX,
     ReceivedInvoices,
+    entry_doc,
     prefix,
     seller_indexed,
+    visible,
 )
 from mock_ksef.store.base import Cursor, Doc
+from mock_ksef.timefmt import iso
 
 #: Entries read per keyset page while filtering.
 WALK_PAGE = 500
@@ -149,8 +152,9 @@ def walk(
     descending: bool = False,
 ) -> Iterator[InvoiceRecord]:
     """The records of ``window`` that pass ``filters`` and are visible at ``now``, in order."""
-    for doc in walk_docs(repo, window, filters, now, descending=descending):
-        yield from_doc(InvoiceRecord, doc)
+    docs = walk_docs(repo, window, filters, now, descending=descending)
+    while chunk := list(islice(docs, WALK_PAGE)):
+        yield from repo.records(chunk)
 
 
 def walk_docs(
@@ -161,11 +165,13 @@ def walk_docs(
     *,
     descending: bool = False,
 ) -> Iterator[Doc]:
-    """:func:`walk`, undecoded: each walked document is matched as stored, and a caller
-    decodes only the ones it returns (a deep page skips thousands)."""
+    """The entry documents :func:`walk` reads (:func:`~repo.entry_doc`): each is matched
+    as stored, and a caller reads the records of only the ones it returns
+    (:meth:`ReceivedInvoices.records`; a deep page skips thousands)."""
     if filters.ksef_number is not None:
         yield from _by_number(repo, window, filters, now)
         return
+    now_text = iso(now)
     cursor: Cursor | None = None
     while True:
         hits = repo.entry_hits(
@@ -178,7 +184,7 @@ def walk_docs(
         )
         for hit in hits:
             doc = hit.doc
-            if filters.matches_doc(doc) and datetime.fromisoformat(doc["available_from"]) <= now:
+            if filters.matches_doc(doc) and visible(doc, now_text):
                 yield doc
         if len(hits) < WALK_PAGE:
             return
@@ -200,7 +206,7 @@ def _by_number(
         and record.available_from <= now
         and filters.matches(record)
     ):
-        yield to_doc(record)
+        yield entry_doc(record)
 
 
 def select_invoices(
