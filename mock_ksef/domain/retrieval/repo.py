@@ -46,6 +46,8 @@ RECEIVED = ("Subject2", "Subject3")
 TOP = "\uffff"
 #: Expired HWM memos removed per new memo.
 _SWEEP = 20
+#: Records whose entries :meth:`ReceivedInvoices.reindex` rewrites per transaction.
+REINDEX_PAGE = 1000
 
 
 def xml_key(ksef_number: str) -> str:
@@ -64,30 +66,35 @@ def seller_indexed(subject_type: str) -> bool:
     return subject_type != "Subject1"
 
 
-def entry_doc(record: InvoiceRecord) -> Doc:
+#: The record's content fields :meth:`InvoiceFilters.matches_doc` reads.
+MATCHED = (
+    "invoice_number",
+    "seller_nip",
+    "buyer",
+    "net_amount",
+    "vat_amount",
+    "gross_amount",
+    "currency",
+    "invoice_type",
+    "form_type",
+    "is_self_invoicing",
+    "has_attachment",
+)
+
+
+def entry_doc(record: InvoiceRecord, doc: Doc | None = None) -> Doc:
     """The document of a role's entry: the fields :meth:`InvoiceFilters.matches_doc` reads,
-    laid out as in the record's document, and ``visible`` (``available_from`` as
-    fixed-width UTC text, compared as text with the query's ``now``).
+    laid out as in the record's document ``doc`` (:func:`record_doc`, built when not
+    given), and ``visible`` (``available_from`` as fixed-width UTC text, compared as text
+    with the query's ``now``).
 
     Entries written before (full record documents, ``available_from`` only) still match
     and decode; ``mock-ksef state compact`` (:meth:`ReceivedInvoices.reindex`) rewrites them.
     """
-    content = record.content
+    content = (doc or record_doc(record))["content"]
     return {
         "ksef_number": record.ksef_number,
-        "content": {
-            "invoice_number": content.invoice_number,
-            "seller_nip": content.seller_nip,
-            "buyer": {"type": content.buyer.type, "value": content.buyer.value},
-            "net_amount": content.net_amount,
-            "vat_amount": content.vat_amount,
-            "gross_amount": content.gross_amount,
-            "currency": content.currency,
-            "invoice_type": content.invoice_type,
-            "form_type": content.form_type,
-            "is_self_invoicing": content.is_self_invoicing,
-            "has_attachment": content.has_attachment,
-        },
+        "content": {name: content[name] for name in MATCHED},
         "invoicing_mode": record.invoicing_mode,
         "visible": iso(record.available_from),
     }
@@ -113,9 +120,11 @@ def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[st
     return index
 
 
-def entry_rows(record: InvoiceRecord, roles: tuple[tuple[str, str], ...]) -> list[Row]:
+def entry_rows(
+    record: InvoiceRecord, roles: tuple[tuple[str, str], ...], record_document: Doc | None = None
+) -> list[Row]:
     """The entry of each role (one document object, so the store encodes it once)."""
-    doc = entry_doc(record)
+    doc = entry_doc(record, record_document)
     rows: list[Row] = []
     for subject_type, context_key in roles:
         start = prefix(subject_type, context_key)
@@ -153,10 +162,9 @@ class ReceivedInvoices:
         pending: list[Row] = []
         for record, roles, xml in invoices:
             blobs.append((xml_key(record.ksef_number), xml))
-            records.append(
-                (record.ksef_number, {"record": record_doc(record), "roles": roles}, None)
-            )
-            entries += entry_rows(record, roles)
+            doc = record_doc(record)
+            records.append((record.ksef_number, {"record": doc, "roles": roles}, None))
+            entries += entry_rows(record, roles, doc)
             if record.available_from > record.acquisition_date:
                 later = {
                     "ps": iso(record.permanent_storage_date),
@@ -171,8 +179,45 @@ class ReceivedInvoices:
             self._count(new)
         return len(records)
 
-    def _count(self, new_entries: list[str]) -> None:
-        """Add the new entries of received roles to their context's tally."""
+    def reindex(self) -> int:
+        """Write every record's entries again, so entries an older version wrote (whole
+        record documents, no seller's index) get today's document and index.
+
+        ``mock-ksef state compact`` runs it (``Repos.reindex``). Pages through the
+        records by KSeF number, one transaction per page; returns how many it rewrote.
+        """
+        count = 0
+        cursor: Cursor | None = None
+        while True:
+            with self.store.transaction():
+                page = self.store.query(INVOICE, Query(after=cursor, limit=REINDEX_PAGE))
+                rows: list[Row] = []
+                for hit in page:
+                    record, roles = _stored(hit.doc)
+                    rows += entry_rows(record, roles, hit.doc["record"])
+                self._count(self.store.put_many(ENTRY, rows))
+            count += len(page)
+            if len(page) < REINDEX_PAGE:
+                return count
+            cursor = page[-1].cursor
+
+    def forget(self, ksef_number: str) -> bool:
+        """Delete an invoice's record, its entries, its pending mark and its bytes (the
+        retention of its session); its receiving contexts count one less."""
+        found = self.get(ksef_number)
+        if found is None:
+            return False
+        with self.store.transaction():
+            for subject_type, context_key in found[1]:
+                self.store.delete(ENTRY, prefix(subject_type, context_key) + ksef_number)
+            self._count([prefix(s, c) + ksef_number for s, c in found[1]], -1)
+            self.store.delete(PENDING, ksef_number)
+            self.store.delete(INVOICE, ksef_number)
+            self.store.delete_blob(xml_key(ksef_number))
+        return True
+
+    def _count(self, new_entries: list[str], step: int = 1) -> None:
+        """Add (``step`` -1: take) the entries of received roles to their context's tally."""
         counts = Counter(key.rsplit("|", 1)[0] for key in new_entries)
         for key, added in counts.items():
             subject_type, context_key = key.split("|", 1)
@@ -183,8 +228,11 @@ class ReceivedInvoices:
                 "context": context_key,
                 "count": 0,
             }
-            doc["count"] = int(doc["count"]) + added
-            self.store.put(TALLY, key, doc)
+            doc["count"] = int(doc["count"]) + step * added
+            if doc["count"] > 0:
+                self.store.put(TALLY, key, doc)
+            else:
+                self.store.delete(TALLY, key)
 
     def inboxes(self) -> list[Doc]:
         """``{subjectType, context, count}`` of every context that received invoices."""
@@ -211,10 +259,7 @@ class ReceivedInvoices:
     def get(self, ksef_number: str) -> tuple[InvoiceRecord, tuple[tuple[str, str], ...]] | None:
         """A record and its roles by KSeF number."""
         doc = self.store.get(INVOICE, ksef_number)
-        if doc is None:
-            return None
-        roles = tuple((str(s), str(c)) for s, c in doc["roles"])
-        return from_doc(InvoiceRecord, doc["record"]), roles
+        return None if doc is None else _stored(doc)
 
     def xml(self, ksef_number: str) -> bytes | None:
         """The stored bytes of an invoice, exactly as received."""
@@ -282,6 +327,12 @@ class ReceivedInvoices:
                 old = self.store.query(kind, Query(order_by=name, below=iso(now), limit=_SWEEP))
                 for hit in old:
                     self.store.delete(kind, hit.key)
+
+
+def _stored(doc: Doc) -> tuple[InvoiceRecord, tuple[tuple[str, str], ...]]:
+    """A ``retrieval-invoice`` document's record and roles."""
+    roles = tuple((str(s), str(c)) for s, c in doc["roles"])
+    return from_doc(InvoiceRecord, doc["record"]), roles
 
 
 def _after(now: datetime) -> str:
