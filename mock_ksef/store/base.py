@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 Doc = dict[str, Any]
 #: One document of a bulk write: ``(key, doc, index)``, as :meth:`Store.put` takes them.
@@ -61,9 +61,12 @@ class Query:
     offset: int = 0
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One document a :class:`Query` found, with its key and order value."""
+class Hit(NamedTuple):
+    """One document a :class:`Query` found, with its key and order value.
+
+    A named tuple (not a frozen dataclass): a walk builds one per row, and a tuple
+    is built about three times faster.
+    """
 
     key: str
     value: str
@@ -166,9 +169,21 @@ def encode(doc: Doc) -> str:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+#: The C scanner behind ``json.loads``, without its per-call checks (whitespace around
+#: the value, the text's type): about 2.5 times faster on a small document.
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
 def decode(text: str) -> Doc:
     """A document back from :func:`encode`'s text."""
-    doc: Doc = json.loads(text)
+    try:
+        doc, end = _SCAN(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text) or not isinstance(doc, dict):
+        # Not a text encode() wrote: json.loads says what is wrong with it.
+        loaded: Doc = json.loads(text)
+        return loaded
     return doc
 
 

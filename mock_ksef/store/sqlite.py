@@ -226,7 +226,7 @@ class SqliteStore:
         sql, params = _query_sql(kind, query)
         with self._connection() as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [Hit(str(key), str(value), decode(body)) for key, value, body in rows]
+        return [Hit(key, value, decode(body)) for key, value, body in rows]
 
     def delete(self, kind: str, key: str) -> None:
         """See :class:`mock_ksef.store.base.Store`."""

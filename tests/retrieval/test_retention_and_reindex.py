@@ -163,10 +163,26 @@ def test_entries_of_the_old_layout_are_read_before_and_reindexed(tmp_path: Path)
     assert _numbers(store, 30, seller_nip=SELLERS[1]) == ["OLD/1", "OLD/3"]
     assert _numbers(store, 30, seller_nip=SELLERS[1], currency_codes=("PLN",)) == ["OLD/1", "OLD/3"]
     assert _numbers(store, 30) == ["OLD/0", "OLD/1", "OLD/2", "OLD/3"]
-    entry = store.get(ENTRY, f"Subject2|Nip:{BUYER_NIP}|{SELLERS[1]}-20261114-000000000002-00")
-    assert entry is not None
-    assert set(entry) == {"ksef_number", "content", "invoicing_mode", "visible"}
-    assert entry["visible"] == "2026-11-15T09:00:00.000000+00:00"  # NOW - 9 days
+    number = f"{SELLERS[1]}-20261114-000000000002-00"
+    assert store.get(ENTRY, f"Subject2|Nip:{BUYER_NIP}|{number}") == {
+        "m": [
+            number,
+            "2026-11-15T09:00:00.000000+00:00",  # visible: NOW - 9 days
+            "Online",
+            "OLD/1",
+            SELLERS[1],
+            "Nip",
+            BUYER_NIP,
+            100.0,
+            23.0,
+            123.0,
+            "PLN",
+            "Vat",
+            "FA",
+            False,
+            False,
+        ]
+    }
     names = sorted({h.key for h in store.query(ENTRY, Query(order_by="ps-seller"))})
     assert len(names) == 4  # one Subject2 entry per invoice; Subject1 has no seller index
     assert store.get(TALLY, f"Subject2|Nip:{BUYER_NIP}") is None  # the old layout had none

@@ -4,7 +4,7 @@ Layout (``docs/retrieval.md``):
 
 * ``retrieval-invoice`` / KSeF number: the record and its roles (download, ``ksefNumber``);
 * ``retrieval-entry`` / ``{subjectType}|{context}|{ksefNumber}``: per role, what the filters
-  match (:func:`entry_doc`, a few hundred bytes; the record is read from
+  match (``entry.py``, ~200 bytes of JSON list; the record is read from
   ``retrieval-invoice`` only for what a page returns), indexed by
   ``{subjectType}|{context}|{date}`` for each date type (``ps``, ``inv``, ``iss``), so
   a query is one ordered range walk of one index, whatever the store holds, and, for
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mock_ksef.codec import from_doc
+from mock_ksef.domain.retrieval.entry import entry_doc
 from mock_ksef.domain.retrieval.record import InvoiceRecord, record_doc
 from mock_ksef.store import kinds
 from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, Store
@@ -66,48 +67,6 @@ def seller_indexed(subject_type: str) -> bool:
     return subject_type != "Subject1"
 
 
-#: The record's content fields :meth:`InvoiceFilters.matches_doc` reads.
-MATCHED = (
-    "invoice_number",
-    "seller_nip",
-    "buyer",
-    "net_amount",
-    "vat_amount",
-    "gross_amount",
-    "currency",
-    "invoice_type",
-    "form_type",
-    "is_self_invoicing",
-    "has_attachment",
-)
-
-
-def entry_doc(record: InvoiceRecord, doc: Doc | None = None) -> Doc:
-    """The document of a role's entry: the fields :meth:`InvoiceFilters.matches_doc` reads,
-    laid out as in the record's document ``doc`` (:func:`record_doc`, built when not
-    given), and ``visible`` (``available_from`` as fixed-width UTC text, compared as text
-    with the query's ``now``).
-
-    Entries written before (full record documents, ``available_from`` only) still match
-    and decode; ``mock-ksef state compact`` (:meth:`ReceivedInvoices.reindex`) rewrites them.
-    """
-    content = (doc or record_doc(record))["content"]
-    return {
-        "ksef_number": record.ksef_number,
-        "content": {name: content[name] for name in MATCHED},
-        "invoicing_mode": record.invoicing_mode,
-        "visible": iso(record.available_from),
-    }
-
-
-def visible(doc: Doc, now: str) -> bool:
-    """Whether an entry document is visible at ``now`` (``iso`` text)."""
-    shown = doc.get("visible")
-    if shown is None:  # an entry written before entry_doc: a whole record document
-        return iso(datetime.fromisoformat(doc["available_from"])) <= now
-    return str(shown) <= now
-
-
 def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[str, str]:
     """The index values of a role's entry: each date, and each date behind the seller."""
     index: dict[str, str] = {}
@@ -120,11 +79,9 @@ def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[st
     return index
 
 
-def entry_rows(
-    record: InvoiceRecord, roles: tuple[tuple[str, str], ...], record_document: Doc | None = None
-) -> list[Row]:
+def entry_rows(record: InvoiceRecord, roles: tuple[tuple[str, str], ...]) -> list[Row]:
     """The entry of each role (one document object, so the store encodes it once)."""
-    doc = entry_doc(record, record_document)
+    doc = entry_doc(record)
     rows: list[Row] = []
     for subject_type, context_key in roles:
         start = prefix(subject_type, context_key)
@@ -164,7 +121,7 @@ class ReceivedInvoices:
             blobs.append((xml_key(record.ksef_number), xml))
             doc = record_doc(record)
             records.append((record.ksef_number, {"record": doc, "roles": roles}, None))
-            entries += entry_rows(record, roles, doc)
+            entries += entry_rows(record, roles)
             if record.available_from > record.acquisition_date:
                 later = {
                     "ps": iso(record.permanent_storage_date),
@@ -194,7 +151,7 @@ class ReceivedInvoices:
                 rows: list[Row] = []
                 for hit in page:
                     record, roles = _stored(hit.doc)
-                    rows += entry_rows(record, roles, hit.doc["record"])
+                    rows += entry_rows(record, roles)
                 self._count(self.store.put_many(ENTRY, rows))
             count += len(page)
             if len(page) < REINDEX_PAGE:
@@ -248,10 +205,10 @@ class ReceivedInvoices:
         """The records of entry documents (an old entry is its own record)."""
         found: list[InvoiceRecord] = []
         for doc in entries:
-            if "visible" not in doc:
+            if "m" not in doc:  # an older entry: the whole record document
                 found.append(from_doc(InvoiceRecord, doc))
                 continue
-            stored = self.store.get(INVOICE, str(doc["ksef_number"]))
+            stored = self.store.get(INVOICE, str(doc["m"][0]))
             if stored is not None:
                 found.append(from_doc(InvoiceRecord, stored["record"]))
         return found

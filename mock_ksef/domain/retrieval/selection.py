@@ -20,6 +20,7 @@ from itertools import islice
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.date_range import check_date_range
+from mock_ksef.domain.retrieval.entry import entry_doc, fields_of
 from mock_ksef.domain.retrieval.filters import InvoiceFilters, range_values
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.domain.retrieval.refusals import HWM_DETAILS, OutsideHwm
@@ -27,10 +28,8 @@ from mock_ksef.domain.retrieval.repo import (
     DATE_INDEX,
     SELLER_INDEX,
     ReceivedInvoices,
-    entry_doc,
     prefix,
     seller_indexed,
-    visible,
 )
 from mock_ksef.store.base import Cursor, Doc
 from mock_ksef.timefmt import iso
@@ -165,13 +164,14 @@ def walk_docs(
     *,
     descending: bool = False,
 ) -> Iterator[Doc]:
-    """The entry documents :func:`walk` reads (:func:`~repo.entry_doc`): each is matched
-    as stored, and a caller reads the records of only the ones it returns
+    """The entry documents :func:`walk` reads (``entry.py``): each is matched as stored,
+    and a caller reads the records of only the ones it returns
     (:meth:`ReceivedInvoices.records`; a deep page skips thousands)."""
     if filters.ksef_number is not None:
         yield from _by_number(repo, window, filters, now)
         return
     now_text = iso(now)
+    passes = filters.predicate()
     cursor: Cursor | None = None
     while True:
         hits = repo.entry_hits(
@@ -184,7 +184,8 @@ def walk_docs(
         )
         for hit in hits:
             doc = hit.doc
-            if filters.matches_doc(doc) and visible(doc, now_text):
+            fields = doc.get("m") or fields_of(doc)
+            if fields[1] <= now_text and passes(fields):
                 yield doc
         if len(hits) < WALK_PAGE:
             return
