@@ -164,9 +164,13 @@ class Store(Protocol):
         ...
 
 
+#: One encoder for every document (``json.dumps`` with options builds one per call).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def encode(doc: Doc) -> str:
     """The JSON text both backends keep (insertion order of keys preserved)."""
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(doc)
 
 
 #: The C scanner behind ``json.loads``, without its per-call checks (whitespace around
