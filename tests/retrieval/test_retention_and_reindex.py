@@ -122,7 +122,7 @@ def _old_layout(store: Store) -> None:
     for n in range(4):
         seller = SELLERS[n % 2]
         when = NOW - (10 - n) * DAY
-        xml = invoice_xml(seller, f"OLD/{n}")
+        xml = invoice_xml(seller, f"OLD/{n}", currency="EUR" if n == 3 else "PLN")
         record = build_record(
             xml,
             derive_content(xml, "FA (3)"),
@@ -140,14 +140,24 @@ def _old_layout(store: Store) -> None:
             store.put(ENTRY, start + record.ksef_number, doc, index)
 
 
+def _same_answers(store: Store) -> None:
+    """What every shape of query finds in the four old-layout invoices."""
+    assert _numbers(store, 30) == ["OLD/0", "OLD/1", "OLD/2", "OLD/3"]
+    assert _numbers(store, 30, currency_codes=("PLN",)) == ["OLD/0", "OLD/1", "OLD/2"]
+    assert _numbers(store, 30, seller_nip=SELLERS[1]) == ["OLD/1", "OLD/3"]
+    assert _numbers(store, 30, seller_nip=SELLERS[1], currency_codes=("PLN",)) == ["OLD/1"]
+    assert _numbers(store, 30, currency_codes=("EUR",)) == ["OLD/3"]
+    assert _numbers(store, 30, invoice_number="OLD/2") == ["OLD/2"]
+
+
 def test_entries_of_the_old_layout_are_read_before_and_reindexed(tmp_path: Path) -> None:
-    """Old entries page as before, a sellerNip query misses them (no seller's index) until
-    ``mock-ksef state compact`` rewrites them; then they are small documents with it."""
+    """Before ``mock-ksef state compact`` the old entries (no seller's or sparse index)
+    are walked, so every query still finds them; compact rewrites them as small documents
+    with every index and marks the store, and the queries then use those indexes."""
     store = SqliteStore(tmp_path / "state.sqlite3")
     _old_layout(store)
-    assert _numbers(store, 30) == ["OLD/0", "OLD/1", "OLD/2", "OLD/3"]
-    assert _numbers(store, 30, currency_codes=("PLN",)) == ["OLD/0", "OLD/1", "OLD/2", "OLD/3"]
-    assert _numbers(store, 30, seller_nip=SELLERS[1]) == []
+    assert not ReceivedInvoices(store).indexed()
+    _same_answers(store)
     store.close()
 
     result = CliRunner().invoke(
@@ -160,9 +170,8 @@ def test_entries_of_the_old_layout_are_read_before_and_reindexed(tmp_path: Path)
     assert "re-indexed 4 documents" in result.output
 
     store = SqliteStore(tmp_path / "state.sqlite3")
-    assert _numbers(store, 30, seller_nip=SELLERS[1]) == ["OLD/1", "OLD/3"]
-    assert _numbers(store, 30, seller_nip=SELLERS[1], currency_codes=("PLN",)) == ["OLD/1", "OLD/3"]
-    assert _numbers(store, 30) == ["OLD/0", "OLD/1", "OLD/2", "OLD/3"]
+    assert ReceivedInvoices(store).indexed()
+    _same_answers(store)
     number = f"{SELLERS[1]}-20261114-000000000002-00"
     assert store.get(ENTRY, f"Subject2|Nip:{BUYER_NIP}|{number}") == {
         "m": [
@@ -183,7 +192,19 @@ def test_entries_of_the_old_layout_are_read_before_and_reindexed(tmp_path: Path)
             False,
         ]
     }
-    names = sorted({h.key for h in store.query(ENTRY, Query(order_by="ps-seller"))})
-    assert len(names) == 4  # one Subject2 entry per invoice; Subject1 has no seller index
+    sellers = [h.key for h in store.query(ENTRY, Query(order_by="ps-seller"))]
+    assert len(sellers) == 4  # one Subject2 entry per invoice; Subject1 has no seller index
+    euro = [(h.value, h.key) for h in store.query(ENTRY, Query(order_by="ps-cur"))]
+    eur_number = f"{SELLERS[1]}-20261114-000000000004-00"
+    assert euro == [
+        (
+            f"Subject1|Nip:{SELLERS[1]}|EUR|2026-11-17T09:00:00.000000+00:00",
+            f"Subject1|Nip:{SELLERS[1]}|{eur_number}",
+        ),
+        (
+            f"Subject2|Nip:{BUYER_NIP}|EUR|2026-11-17T09:00:00.000000+00:00",
+            f"Subject2|Nip:{BUYER_NIP}|{eur_number}",
+        ),
+    ]
     assert store.get(TALLY, f"Subject2|Nip:{BUYER_NIP}") is None  # the old layout had none
     store.close()

@@ -14,6 +14,8 @@ Layout (``docs/retrieval.md``):
 * ``retrieval-pending`` / KSeF number: invoices not yet visible when accepted (a storage
   lag or a held-back permanent storage), indexed by the time they become visible: the
   high-water mark and the exact-offset fast path read only these;
+* the sparse indexes of ``facets.py`` (rare traits per date type, the invoice number),
+  used once ``retrieval-layout`` says every entry has them;
 * ``retrieval-hwm``: the memoised HWM of a query, so every page of it reports the same;
 * ``retrieval-inbox`` / ``{subjectType}|{context}``: how many invoices a context received
   (``Subject2``, ``Subject3``), for the dashboard: the contexts that have an inbox.
@@ -28,6 +30,7 @@ from datetime import datetime, timedelta
 
 from mock_ksef.codec import from_doc
 from mock_ksef.domain.retrieval.entry import entry_doc
+from mock_ksef.domain.retrieval.facets import LAYOUT, facet_index
 from mock_ksef.domain.retrieval.record import InvoiceRecord, record_doc
 from mock_ksef.store import kinds
 from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, Store
@@ -38,6 +41,7 @@ ENTRY = kinds.RETRIEVAL_ENTRY
 PENDING = kinds.RETRIEVAL_PENDING
 HWM = kinds.RETRIEVAL_HWM
 TALLY = kinds.RETRIEVAL_INBOX
+LAYOUT_KIND = kinds.RETRIEVAL_LAYOUT
 #: Index name per ``dateType``, and of the same date behind the seller's NIP.
 DATE_INDEX = {"PermanentStorage": "ps", "Invoicing": "inv", "Issue": "iss"}
 SELLER_INDEX = {"PermanentStorage": "ps-seller", "Invoicing": "inv-seller", "Issue": "iss-seller"}
@@ -68,14 +72,15 @@ def seller_indexed(subject_type: str) -> bool:
 
 
 def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[str, str]:
-    """The index values of a role's entry: each date, and each date behind the seller."""
-    index: dict[str, str] = {}
-    seller = seller_indexed(subject_type)
-    for date_type, name in DATE_INDEX.items():
-        date = record.date_of(date_type)
-        index[name] = start + date
-        if seller:
-            index[SELLER_INDEX[date_type]] = f"{start}{record.content.seller_nip}|{date}"
+    """The index values of a role's entry: each date, each date behind the seller, and
+    the sparse ones (``facets.py``)."""
+    dates = {name: record.date_of(date_type) for date_type, name in DATE_INDEX.items()}
+    index = {name: start + date for name, date in dates.items()}
+    if seller_indexed(subject_type):
+        seller = record.content.seller_nip
+        for date_type, name in DATE_INDEX.items():
+            index[SELLER_INDEX[date_type]] = f"{start}{seller}|{dates[name]}"
+    index.update(facet_index(record, start, dates))
     return index
 
 
@@ -129,6 +134,8 @@ class ReceivedInvoices:
                 }
                 pending.append((record.ksef_number, later, {"available": later["available"]}))
         with self.store.transaction():
+            if not self.indexed() and not self.store.query(ENTRY, Query(limit=1)):
+                self._mark_indexed()  # a store without entries: all will have the indexes
             self.store.put_blobs(blobs)
             self.store.put_many(INVOICE, records)
             new = self.store.put_many(ENTRY, entries)
@@ -155,8 +162,18 @@ class ReceivedInvoices:
                 self._count(self.store.put_many(ENTRY, rows))
             count += len(page)
             if len(page) < REINDEX_PAGE:
+                self._mark_indexed()
                 return count
             cursor = page[-1].cursor
+
+    def indexed(self) -> bool:
+        """Whether every entry has the seller's and the sparse indexes (``facets.LAYOUT``):
+        a store written before them has not, until :meth:`reindex` ran."""
+        doc = self.store.get(LAYOUT_KIND, "entries")
+        return doc is not None and int(doc["layout"]) >= LAYOUT
+
+    def _mark_indexed(self) -> None:
+        self.store.put(LAYOUT_KIND, "entries", {"layout": LAYOUT})
 
     def forget(self, ksef_number: str) -> bool:
         """Delete an invoice's record, its entries, its pending mark and its bytes (the
