@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
+from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, decode, encode, unique_rows
 
 #: Version 0: the first layout (``idx_lookup`` without the key, a global position).
 #: Version 1: ``idx_order`` covers ``(kind, name, value, key)``; positions count per kind.
@@ -355,6 +355,41 @@ def _index_rows(kind: str, key: str, values: Mapping[str, str]) -> list[tuple[st
     return [(kind, name, value, key) for name, value in values.items()]
 
 
+def _seek_bounds(query: Query) -> tuple[list[tuple[str, str]], Cursor | None]:
+    """The range bounds and cursor to send, without the redundant ones.
+
+    SQLite seeks an index from one lower bound: given ``value >= low`` *and*
+    ``(value, key) > cursor`` it starts at ``low`` and skips every row up to the cursor,
+    so each keyset page would cost the whole range walked so far (measured: 2 ms for the
+    first page of 100,000 entries, 72 ms for a page at 90,000). A bound the cursor
+    implies is dropped, and the cursor when a bound implies it (same in descending order,
+    where the cursor is an upper bound).
+    """
+    start = [(">=", query.low)]
+    stop = [("<=", query.high), ("<", query.below)]
+    seek, end = (stop, start) if query.descending else (start, stop)
+    after = query.after
+    kept: list[tuple[str, str]] = []
+    for op, bound in seek:
+        if bound is None:
+            continue
+        if after is None or not _implies(after.value, op, bound):
+            kept.append((op, bound))
+    if after is not None and kept:
+        after = None  # the cursor lies outside a bound: that bound alone decides
+    kept += [(op, bound) for op, bound in end if bound is not None]
+    return kept, after
+
+
+def _implies(cursor: str, op: str, bound: str) -> bool:
+    """Whether rows past a cursor at ``cursor`` all satisfy ``value {op} bound``."""
+    if op == ">=":
+        return cursor >= bound
+    if op == "<=":
+        return cursor <= bound
+    return cursor < bound  # "<"
+
+
 def _query_sql(kind: str, query: Query) -> tuple[str, list[object]]:
     """The statement of :meth:`SqliteStore.query`: a walk along one index, in order."""
     if query.order_by is None:
@@ -369,13 +404,13 @@ def _query_sql(kind: str, query: Query) -> tuple[str, list[object]]:
         )
         params = [kind, query.order_by]
         value = "i.value"
-    for op, bound in ((">=", query.low), ("<=", query.high), ("<", query.below)):
-        if bound is not None:
-            sql += f" AND {value} {op} ?"
-            params.append(bound)
-    if query.after is not None:
+    bounds, after = _seek_bounds(query)
+    for op, bound in bounds:
+        sql += f" AND {value} {op} ?"
+        params.append(bound)
+    if after is not None:
         sql += f" AND ({value}, i.key) {'<' if query.descending else '>'} (?, ?)"
-        params += [query.after.value, query.after.key]
+        params += [after.value, after.key]
     for name, wanted in query.equal.items():
         sql += _EXISTS
         params += [name, wanted]
