@@ -150,11 +150,12 @@ def soak(url: str, tag: str, clients: int, per_client: int) -> dict[str, Any]:
 
 def _rows(conn: sqlite3.Connection, kind: str) -> tuple[str, int, str, dict[str, str]]:
     """The latest document of ``kind`` as a template: key, position, body, index."""
-    key, position, body = conn.execute(
-        "SELECT key, position, body FROM docs WHERE kind=? ORDER BY position DESC LIMIT 1",
+    key, position, body, values = conn.execute(
+        "SELECT key, position, body, idx_values FROM docs WHERE kind=?"
+        " ORDER BY position DESC LIMIT 1",
         (kind,),
     ).fetchone()
-    index = dict(conn.execute("SELECT name, value FROM idx WHERE kind=? AND key=?", (kind, key)))
+    index: dict[str, str] = json.loads(values)
     return key, position, body, index
 
 
@@ -171,25 +172,27 @@ def fill(path: Path, extra: int, start: int) -> float:
         (blob,) = conn.execute("SELECT data FROM blobs WHERE key=?", (f"invoice-xml/{ksef}",))
         xml = bytes(blob[0])
 
-        def docs() -> Iterator[tuple[str, str, int, str]]:
+        def docs() -> Iterator[tuple[str, str, int, str, str]]:
             for n in range(start, start + extra):
                 ref, ses, num = f"F{n:012d}-EE", f"F{n // PER_SESSION:012d}-SO", f"F{n:012d}"
                 body = inv_body.replace(inv_key, ref).replace(ses_key, ses)
-                yield "invoice", ref, inv_pos + n + 1, body.replace(ksef, num)
-                yield "duplicate", f"{dup_key}/{num}", dup_pos + n + 1, dup_body
+                values = json.dumps({"session": ses, "ksef": num})
+                yield "invoice", ref, inv_pos + n + 1, body.replace(ksef, num), values
+                yield "duplicate", f"{dup_key}/{num}", dup_pos + n + 1, dup_body, "{}"
                 if n % PER_SESSION == 0:
-                    yield "session", ses, ses_pos + n + 1, ses_body.replace(ses_key, ses)
+                    body = ses_body.replace(ses_key, ses)
+                    yield "session", ses, ses_pos + n + 1, body, json.dumps(ses_idx)
 
         def index() -> Iterator[tuple[str, str, str, str]]:
             for n in range(start, start + extra):
                 ref, ses = f"F{n:012d}-EE", f"F{n // PER_SESSION:012d}-SO"
-                yield "invoice", ref, "session", ses
-                yield "invoice", ref, "ksef", f"F{n:012d}"
+                yield "invoice", "session", ses, ref
+                yield "invoice", "ksef", f"F{n:012d}", ref
                 if n % PER_SESSION == 0:
                     for name, value in ses_idx.items():
-                        yield "session", ses, name, value
+                        yield "session", name, value, ses
 
-        conn.executemany("INSERT INTO docs VALUES (?,?,?,?)", docs())
+        conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?)", docs())
         conn.executemany("INSERT INTO idx VALUES (?,?,?,?)", index())
         conn.executemany(
             "INSERT INTO blobs VALUES (?,?)",

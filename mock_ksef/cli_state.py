@@ -58,5 +58,5 @@ def compact(state_dir: str | None, store: str | None) -> None:
         f"{name}: {before / 2**20:.1f} MB -> {after / 2**20:.1f} MB; re-indexed "
         f"{reindexed} documents; removed {swept.sessions} sessions, {swept.invoices} "
         f"invoices, {swept.auth_operations} auth operations, {swept.challenges} challenges, "
-        f"{swept.journal_entries} journal entries"
+        f"{swept.journal_entries} journal entries, {swept.exports} exports"
     )

@@ -8,6 +8,7 @@ from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.domain.auth.values import AuthOperation, Challenge
 from mock_ksef.domain.invoice import Invoice
 from mock_ksef.domain.retention import SWEEP_BUDGET, RetentionPolicy, sweep
+from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.session import Session
 from mock_ksef.store.base import Cursor, Doc, Query, Store
 from mock_ksef.store.generation import REVOCATIONS, bump, never_written
@@ -146,7 +147,7 @@ class Repos:
                 if len(page) < _REINDEX_PAGE:
                     break
                 cursor = page[-1].cursor
-        return count
+        return count + ReceivedInvoices(self.store).reindex()
 
     def _save_again(self, kind: str, key: str, doc: Doc) -> None:
         if kind == CHALLENGE:

@@ -5,7 +5,10 @@
 * authentication operations: when both their start and the end of their refresh token
   lie more than ``auth_status_retention_s + retention_auth_s`` in the past;
 * sessions older than ``retention_session_days``, with their invoices, the invoices'
-  XML and UPO blobs, the session's UPO pages and their duplicate-detection records;
+  XML and UPO blobs, their retrieval records (record, entries, pending mark: no longer
+  found by the metadata query, the export or the download), the session's UPO pages and
+  their duplicate-detection records;
+* exports whose status expired (``status_retention_seconds``), with their encrypted parts;
 * request-journal entries beyond the last ``journal_size`` (the journal trims itself as
   it writes; the sweep catches what a smaller ``journal_size`` left behind).
 
@@ -21,7 +24,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from mock_ksef.codec import from_doc
+from mock_ksef.domain.exports.job import Exports
 from mock_ksef.domain.invoice import Invoice
+from mock_ksef.domain.retrieval.repo import ReceivedInvoices, xml_key
 from mock_ksef.domain.session import Session
 from mock_ksef.settings import Settings
 from mock_ksef.store.base import Query, Store
@@ -64,6 +69,7 @@ class Swept:
     sessions: int = 0
     invoices: int = 0
     journal_entries: int = 0
+    exports: int = 0
 
     def __add__(self, other: Swept) -> Swept:
         return Swept(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -81,6 +87,7 @@ def sweep(store: Store, policy: RetentionPolicy, now: datetime, budget: int) -> 
             challenges=_expire(store, CHALLENGE, "created", now - _s(policy.challenge_s), budget),
             auth_operations=_expire(store, AUTH, "ends", now - _s(policy.auth_s), budget),
             journal_entries=_trim_journal(store, policy.journal_size, budget),
+            exports=Exports(store).sweep(now, budget),
             **_expire_sessions(store, policy, now, budget),
         )
     if swept.auth_operations:
@@ -126,6 +133,7 @@ def _expire_sessions(
     if policy.session_s <= 0:
         return {"sessions": 0, "invoices": 0}
     before = iso(now - _s(policy.session_s))
+    received = ReceivedInvoices(store)
     sessions = invoices = 0
     for hit in store.query(SESSION, Query(order_by="created", below=before, limit=budget)):
         left = budget - invoices
@@ -134,7 +142,8 @@ def _expire_sessions(
         for invoice in batch:
             ksef = from_doc(Invoice, invoice.doc).ksef_number
             if ksef:
-                store.delete_blob(f"invoice-xml/{ksef}")
+                received.forget(ksef)
+                store.delete_blob(xml_key(ksef))
                 store.delete_blob(f"upo/invoice/{ksef}")
             store.delete(INVOICE, invoice.key)
         invoices += len(batch)

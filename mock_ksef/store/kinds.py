@@ -37,6 +37,8 @@ RETRIEVAL_PENDING: Final = "retrieval-pending"
 RETRIEVAL_HWM: Final = "retrieval-hwm"
 #: Received-invoice counts per receiving context (the dashboard's inbox panel).
 RETRIEVAL_INBOX: Final = "retrieval-inbox"
+#: Which entry layout every entry of the store has (domain/retrieval/facets.py ``LAYOUT``).
+RETRIEVAL_LAYOUT: Final = "retrieval-layout"
 #: Inboxes filled at start-up from a scenario, by scenario and context (inbox/scenario_fill.py).
 INBOX_FILL: Final = "inbox-fill"
 #: Invoice export jobs (domain/exports/job.py).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from mock_ksef.store import SqliteStore, Store
 from mock_ksef.store.base import Cursor, Query
-from mock_ksef.store.sqlite import _query_sql
+from mock_ksef.store.sqlite import _query_sql, _seek_bounds
 from tests.store.conftest import MakeStore
 
 DAYS = ["2026-01-03", "2026-01-01", "2026-01-02", "2026-01-02", "2026-01-05", "2026-01-04"]
@@ -193,11 +194,71 @@ class TestSqlitePlans:
         statements = [
             sql for sql in sent if sql.split()[0] in {"SELECT", "INSERT", "UPDATE", "DELETE"}
         ]
-        assert len(statements) == 13
+        # put: read the old index values, write the document, its index rows (and drop the
+        # replaced ones); delete: one row per index value it had.
+        assert len(statements) == 15
         with sqlite3.connect(path) as conn:
             plans = [_plan(conn, sql) for sql in statements]
         # A SEARCH without "(column=?" walks a whole index: a scan under another name.
         steps = [step for plan in plans for step in plan.split(" | ")]
         assert not [s for s in steps if "SCAN" in s or ("SEARCH" in s and "=?" not in s)]
         find = next(plan for sql, plan in zip(statements, plans, strict=True) if "i.value" in sql)
-        assert find.startswith("SEARCH i USING COVERING INDEX idx_order"), find
+        assert find.startswith("SEARCH i USING PRIMARY KEY (kind=? AND name=? AND value=?)"), find
+
+
+class TestKeysetSeek:
+    """A keyset page starts at its cursor, not at the range's start: a late page of a long
+    range costs what an early one does (SQLite seeks from one lower bound only)."""
+
+    @pytest.mark.parametrize(
+        ("query", "bounds", "after"),
+        [
+            # Ascending: a cursor inside the range replaces ``low``; one before it is moot.
+            (Query("d", "b", "y", after=Cursor("c", "k")), [("<=", "y")], "c"),
+            (Query("d", "b", "y", after=Cursor("a", "k")), [(">=", "b"), ("<=", "y")], None),
+            # Descending: the cursor replaces ``high`` / ``below``; one beyond them is moot.
+            (Query("d", "b", "y", after=Cursor("x", "k"), descending=True), [(">=", "b")], "x"),
+            (Query("d", below="m", after=Cursor("z", "k"), descending=True), [("<", "m")], None),
+            (
+                Query("d", None, "y", "m", after=Cursor("p", "k"), descending=True),
+                [("<", "m")],
+                None,
+            ),
+            (Query("d", "b", "y"), [(">=", "b"), ("<=", "y")], None),
+        ],
+    )  # fmt: skip
+    def test_redundant_bounds_are_dropped(
+        self, query: Query, bounds: list[tuple[str, str]], after: str | None
+    ) -> None:
+        """Exactly the bounds that decide are sent (results: TestQuery, both backends)."""
+        kept, cursor = _seek_bounds(query)
+        assert kept == bounds
+        assert (cursor.value if cursor else None) == after
+
+    @pytest.mark.parametrize("descending", [False, True])
+    def test_a_late_page_costs_an_early_pages_steps(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, descending: bool
+    ) -> None:
+        """SQLite VM steps for a page of 50 after 50 and after 4,900 of 5,000 ranged rows."""
+        store = SqliteStore(tmp_path / "s.db")
+        store.put_many("inv", [(f"k{n:05d}", {"n": n}, {"day": f"d{n:05d}"}) for n in range(5000)])
+        ranged = Query("day", low="d00000", high="d99999", descending=descending, limit=50)
+        pages = store.query("inv", Query("day", low="d00000", high="d99999", descending=descending))
+        steps: list[int] = []
+
+        def step() -> int:
+            steps[-1] += 1
+            return 0
+
+        for skipped in (50, 4900):
+            steps.append(0)
+            # The transaction pins one connection, so the query runs on the traced one.
+            with store.transaction(), store._connection() as conn:
+                conn.set_progress_handler(step, 100)
+                cursor = pages[skipped - 1].cursor
+                page = store.query("inv", dataclasses.replace(ranged, after=cursor))
+                conn.set_progress_handler(None, 0)
+            assert [hit.key for hit in page] == [hit.key for hit in pages[skipped : skipped + 50]]
+        store.close()
+        assert steps[0] > 0
+        assert steps[1] <= 2 * steps[0], steps  # before: ~50 times more for the late page

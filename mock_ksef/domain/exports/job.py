@@ -122,11 +122,12 @@ class Exports:
         for part in job.package.parts if job.package else ():
             self.store.delete_blob(part_key(job.reference, part.ordinal))
 
-    def sweep(self, now: datetime) -> None:
-        """Delete a few exports whose status expired, with their parts."""
+    def sweep(self, now: datetime, budget: int = _SWEEP) -> int:
+        """Delete up to ``budget`` exports whose status expired, with their parts."""
         hits = self.store.query(
-            INVOICE_EXPORT, Query(order_by="gone", below=iso(now), limit=_SWEEP)
+            INVOICE_EXPORT, Query(order_by="gone", below=iso(now), limit=budget)
         )
         for hit in hits:
             self.drop_parts(from_doc(ExportJob, hit.doc))
             self.store.delete(INVOICE_EXPORT, hit.key)
+        return len(hits)

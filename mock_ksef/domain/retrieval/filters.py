@@ -8,11 +8,13 @@ matches any element; an absent filter, ``null`` or an empty list does not constr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from mock_ksef.codec import to_doc
+from mock_ksef.domain.retrieval.entry import AMOUNT_AT, AT, entry_doc
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.timefmt import WARSAW, iso
 
@@ -40,11 +42,6 @@ class AmountFilter:
     low: float | None = None
     high: float | None = None
 
-    def matches(self, content: dict[str, Any]) -> bool:
-        """Whether the amount of ``type`` of a record's stored ``content`` is within bounds."""
-        value = content[_AMOUNTS[self.type]]
-        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
-
 
 @dataclass(frozen=True)
 class BuyerFilter:
@@ -52,11 +49,6 @@ class BuyerFilter:
 
     type: str  # Nip | VatUe | Other | None
     value: str | None = None
-
-    def matches(self, content: dict[str, Any]) -> bool:
-        """Whether the buyer of a record's stored ``content`` has this type (and value)."""
-        buyer = content["buyer"]
-        return buyer["type"] == self.type and (self.value is None or buyer["value"] == self.value)
 
 
 @dataclass(frozen=True)
@@ -90,31 +82,62 @@ class InvoiceFilters:
 
     def matches(self, record: InvoiceRecord) -> bool:
         """Whether ``record`` passes every filter except the subject and the date range."""
-        return self.matches_doc(to_doc(record))
+        return self.predicate()(entry_doc(record)["m"])
 
-    def matches_doc(self, doc: dict[str, Any]) -> bool:
-        """:meth:`matches` on a record's stored document (``to_doc``), before decoding it."""
-        content = doc["content"]
-        return (
-            (self.ksef_number is None or doc["ksef_number"] == self.ksef_number)
-            and (self.invoice_number is None or content["invoice_number"] == self.invoice_number)
-            and (self.amount is None or self.amount.matches(content))
-            and (self.seller_nip is None or content["seller_nip"] == self.seller_nip)
-            and (self.buyer is None or self.buyer.matches(content))
-            and (not self.currency_codes or content["currency"] in self.currency_codes)
-            and (self.invoicing_mode is None or doc["invoicing_mode"] == self.invoicing_mode)
-            and (
-                self.is_self_invoicing is None
-                or content["is_self_invoicing"] == self.is_self_invoicing
-            )
-            and (self.form_type is None or content["form_type"] == self.form_type)
-            and (not self.invoice_types or content["invoice_type"] in self.invoice_types)
-            and (self.has_attachment is None or content["has_attachment"] == self.has_attachment)
-        )
+    def predicate(self) -> Callable[[Sequence[Any]], bool]:
+        """:meth:`matches` on an entry's stored fields (``entry.py``), before any decoding:
+        one check per filter given, so a walk pays only for the filters it has."""
+        checks = [check for check in self._checks() if check is not None]
+        if not checks:
+            return _anything
+        if len(checks) == 1:
+            return checks[0]
+        return lambda fields: all(check(fields) for check in checks)
+
+    def _checks(self) -> Iterator[Callable[[Sequence[Any]], bool] | None]:
+        yield _equal("ksef_number", self.ksef_number)
+        yield _equal("invoice_number", self.invoice_number)
+        yield _equal("seller_nip", self.seller_nip)
+        yield _equal("invoicing_mode", self.invoicing_mode)
+        yield _equal("is_self_invoicing", self.is_self_invoicing)
+        yield _equal("form_type", self.form_type)
+        yield _equal("has_attachment", self.has_attachment)
+        yield _among("currency", self.currency_codes)
+        yield _among("invoice_type", self.invoice_types)
+        if self.buyer is not None:
+            yield _equal("buyer_type", self.buyer.type)
+            yield _equal("buyer_value", self.buyer.value)
+        if self.amount is not None:
+            yield _within(AMOUNT_AT[self.amount.type], self.amount.low, self.amount.high)
 
 
-#: ``amount.type`` -> the stored content field.
-_AMOUNTS = {"Brutto": "gross_amount", "Netto": "net_amount", "Vat": "vat_amount"}
+def _anything(fields: Sequence[Any]) -> bool:
+    return True
+
+
+def _equal(name: str, wanted: object) -> Callable[[Sequence[Any]], bool] | None:
+    """Field ``name`` equals ``wanted`` (``None``: no check)."""
+    if wanted is None:
+        return None
+    at = AT[name]
+    return lambda fields: fields[at] == wanted
+
+
+def _among(name: str, wanted: tuple[str, ...]) -> Callable[[Sequence[Any]], bool] | None:
+    """Field ``name`` is one of ``wanted`` (empty: no check)."""
+    if not wanted:
+        return None
+    at, values = AT[name], frozenset(wanted)
+    return lambda fields: fields[at] in values
+
+
+def _within(at: int, low: float | None, high: float | None) -> Callable[[Sequence[Any]], bool]:
+    """The amount at ``at`` lies in ``[low, high]`` (either bound may be open)."""
+    if high is None:
+        return lambda fields: low is None or fields[at] >= low
+    if low is None:
+        return lambda fields: fields[at] <= high
+    return lambda fields: low <= fields[at] <= high
 
 
 def range_values(date_range: DateRange, end: datetime) -> tuple[str, str]:

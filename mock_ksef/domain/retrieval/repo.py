@@ -3,15 +3,19 @@
 Layout (``docs/retrieval.md``):
 
 * ``retrieval-invoice`` / KSeF number: the record and its roles (download, ``ksefNumber``);
-* ``retrieval-entry`` / ``{subjectType}|{context}|{ksefNumber}``: a copy of the record per
-  role, indexed by ``{subjectType}|{context}|{date}`` for each date type (``ps``, ``inv``,
-  ``iss``), so a query is one ordered range walk of one index, whatever the store holds,
-  and, for the roles other than ``Subject1`` (whose seller is the context itself), by
+* ``retrieval-entry`` / ``{subjectType}|{context}|{ksefNumber}``: per role, what the filters
+  match (``entry.py``, ~200 bytes of JSON list; the record is read from
+  ``retrieval-invoice`` only for what a page returns), indexed by
+  ``{subjectType}|{context}|{date}`` for each date type (``ps``, ``inv``, ``iss``), so
+  a query is one ordered range walk of one index, whatever the store holds, and, for
+  the roles other than ``Subject1`` (whose seller is the context itself), by
   ``{subjectType}|{context}|{sellerNip}|{date}`` (``ps-seller``, ...), so a ``sellerNip``
   filter walks only that seller's invoices;
 * ``retrieval-pending`` / KSeF number: invoices not yet visible when accepted (a storage
   lag or a held-back permanent storage), indexed by the time they become visible: the
   high-water mark and the exact-offset fast path read only these;
+* the sparse indexes of ``facets.py`` (rare traits per date type, the invoice number),
+  used once ``retrieval-layout`` says every entry has them;
 * ``retrieval-hwm``: the memoised HWM of a query, so every page of it reports the same;
 * ``retrieval-inbox`` / ``{subjectType}|{context}``: how many invoices a context received
   (``Subject2``, ``Subject3``), for the dashboard: the contexts that have an inbox.
@@ -25,6 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mock_ksef.codec import from_doc
+from mock_ksef.domain.retrieval.entry import entry_doc
+from mock_ksef.domain.retrieval.facets import LAYOUT, facet_index
 from mock_ksef.domain.retrieval.record import InvoiceRecord, record_doc
 from mock_ksef.store import kinds
 from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, Store
@@ -35,6 +41,7 @@ ENTRY = kinds.RETRIEVAL_ENTRY
 PENDING = kinds.RETRIEVAL_PENDING
 HWM = kinds.RETRIEVAL_HWM
 TALLY = kinds.RETRIEVAL_INBOX
+LAYOUT_KIND = kinds.RETRIEVAL_LAYOUT
 #: Index name per ``dateType``, and of the same date behind the seller's NIP.
 DATE_INDEX = {"PermanentStorage": "ps", "Invoicing": "inv", "Issue": "iss"}
 SELLER_INDEX = {"PermanentStorage": "ps-seller", "Invoicing": "inv-seller", "Issue": "iss-seller"}
@@ -44,6 +51,8 @@ RECEIVED = ("Subject2", "Subject3")
 TOP = "\uffff"
 #: Expired HWM memos removed per new memo.
 _SWEEP = 20
+#: Records whose entries :meth:`ReceivedInvoices.reindex` rewrites per transaction.
+REINDEX_PAGE = 1000
 
 
 def xml_key(ksef_number: str) -> str:
@@ -63,15 +72,26 @@ def seller_indexed(subject_type: str) -> bool:
 
 
 def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[str, str]:
-    """The index values of a role's entry: each date, and each date behind the seller."""
-    index: dict[str, str] = {}
-    seller = seller_indexed(subject_type)
-    for date_type, name in DATE_INDEX.items():
-        date = record.date_of(date_type)
-        index[name] = start + date
-        if seller:
-            index[SELLER_INDEX[date_type]] = f"{start}{record.content.seller_nip}|{date}"
+    """The index values of a role's entry: each date, each date behind the seller, and
+    the sparse ones (``facets.py``)."""
+    dates = {name: record.date_of(date_type) for date_type, name in DATE_INDEX.items()}
+    index = {name: start + date for name, date in dates.items()}
+    if seller_indexed(subject_type):
+        seller = record.content.seller_nip
+        for date_type, name in DATE_INDEX.items():
+            index[SELLER_INDEX[date_type]] = f"{start}{seller}|{dates[name]}"
+    index.update(facet_index(record, start, dates))
     return index
+
+
+def entry_rows(record: InvoiceRecord, roles: tuple[tuple[str, str], ...]) -> list[Row]:
+    """The entry of each role (one document object, so the store encodes it once)."""
+    doc = entry_doc(record)
+    rows: list[Row] = []
+    for subject_type, context_key in roles:
+        start = prefix(subject_type, context_key)
+        rows.append((start + record.ksef_number, doc, entry_index(record, subject_type, start)))
+    return rows
 
 
 #: One invoice to save: its record, its roles and its bytes.
@@ -103,14 +123,10 @@ class ReceivedInvoices:
         entries: list[Row] = []
         pending: list[Row] = []
         for record, roles, xml in invoices:
-            doc = record_doc(record)
             blobs.append((xml_key(record.ksef_number), xml))
+            doc = record_doc(record)
             records.append((record.ksef_number, {"record": doc, "roles": roles}, None))
-            for subject_type, context_key in roles:
-                start = prefix(subject_type, context_key)
-                entries.append(
-                    (start + record.ksef_number, doc, entry_index(record, subject_type, start))
-                )
+            entries += entry_rows(record, roles)
             if record.available_from > record.acquisition_date:
                 later = {
                     "ps": iso(record.permanent_storage_date),
@@ -118,6 +134,8 @@ class ReceivedInvoices:
                 }
                 pending.append((record.ksef_number, later, {"available": later["available"]}))
         with self.store.transaction():
+            if not self.indexed() and not self.store.query(ENTRY, Query(limit=1)):
+                self._mark_indexed()  # a store without entries: all will have the indexes
             self.store.put_blobs(blobs)
             self.store.put_many(INVOICE, records)
             new = self.store.put_many(ENTRY, entries)
@@ -125,8 +143,55 @@ class ReceivedInvoices:
             self._count(new)
         return len(records)
 
-    def _count(self, new_entries: list[str]) -> None:
-        """Add the new entries of received roles to their context's tally."""
+    def reindex(self) -> int:
+        """Write every record's entries again, so entries an older version wrote (whole
+        record documents, no seller's index) get today's document and index.
+
+        ``mock-ksef state compact`` runs it (``Repos.reindex``). Pages through the
+        records by KSeF number, one transaction per page; returns how many it rewrote.
+        """
+        count = 0
+        cursor: Cursor | None = None
+        while True:
+            with self.store.transaction():
+                page = self.store.query(INVOICE, Query(after=cursor, limit=REINDEX_PAGE))
+                rows: list[Row] = []
+                for hit in page:
+                    record, roles = _stored(hit.doc)
+                    rows += entry_rows(record, roles)
+                self._count(self.store.put_many(ENTRY, rows))
+            count += len(page)
+            if len(page) < REINDEX_PAGE:
+                self._mark_indexed()
+                return count
+            cursor = page[-1].cursor
+
+    def indexed(self) -> bool:
+        """Whether every entry has the seller's and the sparse indexes (``facets.LAYOUT``):
+        a store written before them has not, until :meth:`reindex` ran."""
+        doc = self.store.get(LAYOUT_KIND, "entries")
+        return doc is not None and int(doc["layout"]) >= LAYOUT
+
+    def _mark_indexed(self) -> None:
+        self.store.put(LAYOUT_KIND, "entries", {"layout": LAYOUT})
+
+    def forget(self, ksef_number: str) -> bool:
+        """Delete an invoice's record, its entries, its pending mark and its bytes (the
+        retention of its session); its receiving contexts count one less."""
+        found = self.get(ksef_number)
+        if found is None:
+            return False
+        with self.store.transaction():
+            for subject_type, context_key in found[1]:
+                self.store.delete(ENTRY, prefix(subject_type, context_key) + ksef_number)
+            self._count([prefix(s, c) + ksef_number for s, c in found[1]], -1)
+            self.store.delete(PENDING, ksef_number)
+            self.store.delete(INVOICE, ksef_number)
+            self.store.delete_blob(xml_key(ksef_number))
+        return True
+
+    def _count(self, new_entries: list[str], step: int = 1) -> None:
+        """Add (``step`` -1: take) the entries of received roles to their context's tally."""
         counts = Counter(key.rsplit("|", 1)[0] for key in new_entries)
         for key, added in counts.items():
             subject_type, context_key = key.split("|", 1)
@@ -137,8 +202,11 @@ class ReceivedInvoices:
                 "context": context_key,
                 "count": 0,
             }
-            doc["count"] = int(doc["count"]) + added
-            self.store.put(TALLY, key, doc)
+            doc["count"] = int(doc["count"]) + step * added
+            if doc["count"] > 0:
+                self.store.put(TALLY, key, doc)
+            else:
+                self.store.delete(TALLY, key)
 
     def inboxes(self) -> list[Doc]:
         """``{subjectType, context, count}`` of every context that received invoices."""
@@ -148,15 +216,24 @@ class ReceivedInvoices:
         """The ``count`` latest invoices (by permanent storage) a context received as such."""
         start = prefix(subject_type, context_key)
         query = Query(order_by="ps", low=start, high=start + TOP, descending=True, limit=count)
-        return [from_doc(InvoiceRecord, hit.doc) for hit in self.store.query(ENTRY, query)]
+        return self.records(hit.doc for hit in self.store.query(ENTRY, query))
+
+    def records(self, entries: Iterable[Doc]) -> list[InvoiceRecord]:
+        """The records of entry documents (an old entry is its own record)."""
+        found: list[InvoiceRecord] = []
+        for doc in entries:
+            if "m" not in doc:  # an older entry: the whole record document
+                found.append(from_doc(InvoiceRecord, doc))
+                continue
+            stored = self.store.get(INVOICE, str(doc["m"][0]))
+            if stored is not None:
+                found.append(from_doc(InvoiceRecord, stored["record"]))
+        return found
 
     def get(self, ksef_number: str) -> tuple[InvoiceRecord, tuple[tuple[str, str], ...]] | None:
         """A record and its roles by KSeF number."""
         doc = self.store.get(INVOICE, ksef_number)
-        if doc is None:
-            return None
-        roles = tuple((str(s), str(c)) for s, c in doc["roles"])
-        return from_doc(InvoiceRecord, doc["record"]), roles
+        return None if doc is None else _stored(doc)
 
     def xml(self, ksef_number: str) -> bytes | None:
         """The stored bytes of an invoice, exactly as received."""
@@ -186,7 +263,7 @@ class ReceivedInvoices:
                 limit=limit,
             ),
         )
-        records = tuple(from_doc(InvoiceRecord, hit.doc) for hit in hits)
+        records = tuple(self.records(hit.doc for hit in hits))
         return EntryPage(records, hits[-1].cursor if hits else None)
 
     def entry_hits(
@@ -224,6 +301,12 @@ class ReceivedInvoices:
                 old = self.store.query(kind, Query(order_by=name, below=iso(now), limit=_SWEEP))
                 for hit in old:
                     self.store.delete(kind, hit.key)
+
+
+def _stored(doc: Doc) -> tuple[InvoiceRecord, tuple[tuple[str, str], ...]]:
+    """A ``retrieval-invoice`` document's record and roles."""
+    roles = tuple((str(s), str(c)) for s, c in doc["roles"])
+    return from_doc(InvoiceRecord, doc["record"]), roles
 
 
 def _after(now: datetime) -> str:

@@ -12,14 +12,18 @@ page of one query reports the same value.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
 
-from mock_ksef.codec import from_doc, to_doc
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.date_range import check_date_range
+from mock_ksef.domain.retrieval.entry import entry_doc, fields_of
+from mock_ksef.domain.retrieval.facets import NUMBER_INDEX, facet_choice
 from mock_ksef.domain.retrieval.filters import InvoiceFilters, range_values
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.domain.retrieval.refusals import HWM_DETAILS, OutsideHwm
@@ -31,6 +35,7 @@ from mock_ksef.domain.retrieval.repo import (
     seller_indexed,
 )
 from mock_ksef.store.base import Cursor, Doc
+from mock_ksef.timefmt import iso
 
 #: Entries read per keyset page while filtering.
 WALK_PAGE = 500
@@ -65,10 +70,26 @@ class Window:
     hwm: datetime | None  # reported permanentStorageHwmDate (PermanentStorage only)
     #: The ``sellerNip`` filter when ``index`` is the seller's (``ps-seller``, ...).
     seller: str | None = None
+    #: The admitted values when ``index`` is a facet's (``ps-cur``, ...; ``facets.py``):
+    #: one range each, merged in date order.
+    facet_values: tuple[str, ...] = ()
+    #: Whether an ``invoiceNumber`` filter is answered from the number index.
+    by_number: bool = False
 
     def decides(self, filters: InvoiceFilters) -> bool:
         """Whether the index range alone selects (nothing to match per record)."""
-        return filters.only_indexed and (filters.seller_nip is None or self.seller is not None)
+        return (
+            filters.only_indexed
+            and (filters.seller_nip is None or self.seller is not None)
+            and not self.facet_values
+        )
+
+    def bases(self) -> list[str]:
+        """The start of each range's index values (the date follows)."""
+        start = prefix(self.subject_type, self.context_key)
+        if self.facet_values:
+            return [f"{start}{value}|" for value in self.facet_values]
+        return [self._start]
 
     @property
     def _start(self) -> str:
@@ -135,9 +156,26 @@ def resolve(
             end = min(end, system)
         hwm = min(end, system)
     low, high = range_values(date_range, end)
-    seller = filters.seller_nip if seller_indexed(filters.subject_type) else None
-    index = (DATE_INDEX if seller is None else SELLER_INDEX)[date_range.date_type]
-    return Window(index, filters.subject_type, context.key, low, high, hwm, seller)
+    indexed = repo.indexed()
+    date_index = DATE_INDEX[date_range.date_type]
+    choice = facet_choice(filters) if indexed else None
+    seller = filters.seller_nip if seller_indexed(filters.subject_type) and indexed else None
+    if choice is not None:
+        facet, values = choice
+        index, seller = f"{date_index}-{facet}", None
+    else:
+        index, values = (date_index if seller is None else SELLER_INDEX[date_range.date_type]), ()
+    return Window(
+        index,
+        filters.subject_type,
+        context.key,
+        low,
+        high,
+        hwm,
+        seller,
+        values,
+        by_number=indexed and filters.invoice_number is not None,
+    )
 
 
 def walk(
@@ -149,8 +187,9 @@ def walk(
     descending: bool = False,
 ) -> Iterator[InvoiceRecord]:
     """The records of ``window`` that pass ``filters`` and are visible at ``now``, in order."""
-    for doc in walk_docs(repo, window, filters, now, descending=descending):
-        yield from_doc(InvoiceRecord, doc)
+    docs = walk_docs(repo, window, filters, now, descending=descending)
+    while chunk := list(islice(docs, WALK_PAGE)):
+        yield from repo.records(chunk)
 
 
 def walk_docs(
@@ -161,28 +200,72 @@ def walk_docs(
     *,
     descending: bool = False,
 ) -> Iterator[Doc]:
-    """:func:`walk`, undecoded: each walked document is matched as stored, and a caller
-    decodes only the ones it returns (a deep page skips thousands)."""
+    """The entry documents :func:`walk` reads (``entry.py``): each is matched as stored,
+    and a caller reads the records of only the ones it returns
+    (:meth:`ReceivedInvoices.records`; a deep page skips thousands)."""
     if filters.ksef_number is not None:
         yield from _by_number(repo, window, filters, now)
         return
+    if window.by_number:
+        yield from _by_invoice_number(repo, window, filters, now, descending)
+        return
+    now_text = iso(now)
+    passes = filters.predicate()
+    streams = [
+        _walk_range(repo, window, base, passes, now_text, descending) for base in window.bases()
+    ]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, reverse=descending)
+    for _, _, doc in merged:
+        yield doc
+
+
+def _walk_range(
+    repo: ReceivedInvoices,
+    window: Window,
+    base: str,
+    passes: Callable[[Sequence[Any]], bool],
+    now_text: str,
+    descending: bool,
+) -> Iterator[tuple[str, str, Doc]]:
+    """``(date, key, entry)`` of the range ``base + [start, end]`` that pass, in order."""
+    cut = len(base)
+    low, high = base + window.start, base + window.end
     cursor: Cursor | None = None
     while True:
         hits = repo.entry_hits(
-            window.index,
-            window.low,
-            window.high,
-            descending=descending,
-            after=cursor,
-            limit=WALK_PAGE,
+            window.index, low, high, descending=descending, after=cursor, limit=WALK_PAGE
         )
         for hit in hits:
             doc = hit.doc
-            if filters.matches_doc(doc) and datetime.fromisoformat(doc["available_from"]) <= now:
-                yield doc
+            fields = doc.get("m") or fields_of(doc)
+            if fields[1] <= now_text and passes(fields):
+                yield hit.value[cut:], hit.key, doc
         if len(hits) < WALK_PAGE:
             return
         cursor = hits[-1].cursor
+
+
+def _by_invoice_number(
+    repo: ReceivedInvoices,
+    window: Window,
+    filters: InvoiceFilters,
+    now: datetime,
+    descending: bool,
+) -> Iterator[Doc]:
+    """``invoiceNumber`` given: the few entries of that number, sorted here."""
+    start = prefix(window.subject_type, window.context_key)
+    wanted = start + (filters.invoice_number or "")
+    date_type = filters.date_range.date_type
+    found = [
+        record
+        for record in repo.entries(NUMBER_INDEX, wanted, wanted).records
+        if window.start <= record.date_of(date_type) <= window.end
+        and record.available_from <= now
+        and filters.matches(record)
+    ]
+    found.sort(key=lambda record: (record.date_of(date_type), record.ksef_number))
+    for record in reversed(found) if descending else found:
+        yield entry_doc(record)
 
 
 def _by_number(
@@ -200,7 +283,7 @@ def _by_number(
         and record.available_from <= now
         and filters.matches(record)
     ):
-        yield to_doc(record)
+        yield entry_doc(record)
 
 
 def select_invoices(

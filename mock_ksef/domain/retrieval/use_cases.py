@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
-from mock_ksef.codec import from_doc
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import Forbidden, ValidationFailed
 from mock_ksef.domain.retrieval.filters import InvoiceFilters
@@ -112,7 +111,7 @@ def query_metadata(
     else:
         selected = walk_docs(repo, window, filters, now, descending=paging.descending)
         docs = islice(selected, first, first + want + 1)
-        found = tuple(from_doc(InvoiceRecord, doc) for doc in docs)
+        found = tuple(repo.records(docs))
     more = len(found) > want
     return MetadataPage(
         invoices=tuple(found[:want]),

@@ -1,0 +1,66 @@
+"""Sparse indexes for the selective filters: rare values, and the invoice number.
+
+A filter that keeps only a few of a context's invoices would make the walk read the
+whole date range (a 0.1 % currency over 100,000 invoices: 100,000 entries for a handful
+of hits). So each entry carries, besides its date indexes (``repo.py``):
+
+* for each trait it has that most invoices lack (:data:`FACETS`: a currency other than
+  PLN, a type other than ``Vat``, an attachment, offline mode, a form other than FA,
+  self-invoicing), one index per date type, ``{date index}-{facet}`` =
+  ``{subjectType}|{context}|{value}|{date}``: sparse, since most entries have none;
+* ``num`` = ``{subjectType}|{context}|{invoiceNumber}`` (no date: a number names a handful).
+
+:func:`facet_choice` picks, for a query, a facet whose filter admits only such values; the
+selection then walks those ranges (one per admitted value, merged in date order) instead
+of the whole date range. Entries stored without these indexes (a state written before
+them) are not found this way: :data:`LAYOUT` marks a store whose entries all have them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mock_ksef.domain.retrieval.filters import InvoiceFilters
+from mock_ksef.domain.retrieval.record import InvoiceRecord
+
+#: The entry layout a store's ``retrieval-layout`` marker must name before the sparse
+#: indexes are used (1: seller's, facet and number indexes on every entry).
+LAYOUT = 1
+#: Facet -> its value of a record when rare, else ``None``.
+FACETS: dict[str, Callable[[InvoiceRecord], str | None]] = {
+    "att": lambda r: "1" if r.content.has_attachment else None,
+    "self": lambda r: "1" if r.content.is_self_invoicing else None,
+    "form": lambda r: None if r.content.form_type == "FA" else r.content.form_type,
+    "mode": lambda r: "Offline" if r.invoicing_mode == "Offline" else None,
+    "cur": lambda r: None if r.content.currency == "PLN" else r.content.currency,
+    "kind": lambda r: None if r.content.invoice_type == "Vat" else r.content.invoice_type,
+}
+NUMBER_INDEX = "num"
+
+
+def facet_index(record: InvoiceRecord, start: str, dates: dict[str, str]) -> dict[str, str]:
+    """The sparse index values of an entry (``dates``: index name -> the record's date)."""
+    index = {NUMBER_INDEX: start + record.content.invoice_number}
+    for facet, value_of in FACETS.items():
+        value = value_of(record)
+        if value is not None:
+            for name, date in dates.items():
+                index[f"{name}-{facet}"] = f"{start}{value}|{date}"
+    return index
+
+
+def facet_choice(filters: InvoiceFilters) -> tuple[str, tuple[str, ...]] | None:
+    """A facet whose filter admits only rare values, and those values (``None``: none)."""
+    if filters.has_attachment:
+        return "att", ("1",)
+    if filters.is_self_invoicing:
+        return "self", ("1",)
+    if filters.form_type not in (None, "FA"):
+        return "form", (str(filters.form_type),)
+    if filters.invoicing_mode == "Offline":
+        return "mode", ("Offline",)
+    if filters.currency_codes and "PLN" not in filters.currency_codes:
+        return "cur", tuple(sorted(set(filters.currency_codes)))
+    if filters.invoice_types and "Vat" not in filters.invoice_types:
+        return "kind", tuple(sorted(set(filters.invoice_types)))
+    return None
