@@ -69,12 +69,11 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     return Settings().with_overrides(**raw)
 
 
-def worker_app() -> WarmingApp:
+def worker_app(background: bool = True) -> WarmingApp:
     """The app of one worker process: built from the CLI's settings, with request logs.
 
-    It answers at once and builds the Flask app on a thread (:mod:`mock_ksef.warm_start`).
-    A factory for granian (``mock_ksef.serving:worker_app``); gunicorn calls it from
-    :class:`_GunicornApp`.
+    It answers at once and builds the Flask app on a thread (:mod:`mock_ksef.warm_start`);
+    gunicorn calls it from :class:`_GunicornApp`. granian uses :func:`granian_worker_app`.
     """
     settings = settings_from_env()
     if not logging.getLogger().handlers:  # a spawned worker: nothing configured yet
@@ -93,7 +92,12 @@ def worker_app() -> WarmingApp:
         services(app).schemas.compile_all()
         return app
 
-    return warming_app(settings, finish)
+    return warming_app(settings, finish, background)
+
+
+def granian_worker_app() -> WarmingApp:
+    """granian's factory: the app built before granian serves (:func:`warming_app`)."""
+    return worker_app(background=False)
 
 
 def free_port(host: str) -> int:
@@ -169,7 +173,7 @@ def run_granian(
     port = settings.port or free_port(settings.host)
     os.environ[SETTINGS_ENV] = settings_to_env(settings)
     server = Granian(
-        "mock_ksef.serving:worker_app",
+        "mock_ksef.serving:granian_worker_app",
         address=settings.host,
         port=port,
         interface=Interfaces.WSGI,

@@ -22,10 +22,17 @@ started, so this is the path of an unexpected error only. See ``docs/serving.md`
 
 from __future__ import annotations
 
+# Imported here, before the build thread starts: the server's own threads import some of
+# these lazily (gunicorn's thread pool, its HTTP code) while the build thread imports the
+# app, and two threads importing one module at once can see it half-initialised (seen on
+# granian: "partially initialized module 'http'"). About 4 ms.
+import concurrent.futures.thread  # noqa: F401
+import http.client  # noqa: F401
 import json
 import logging
 import os
 import threading
+import urllib.request  # noqa: F401
 from collections.abc import Callable, Iterable
 from email.utils import formatdate
 from typing import Any
@@ -60,6 +67,7 @@ class WarmingApp:
         store: Store,
         clock: Clock,
         on_failure: Callable[[], None] | None = None,
+        background: bool = True,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -67,6 +75,9 @@ class WarmingApp:
         self._failure: str | None = None
         self._done = threading.Event()
         self._on_failure = on_failure or _exit_boot_error
+        if not background:  # built here, before the server may serve (granian, below)
+            self._build(build)
+            return
         self._thread = threading.Thread(
             target=self._build, args=(build,), name="mock-ksef-warm-start", daemon=True
         )
@@ -134,12 +145,18 @@ def _exit_boot_error() -> None:
     os._exit(BOOT_ERROR_EXIT)
 
 
-def warming_app(settings: Settings, finish: Callable[[Any], WsgiApp]) -> WarmingApp:
+def warming_app(
+    settings: Settings, finish: Callable[[Any], WsgiApp], background: bool = True
+) -> WarmingApp:
     """Open the store and clock of ``settings``; build the real app with them in the background.
 
     Args:
         settings: the worker's settings.
         finish: turns the built Flask app into the served one (e.g. adds the request log).
+        background: build on a thread (gunicorn). ``False`` builds before returning: granian's
+            worker keeps importing on its own threads while it starts, and two threads
+            importing the same modules at once can see them half-initialised
+            (``AttributeError: partially initialized module 'http'`` was seen).
     """
     clock = parse_clock(settings.clock)
     store = open_store(settings.store, settings.state_path)
@@ -149,4 +166,4 @@ def warming_app(settings: Settings, finish: Callable[[Any], WsgiApp]) -> Warming
 
         return finish(create_app(settings, clock=clock, store=store))
 
-    return WarmingApp(build, store, clock)
+    return WarmingApp(build, store, clock, background=background)
