@@ -18,27 +18,66 @@ be written, so concurrent status polls do not serialise.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import datetime
 
+from mock_ksef.codec import from_doc
 from mock_ksef.domain import lifecycle
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.deps import SessionDeps
 from mock_ksef.domain.errors import SessionNotFound
 from mock_ksef.domain.session import Session, SessionKind, SessionStatus, UpoPage
 from mock_ksef.ids import RefType
+from mock_ksef.store.base import Doc
+from mock_ksef.store.kinds import SESSION
 
 
 def _not_found(reference: str) -> SessionNotFound:
     return SessionNotFound(f"Sesja o numerze referencyjnym {reference} nie została znaleziona.")
 
 
+class DecodedSessions:
+    """The last decoded :class:`Session` per reference, reused while its document is equal.
+
+    Decoding a session document (nine nested dataclasses) was the largest cost of a status
+    poll in the mock's own code. Every read still reads the store; only the decode is
+    skipped when the document compares equal to the one decoded last time (``==`` on the
+    parsed JSON, a C-level walk), so nothing can go stale: another worker's write changes
+    the document and the next read decodes it. Sessions are frozen, so one object may be
+    handed to any number of requests. At most ``size`` references are kept (the table is
+    emptied when full).
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: dict[str, tuple[Doc, Session]] = {}
+        self._lock = threading.Lock()
+
+    def decode(self, reference: str, doc: Doc) -> Session:
+        """``from_doc(Session, doc)``, or the same session decoded from an equal document."""
+        hit = self._entries.get(reference)
+        if hit is not None and hit[0] == doc:
+            return hit[1]
+        session = from_doc(Session, doc)
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[reference] = (doc, session)
+        return session
+
+
+#: One per process: entries are keyed by document content, so apps and stores may share it.
+DECODED = DecodedSessions()
+
+
 def _read(
     deps: SessionDeps, principal: Principal | None, reference: str, kind: SessionKind | None
 ) -> Session:
     """The stored session, as stored (``principal`` None: of any context)."""
-    session = deps.repos.get_session(reference)
-    if session is None:
+    doc = deps.store.get(SESSION, reference)
+    if doc is None:
         raise _not_found(reference)
+    session = DECODED.decode(reference, doc)
     if principal is not None and session.context != principal.context:
         raise _not_found(reference)
     if kind is not None and session.kind is not kind:

@@ -8,6 +8,8 @@ later look reuses it. :func:`current_principal` answers "who is calling, if anyo
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import g, request
 
 from mock_ksef.domain.auth.tokens import ACCESS, OPERATION, REFRESH, VerifiedToken
@@ -17,6 +19,8 @@ from mock_ksef.http.context import services
 
 ANY_KIND = (ACCESS, REFRESH, OPERATION)
 _G = "mock_ksef_bearer"
+_PRINCIPAL = "mock_ksef_principal"
+_UNSET = object()
 _NO_TOKEN = "Brak tokenu dostępowego (nagłówek Authorization: Bearer)."
 
 
@@ -49,8 +53,18 @@ def current_principal() -> Principal | None:
     """The principal of the request's valid (signed, unexpired) bearer token of any kind.
 
     ``None`` without a token or with a bad one; revocation is not looked at (see
-    :func:`require`). Verified at most once per request.
+    :func:`require`). Verified and checked at most once per request (the traffic edge and
+    the permission gate both ask).
     """
+    found = g.get(_PRINCIPAL, _UNSET)
+    if found is not _UNSET:
+        return cast(Principal | None, found)
+    principal = _checked_principal()
+    setattr(g, _PRINCIPAL, principal)
+    return principal
+
+
+def _checked_principal() -> Principal | None:
     decoded = _decoded()
     if isinstance(decoded, Unauthorized):
         return None

@@ -11,7 +11,7 @@ on to the route, which answers 401 as before.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from flask import Flask, request
 
@@ -87,8 +87,14 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
     )
 
 
+@lru_cache(maxsize=4096)
 def required_permissions(method: str, bare: str) -> tuple[str, ...]:
-    """The any-of permissions of the operation ``method bare`` addresses (``()``: none)."""
+    """The any-of permissions of the operation ``method bare`` addresses (``()``: none).
+
+    Memoised per path (4096 entries, as :func:`mock_ksef.traffic.routes.resolve`): the
+    table is a constant, so an entry never goes stale; a status poll of a known session
+    costs one dictionary lookup instead of a walk over the 40 patterns.
+    """
     for want, pattern, needed in _patterns():
         if want == method and pattern.match(bare):
             return needed

@@ -11,6 +11,7 @@ of the steps is ``docs/architecture.md``, "Request path". Every fault answer car
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import struct
@@ -18,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from mock_ksef.domain.auth.values import Principal
 from mock_ksef.domain.errors import KsefError
@@ -38,6 +39,8 @@ from mock_ksef.traffic.routes import Route, bare_path, resolve, session_referenc
 HEADER = "X-Mock-Fault"
 log = logging.getLogger("mock_ksef")
 _G = "mock_ksef_tracked"
+#: ``app.extensions`` key of the app's one :class:`TrafficControl` (built at install).
+_CONTROL = "mock_ksef_traffic"
 _LOGGED = "mock_ksef_logged"
 _OPEN_ROUTES = ("/sessions/online", "/sessions/batch")
 #: The page Azure Application Gateway (in front of KSeF) shows for 5xx answers.
@@ -81,23 +84,35 @@ class InjectedError(KsefError):
 
 
 def install(app: Flask) -> None:
-    """Register the fault, rate-limit and journal hooks on ``app``."""
-    app.before_request(_before)
+    """Register the fault, rate-limit and journal hooks on ``app``.
+
+    Call it after the shared settings' refresh hook (``app.py``): the gate's fault draws
+    take the seed that refresh applied (``svc.ids.seed``) instead of reading the
+    shared-settings document a second time.
+    """
+    svc = services(app)
+    control = TrafficControl(
+        svc.store,
+        svc.now,
+        svc.settings.seed,
+        svc.settings.journal_size,
+        current_seed=lambda: svc.ids.seed,
+    )
+    app.extensions[_CONTROL] = control
+    app.before_request(functools.partial(_before, svc, control))
     app.after_request(_after)
 
 
 def control_of(svc: Services) -> TrafficControl:
-    """The gate over an app's store, clock, seed and journal size."""
+    """A gate over an app's store, clock, seed and journal size (outside a request)."""
     return TrafficControl(svc.store, svc.now, svc.settings.seed, svc.settings.journal_size)
 
 
-def _before() -> Response | None:
+def _before(svc: Services, control: TrafficControl) -> Response | None:
     req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     bare = bare_path(req.path)
     if bare is None:
         return None
-    svc = services()
-    control = control_of(svc)
     principal = principal_of_request(svc)
     method = req.method
     record = Tracked(
@@ -156,7 +171,7 @@ def _after(response: Response) -> Response:
         response = fault_response(record.commit_fail)
     elif record.fault == "latency":
         response.headers[HEADER] = "latency"
-    control = record.control or control_of(services())
+    control = record.control or current_app.extensions[_CONTROL]
     record.session = opened_session(record, response)
     control.journal.record(_entry(record, response), record.sequence)
     # The request log reads the record after the response is sent.

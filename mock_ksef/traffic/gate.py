@@ -43,21 +43,33 @@ class TrafficControl:
         now: the injected clock's reading.
         seed: the configured seed (``POST /_mock/seed`` overrides it in the store).
         journal_size: how many journal entries are kept.
+        current_seed: the seed in force, when the caller already knows it (the app's
+            shared settings, refreshed at the start of each request); without it a fault
+            draw reads the shared-settings document from the store.
     """
 
     def __init__(
-        self, store: Store, now: Callable[[], datetime], seed: int, journal_size: int
+        self,
+        store: Store,
+        now: Callable[[], datetime],
+        seed: int,
+        journal_size: int,
+        current_seed: Callable[[], int] | None = None,
     ) -> None:
         self._store = store
         self._now = now
         self._seed = seed
+        self._current_seed = current_seed
         self.journal = Journal(store, journal_size)
 
     def fault_for(self, arrival: Arrival) -> Fault | None:
         """Count the request against its scenario's faults; the one that fires, if any."""
         if not arrival.scenario.faults:  # most scenarios: no store read at all
             return None
-        seed = current_seed(self._store, self._seed)
+        if self._current_seed is not None:
+            seed = self._current_seed()
+        else:
+            seed = current_seed(self._store, self._seed)
         hit = pick_fault(
             self._store,
             seed,
