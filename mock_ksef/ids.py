@@ -51,6 +51,20 @@ def has_valid_checksum(number: str) -> bool:
     return bool(body) and with_checksum(body) == number and len(cc) == 2
 
 
+def internal_id_check_digit(value: str) -> int | None:
+    """The check digit an InternalId ``{NIP}-{5 digits}`` must end in: the weighted
+    (1, 3, 1, 3, …) sum of its first 14 digits mod 10; ``None`` when not of that shape."""
+    digits = value.replace("-", "")
+    if len(value) != 16 or value[10] != "-" or not digits.isdigit():
+        return None
+    return sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits[:14])) % 10
+
+
+def internal_id_valid(value: str) -> bool:
+    """Whether ``value`` is an InternalId with the right check digit."""
+    return internal_id_check_digit(value) == (int(value[-1]) if value[-1:].isdigit() else -1)
+
+
 class RefType(StrEnum):
     """Two-letter type codes of reference numbers."""
 

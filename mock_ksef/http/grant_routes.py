@@ -25,6 +25,7 @@ from mock_ksef.http.guard import require
 from mock_ksef.http.permission_common import (
     DESCRIPTION,
     EntityDetailsSchema,
+    TargetSchema,
     accepted,
     context_id,
     filing,
@@ -73,18 +74,9 @@ class AuthorizationGrantSchema(TolerantSchema):
     subjectDetails = fields.Nested(EntityDetailsSchema, required=True)
 
 
-class _TargetSchema(TolerantSchema):
-    type = fields.String(
-        required=True, validate=validate.OneOf(("Nip", "AllPartners", "InternalId"))
-    )
-    value = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(min=10, max=16)
-    )
-
-
 class IndirectGrantSchema(TolerantSchema):
     subjectIdentifier = identifier(_PEOPLE, 10, 64, required=True)
-    targetIdentifier = fields.Nested(_TargetSchema, allow_none=True, load_default=None)
+    targetIdentifier = fields.Nested(TargetSchema, allow_none=True, load_default=None)
     permissions = permission_list(ENTITY_PERMISSIONS)
     description = fields.String(required=True, validate=DESCRIPTION)
     subjectDetails = _PERSON_DETAILS

@@ -9,6 +9,7 @@ from flask import Response, jsonify, request
 from marshmallow import fields, validate
 
 from mock_ksef.domain.auth.values import ContextId, Party
+from mock_ksef.domain.credentials.credential_values import Grant
 from mock_ksef.domain.credentials.person_grants import Filing, OperationPlan
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.paging import PageSizes
@@ -31,6 +32,29 @@ def identifier(types: tuple[str, ...], low: int, high: int, **kwargs: Any) -> fi
         value = fields.String(required=True, validate=validate.Length(min=low, max=high))
 
     return fields.Nested(_Identifier, **kwargs)
+
+
+class TargetSchema(TolerantSchema):
+    """``targetIdentifier``: a Nip or InternalId client, or ``AllPartners`` (no value)."""
+
+    type = fields.String(
+        required=True, validate=validate.OneOf(("Nip", "AllPartners", "InternalId"))
+    )
+    value = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(min=10, max=16)
+    )
+
+
+def target_filter(raw: dict[str, Any] | None) -> tuple[ContextId | None, bool]:
+    """A query's loaded ``targetIdentifier``: the client it names and whether it asks for
+    general (``AllPartners``) grants."""
+    if raw is None:
+        return None, False
+    if raw["type"] == "AllPartners":
+        return None, True
+    if not raw.get("value"):
+        raise ValidationFailed(f"targetIdentifier: typ {raw['type']} wymaga wartości.")
+    return ContextId(raw["type"], raw["value"]), False
 
 
 class EntityDetailsSchema(TolerantSchema):
@@ -133,8 +157,11 @@ def ident(who: Party | ContextId) -> dict[str, str]:
     return {"type": who.type, "value": who.value}
 
 
-def person_details(details: dict[str, object]) -> dict[str, Any] | None:
-    """``PermissionsSubjectPersonDetails`` from a request's ``subjectDetails``."""
+def person_details(
+    details: dict[str, object], subject: Party | None = None
+) -> dict[str, Any] | None:
+    """``PermissionsSubjectPersonDetails`` from a request's ``subjectDetails``; a
+    ``PersonByIdentifier`` names its ``subject`` (NIP or PESEL) as ``personIdentifier``."""
     kind = details.get("subjectDetailsType")
     inner = next(
         (
@@ -153,6 +180,8 @@ def person_details(details: dict[str, object]) -> dict[str, Any] | None:
     }
     if isinstance(inner.get("identifier"), dict):
         out["personIdentifier"] = inner["identifier"]
+    elif kind == "PersonByIdentifier" and subject and subject.type in ("Nip", "Pesel"):
+        out["personIdentifier"] = ident(subject)
     for key in ("birthDate", "idDocument"):
         if inner.get(key) is not None:
             out[key] = inner[key]
@@ -171,3 +200,15 @@ def entity_details(details: dict[str, object]) -> dict[str, Any] | None:
     if "fullName" in details:
         return {"subjectDetailsType": "EntityByIdentifier", "fullName": details["fullName"]}
     return None
+
+
+def with_details(grant: Grant, out: dict[str, Any]) -> dict[str, Any]:
+    """``out`` with the grant's ``subjectPersonDetails`` / ``subjectEntityDetails`` (each
+    only when the grant request gave it)."""
+    person = person_details(grant.subject_details, grant.subject)
+    entity = entity_details(grant.subject_details)
+    if person:
+        out["subjectPersonDetails"] = person
+    if entity:
+        out["subjectEntityDetails"] = entity
+    return out

@@ -29,13 +29,15 @@ from mock_ksef.http.credential_edge import credential_repo, token_caller
 from mock_ksef.http.guard import require
 from mock_ksef.http.permission_common import (
     PERMISSION_PAGES,
+    TargetSchema,
     context_id,
-    entity_details,
     ident,
     identifier,
     page_offset,
     party,
     person_details,
+    target_filter,
+    with_details,
 )
 from mock_ksef.timefmt import WARSAW, iso
 
@@ -54,16 +56,9 @@ def _types(names: tuple[str, ...]) -> fields.List[Any]:
     )
 
 
-class _TargetSchema(TolerantSchema):
-    type = fields.String(
-        required=True, validate=validate.OneOf(("Nip", "AllPartners", "InternalId"))
-    )
-    value = fields.String(allow_none=True, load_default=None)
-
-
 class PersonalQuerySchema(TolerantSchema):
     contextIdentifier = _optional(("Nip", "InternalId"), 10, 16)
-    targetIdentifier = fields.Nested(_TargetSchema, allow_none=True, load_default=None)
+    targetIdentifier = fields.Nested(TargetSchema, allow_none=True, load_default=None)
     permissionTypes = _types((*PERSON_PERMISSIONS, "VatUeManage"))
     permissionState = fields.String(allow_none=True, load_default=None, validate=_STATE)
 
@@ -104,16 +99,6 @@ def _page(rows: list[Grant], dump: Callable[[Grant], dict[str, Any]], key: str) 
     return jsonify({key: [dump(g) for g in page], "hasMore": more})
 
 
-def _details(grant: Grant, out: dict[str, Any]) -> dict[str, Any]:
-    person = person_details(grant.subject_details)
-    entity = entity_details(grant.subject_details)
-    if person:
-        out["subjectPersonDetails"] = person
-    if entity:
-        out["subjectEntityDetails"] = entity
-    return out
-
-
 @bp.post("/permissions/query/personal/grants")
 def query_personal() -> Response:
     """The caller's own rights in the current context (and entity grants it received)."""
@@ -121,7 +106,7 @@ def query_personal() -> Response:
     size = page_size(PERMISSION_PAGES)
     offset = page_offset()
     body = _load(PersonalQuerySchema())
-    target = body["targetIdentifier"]
+    target, all_partners = target_filter(body["targetIdentifier"])
     repo = credential_repo()
     rows = grant_queries.personal(
         repo,
@@ -129,8 +114,8 @@ def query_personal() -> Response:
         caller.context,
         grant_queries.PersonalQuery(
             context_id(body["contextIdentifier"]),
-            context_id(target) if target and target["type"] != "AllPartners" else None,
-            bool(target and target["type"] == "AllPartners"),
+            target,
+            all_partners,
             tuple(body["permissionTypes"] or ()),
             body["permissionState"],
         ),
@@ -151,7 +136,7 @@ def query_personal() -> Response:
         }
         if g.kind == INDIRECT:
             out["targetIdentifier"] = ident(g.target) if g.target else {"type": "AllPartners"}
-        return _details(g, out)
+        return with_details(g, out)
 
     answer: dict[str, Any] = {"permissions": [dump(g) for g in page], "hasMore": more}
     if is_owner(repo, caller.identity, caller.context):
@@ -180,7 +165,7 @@ def query_subunits() -> Response:
         }
         if g.extra.get("subunitName"):
             out["subunitName"] = g.extra["subunitName"]
-        person = person_details(g.subject_details)
+        person = person_details(g.subject_details, g.subject)
         if person:
             out["subjectPersonDetails"] = person
         return out
@@ -309,7 +294,7 @@ def query_eu_entities() -> Response:
         }
         if isinstance(g.extra.get("euEntityDetails"), dict):
             out["euEntityDetails"] = g.extra["euEntityDetails"]
-        return _details(g, out)
+        return with_details(g, out)
 
     return _page(rows, dump, "permissions")
 

@@ -19,6 +19,7 @@ from mock_ksef.domain.auth.values import Party
 from mock_ksef.domain.credentials import person_grants
 from mock_ksef.domain.credentials.credential_values import (
     AUTHORIZATION,
+    INDIRECT,
     OPERATION_TEXT,
     PERSON_PERMISSIONS,
     Grant,
@@ -35,10 +36,16 @@ from mock_ksef.http.credential_edge import credential_repo, token_caller
 from mock_ksef.http.guard import require
 from mock_ksef.http.permission_common import (
     PERMISSION_PAGES,
+    TargetSchema,
     accepted,
+    context_id,
     filing,
+    ident,
+    identifier,
     page_offset,
     party,
+    target_filter,
+    with_details,
 )
 from mock_ksef.timefmt import iso
 
@@ -88,6 +95,10 @@ class PersonQuerySchema(TolerantSchema):
     permissionState = fields.String(
         allow_none=True, load_default=None, validate=validate.OneOf(("Active", "Inactive"))
     )
+    contextIdentifier = identifier(
+        ("Nip", "InternalId"), 10, 16, allow_none=True, load_default=None
+    )
+    targetIdentifier = fields.Nested(TargetSchema, allow_none=True, load_default=None)
 
 
 @bp.post("/permissions/persons/grants")
@@ -142,19 +153,23 @@ def operation(reference: str) -> Response:
     return jsonify({"status": status})
 
 
-def dump_person_grant(grant: Grant) -> dict[str, Any]:
-    """``PersonPermission``."""
-    return {
+def dump_person_grant(grant: Grant, state: str) -> dict[str, Any]:
+    """``PersonPermission``: ``targetIdentifier`` for an indirect grant (``AllPartners`` for
+    a general one), the subject's details as the grant request gave them."""
+    out: dict[str, Any] = {
         "id": grant.id,
-        "authorizedIdentifier": {"type": grant.subject.type, "value": grant.subject.value},
-        "contextIdentifier": {"type": grant.context.type, "value": grant.context.value},
-        "authorIdentifier": {"type": grant.author.type, "value": grant.author.value},
+        "authorizedIdentifier": ident(grant.subject),
+        "contextIdentifier": ident(grant.context),
+        "authorIdentifier": ident(grant.author),
         "permissionScope": grant.permission,
         "description": grant.description,
-        "permissionState": "Active",
+        "permissionState": state,
         "startDate": iso(grant.start_date),
         "canDelegate": grant.can_delegate,
     }
+    if grant.kind == INDIRECT:
+        out["targetIdentifier"] = ident(grant.target) if grant.target else {"type": "AllPartners"}
+    return with_details(grant, out)
 
 
 @bp.post("/permissions/query/persons/grants")
@@ -164,7 +179,8 @@ def query_persons() -> Response:
     size = page_size(PERMISSION_PAGES)
     offset = page_offset()
     body = load_request(PersonQuerySchema())
-    grants, more = person_grants.query_persons(
+    target, all_partners = target_filter(body["targetIdentifier"])
+    rows, more = person_grants.query_persons(
         credential_repo(),
         principal.context,
         PersonQuery(
@@ -172,8 +188,12 @@ def query_persons() -> Response:
             party(body["authorIdentifier"]),
             tuple(body["permissionTypes"] or ()),
             body["permissionState"],
+            body["queryType"] == "PermissionsGrantedInCurrentContext",
+            context_id(body["contextIdentifier"]),
+            target,
+            all_partners,
         ),
         offset,
         size,
     )
-    return jsonify({"permissions": [dump_person_grant(g) for g in grants], "hasMore": more})
+    return jsonify({"permissions": [dump_person_grant(g, s) for g, s in rows], "hasMore": more})

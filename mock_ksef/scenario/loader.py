@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from mock_ksef.ids import internal_id_check_digit, internal_id_valid
 from mock_ksef.scenario.build import build_scenario
 from mock_ksef.scenario.bundle_digest import SUFFIXES
 from mock_ksef.scenario.bundle_digest import bundled_scenarios_dir as bundled_scenarios_dir
@@ -178,7 +179,7 @@ def _load_text(text: str, source: str) -> Loaded:
         raise ScenarioError(problems)
     scenario = build_scenario(document.data, source, default_name=Path(source).stem)
     result = Loaded(scenario, document)
-    if unplaced := _unplaced_seeds(document.data):
+    if unplaced := _unplaced_seeds(document.data) + _bad_internal_ids(document.data):
         raise ScenarioError([result.problem(path, message) for path, message in unplaced])
     if scenario.name == NATURAL.name:
         raise ScenarioError([result.problem(("name",), "the name 'natural' is reserved")])
@@ -199,6 +200,25 @@ def _unplaced_seeds(data: Any) -> list[tuple[JsonPath, str]]:
         for index, entry in enumerate(credentials.get(kind, ()))
         if not entry.get("contexts")
     ]
+
+
+def _bad_internal_ids(data: Any) -> list[tuple[JsonPath, str]]:
+    """Seed ``contexts`` InternalIds whose check digit is wrong (the API's 21405 check)."""
+    found: list[tuple[JsonPath, str]] = []
+    for kind in ("persons", "entities", "authorizations"):
+        for index, entry in enumerate(data.get("credentials", {}).get(kind, ())):
+            for at, value in enumerate(entry.get("contexts", ())):
+                digit = internal_id_check_digit(str(value))
+                if digit is not None and not internal_id_valid(str(value)):
+                    found.append(
+                        (
+                            ("credentials", kind, index, "contexts", at),
+                            f"InternalId '{value}' has a wrong check digit: the last digit "
+                            f"must be {digit} (the 1,3,1,3… weighted sum of the first 14 "
+                            "digits mod 10), as KSeF checks it",
+                        )
+                    )
+    return found
 
 
 def _schema_problems(document: Document, source: str) -> list[Problem]:

@@ -204,7 +204,7 @@ def _subunit(context: dict[str, str], name: str | None = "Oddział Kraków") -> 
 
 
 def test_internal_id_check_digit():
-    from mock_ksef.domain.credentials.entity_grants import internal_id_valid
+    from mock_ksef.ids import internal_id_valid
 
     assert internal_id_valid("6824515772-12343")  # the spec's worked example
     assert not internal_id_valid("6824515772-12344")

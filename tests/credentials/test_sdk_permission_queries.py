@@ -85,6 +85,7 @@ def test_entity_subunit_and_personal_queries(sdk):
                 "subjectDetailsType": "PersonByIdentifier",
                 "firstName": "Anna",
                 "lastName": "Nowak",
+                "personIdentifier": {"type": "Pesel", "value": PESEL},
             },
             "startDate": WHEN,
         }

@@ -84,7 +84,10 @@ def test_grant_login_send_query_revoke_refresh(sdk):
     with pytest.raises(KsefApiError) as refresh:
         sdk.auth.refresh_access_token(person.refresh_token)
     [entry] = _body(refresh.value)["exception"]["exceptionDetailList"]
-    assert entry["exceptionCode"] == 21301
+    assert (entry["exceptionCode"], entry["details"]) == (
+        21301,
+        ["Brak uprawnień w bieżącym kontekście."],
+    )
 
 
 def test_strict_mode_refuses_tokens_the_mock_did_not_issue(sdk):

@@ -15,7 +15,7 @@ credentials:
   persons:
     - identifier: {{type: Fingerprint, value: "{"AB" * 32}"}}
       permissions: [InvoiceRead, Introspection]
-      contexts: ["7770000519", "7770000519-00001"]
+      contexts: ["7770000519", "7770000519-00008"]
   entities:
     - nip: "8880000024"
       permissions: [InvoiceWrite]
@@ -42,7 +42,7 @@ def test_every_seed_key_reaches_the_ir() -> None:
     assert plan.grants == (
         GrantSeed(
             kind="person",
-            contexts=("7770000519", "7770000519-00001"),
+            contexts=("7770000519", "7770000519-00008"),
             subject=("Fingerprint", "AB" * 32),
             permissions=("InvoiceRead", "Introspection"),
             description="Uprawnienie ze scenariusza",
@@ -99,4 +99,16 @@ def test_a_person_identifier_type_is_checked() -> None:
     assert _error(text) == (
         "x.yaml:4:26: credentials.persons[0].identifier.type: 'PeppolId' is not one of "
         "['Pesel', 'Nip', 'Fingerprint']"
+    )
+
+
+def test_a_seed_internal_id_with_a_wrong_check_digit_is_an_error() -> None:
+    text = (
+        "credentials:\n  entities:\n    - nip: '8880000024'\n      permissions: [InvoiceRead]\n"
+        "      contexts: ['7770000519-00008', '7770000519-00001']\n"
+    )
+    assert _error(text) == (
+        "x.yaml:5:38: credentials.entities[0].contexts[1]: InternalId '7770000519-00001' has "
+        "a wrong check digit: the last digit must be 8 (the 1,3,1,3… weighted sum of the "
+        "first 14 digits mod 10), as KSeF checks it"
     )

@@ -39,6 +39,7 @@ from mock_ksef.domain.credentials.person_grants import (
 )
 from mock_ksef.domain.credentials.rights import delegable
 from mock_ksef.domain.errors import ValidationFailed
+from mock_ksef.ids import internal_id_valid
 
 _NIP_CONTEXTS = ("Nip", "InternalId")
 #: ``/testdata/subject`` types whose subunits may get Nip-context administrators.
@@ -64,15 +65,6 @@ def _draft(kind: str, body: GrantBody, permissions: tuple[str, ...], **where: An
         body.subject_details,
         **where,
     )
-
-
-def internal_id_valid(value: str) -> bool:
-    """``{NIP}-{5 digits}`` whose last digit is the weighted (1,3,1,3…) sum mod 10."""
-    digits = value.replace("-", "")
-    if len(value) != 16 or value[10] != "-" or not digits.isdigit():
-        return False
-    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits[:14]))
-    return total % 10 == int(digits[14])
 
 
 def grant_entity(

@@ -26,6 +26,7 @@ from mock_ksef.domain.credentials.credential_values import (
     PermissionOperation,
 )
 from mock_ksef.domain.credentials.ksef_tokens import TokenCaller
+from mock_ksef.domain.credentials.rights import grant_state
 from mock_ksef.domain.errors import ValidationFailed
 from mock_ksef.domain.paging import page_at
 
@@ -253,29 +254,46 @@ def operation_status(
 
 @dataclass(frozen=True)
 class PersonQuery:
-    """``PersonPermissionsQueryRequest`` filters the mock applies."""
+    """``PersonPermissionsQueryRequest``: the query type and its filters."""
 
     authorized: Party | None = None
     author: Party | None = None
     permission_types: tuple[str, ...] = ()
     state: str | None = None
+    #: ``PermissionsGrantedInCurrentContext``: grants made from here (also those acting in
+    #: a subunit); else ``PermissionsInCurrentContext``: grants acting here.
+    granted_here: bool = False
+    #: ``contextIdentifier``: the context the grant acts in.
+    context: ContextId | None = None
+    #: ``targetIdentifier``: an indirect grant's client; ``all_partners``: general ones.
+    target: ContextId | None = None
+    all_partners: bool = False
 
 
 def query_persons(
     repo: CredentialRepo, context: ContextId, query: PersonQuery, offset: int, size: int
-) -> tuple[list[Grant], bool]:
-    """Active person grants of ``context`` (owners are never listed): a page and ``hasMore``."""
+) -> tuple[list[tuple[Grant, str]], bool]:
+    """Person, indirect and subunit-administrator grants of ``context`` (owners are never
+    listed), each with its ``permissionState``: a page and ``hasMore``."""
+    if query.granted_here:
+        found = [g for g in repo.grants_made_from(context) if g.kind == SUBUNIT]
+        found += [g for g in repo.grants_in(context) if g.kind in (PERSON, INDIRECT)]
+    else:
+        found = [g for g in repo.grants_in(context) if g.kind in (PERSON, INDIRECT, SUBUNIT)]
     rows = [
-        g
-        for g in repo.grants_in(context)
+        (g, grant_state(repo, g))
+        for g in found
         if g.state == ACTIVE_STATE
-        and g.kind in (PERSON, INDIRECT)
         and (query.authorized is None or g.subject == query.authorized)
         and (query.author is None or g.author == query.author)
         and (not query.permission_types or g.permission in query.permission_types)
-        and (query.state in (None, "Active"))
+        and (query.context is None or g.context == query.context)
+        and (query.target is None or g.target == query.target)
+        and (not query.all_partners or (g.kind == INDIRECT and g.target is None))
     ]
-    return newest_first_page(rows, offset, size)
+    states = {g.id: state for g, state in rows if query.state in (None, state)}
+    page, more = newest_first_page([g for g, _ in rows if g.id in states], offset, size)
+    return [(g, states[g.id]) for g in page], more
 
 
 def newest_first_page(rows: list[Grant], offset: int, size: int) -> tuple[list[Grant], bool]:

@@ -35,6 +35,7 @@ from mock_ksef.domain.credentials.credential_values import (
     OWNER_PERMISSIONS,
     PERMISSIVE,
     TOKEN_PERMISSIONS,
+    Grant,
     KsefToken,
 )
 
@@ -96,6 +97,31 @@ def delegable(repo: CredentialRepo, client: ContextId, intermediary: str, permis
         and g.state == "Active"
         for g in repo.grants_of(Party("Nip", intermediary))
     )
+
+
+def grant_state(repo: CredentialRepo, grant: Grant) -> str:
+    """``Active`` or ``Inactive`` (the query endpoints' ``permissionState``, BRIEF-ADMIN 3.5).
+
+    Inactive: a grant whose subject ``/testdata/person`` declared deceased (3.6: nobody acts
+    with a deceased person's rights); an indirect grant whose delegable entity grant behind
+    it is gone: for a selective one the target's, for a general one every client's.
+    A grant whose author later lost CredentialsManage stays Active (grants belong to the
+    context that made them, not to the person who filed them).
+    """
+    if is_deceased(repo, grant.subject):
+        return "Inactive"
+    if grant.kind != INDIRECT:
+        return "Active"
+    intermediary = grant.context.value
+    if grant.target is not None:
+        backed = delegable(repo, grant.target, intermediary, grant.permission)
+    else:
+        backed = any(
+            g.kind == ENTITY and g.permission == grant.permission and g.can_delegate
+            for g in repo.grants_of(Party("Nip", intermediary))
+            if g.state == "Active"
+        )
+    return "Active" if backed else "Inactive"
 
 
 def granted(repo: CredentialRepo, who: Party, context: ContextId) -> set[str]:
