@@ -1,4 +1,7 @@
-"""What a built app leaves unimported until a request needs it (docs/performance.md, "RSS")."""
+"""Memory a worker does not spend: modules left unimported, malloc arenas capped.
+
+See docs/performance.md, "RSS".
+"""
 
 from __future__ import annotations
 
@@ -28,3 +31,12 @@ def test_a_replica_without_runtime_scenarios_never_imports_pyyaml_or_jsonschema(
         "yaml": False,
         "jsonschema": False,
     }
+
+
+def test_a_worker_caps_its_malloc_arenas_on_glibc():
+    code = (
+        "import platform; from mock_ksef import serving\n"
+        "print(platform.libc_ver()[0], serving._limit_malloc_arenas())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["glibc", "True"]
