@@ -8,41 +8,21 @@ module but the entry points (CLI, servers, pytest plugin), so it may import them
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Flask, Response, request
 
 from mock_ksef import upkeep
-from mock_ksef.admin.blueprint import bp as admin_bp
-from mock_ksef.admin.inbox_routes import bp as admin_inbox_bp
-from mock_ksef.admin.journal_routes import bp as admin_journal_bp
-from mock_ksef.admin.scenarios import bp as admin_scenarios_bp
-from mock_ksef.admin.sessions import bp as admin_sessions_bp
 from mock_ksef.clock import Clock
 from mock_ksef.crypto.keys import KeyRing
-from mock_ksef.dashboard import bp as dashboard_bp
 from mock_ksef.http import permission_gate, traffic_edge, wire
-from mock_ksef.http.auth_routes import bp as auth_bp
-from mock_ksef.http.certificate_routes import bp as certificates_bp
-from mock_ksef.http.collective_routes import bp as collective_identifiers_bp
 from mock_ksef.http.context import install, services
 from mock_ksef.http.error_handlers import register_error_handlers
-from mock_ksef.http.export_routes import bp as exports_bp
-from mock_ksef.http.export_routes import parts_bp as export_parts_bp
-from mock_ksef.http.invoices import bp as invoices_bp
 from mock_ksef.http.json_provider import install_json
-from mock_ksef.http.limits import bp as limits_bp
-from mock_ksef.http.part_upload import bp as part_upload_bp
-from mock_ksef.http.peppol_routes import bp as peppol_bp
-from mock_ksef.http.permission_routes import bp as permissions_bp
-from mock_ksef.http.qr_verification import bp as qr_verification_bp
-from mock_ksef.http.security import bp as security_bp
-from mock_ksef.http.sessions_batch import bp as sessions_batch_bp
-from mock_ksef.http.sessions_online import bp as sessions_online_bp
-from mock_ksef.http.sessions_status import bp as sessions_status_bp
-from mock_ksef.http.storage import bp as storage_bp
-from mock_ksef.http.testdata_routes import bp as testdata_bp
-from mock_ksef.http.token_routes import bp as tokens_bp
+from mock_ksef.http.lazy_views import blueprint_at, mount_lazily, url_rules
+from mock_ksef.http.route_table import ROUTES
 from mock_ksef.scenario.bundle_digest import bundled_scenarios_dir, vouched_scenarios
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.services import Services, build_services
@@ -51,35 +31,50 @@ from mock_ksef.store import Store
 from mock_ksef.xml.schemas import warn_missing_schemas
 
 API_PREFIXES = ("/v2", "/api/v2")
-#: Mounted under both ``/v2`` and ``/api/v2``.
-API_BLUEPRINTS: tuple[Blueprint, ...] = (
-    auth_bp,
-    security_bp,
-    sessions_online_bp,
-    sessions_batch_bp,
-    sessions_status_bp,
-    testdata_bp,
-    limits_bp,
-    invoices_bp,
-    exports_bp,
-    certificates_bp,
-    tokens_bp,
-    permissions_bp,
-    collective_identifiers_bp,
-    peppol_bp,
-)
-#: Mounted at the root (control API, dashboard, storage links, part uploads).
-PUBLIC_BLUEPRINTS: tuple[Blueprint, ...] = (
-    admin_bp,
-    admin_sessions_bp,
-    admin_scenarios_bp,
-    admin_journal_bp,
-    admin_inbox_bp,
-    dashboard_bp,
-    storage_bp,
-    part_upload_bp,
-    qr_verification_bp,
-    export_parts_bp,
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One blueprint of the app.
+
+    ``blueprint`` is ``"module:attribute"``; ``api`` mounts it under both
+    :data:`API_PREFIXES` (else at the root); a ``lazy`` one is registered from
+    :data:`mock_ksef.http.route_table.ROUTES` and imported by its first request
+    (``http/lazy_views.py``). Blueprints with hooks are mounted eagerly.
+    """
+
+    blueprint: str
+    api: bool
+    lazy: bool = True
+
+
+#: Every blueprint, in mounting order. After adding one or changing a route, regenerate
+#: the rule table: ``python -c "import mock_ksef.app as a; a.write_route_table()"``.
+BLUEPRINTS: tuple[Mount, ...] = (
+    Mount("mock_ksef.http.auth_routes:bp", api=True, lazy=False),  # record_once: auth XSDs
+    Mount("mock_ksef.http.security:bp", api=True),
+    Mount("mock_ksef.http.sessions_online:bp", api=True),
+    Mount("mock_ksef.http.sessions_batch:bp", api=True),
+    Mount("mock_ksef.http.sessions_status:bp", api=True),
+    Mount("mock_ksef.http.testdata_routes:bp", api=True),
+    Mount("mock_ksef.http.limits:bp", api=True),
+    Mount("mock_ksef.http.invoices:bp", api=True),
+    Mount("mock_ksef.http.export_routes:bp", api=True),
+    Mount("mock_ksef.http.certificate_routes:bp", api=True),
+    Mount("mock_ksef.http.token_routes:bp", api=True),
+    Mount("mock_ksef.http.permission_routes:bp", api=True),
+    Mount("mock_ksef.http.collective_routes:bp", api=True),
+    Mount("mock_ksef.http.peppol_routes:bp", api=True),
+    Mount("mock_ksef.admin.blueprint:bp", api=False),
+    Mount("mock_ksef.admin.sessions:bp", api=False),
+    Mount("mock_ksef.admin.scenarios:bp", api=False),
+    Mount("mock_ksef.admin.journal_routes:bp", api=False),
+    Mount("mock_ksef.admin.inbox_routes:bp", api=False),
+    Mount("mock_ksef.dashboard:bp", api=False, lazy=False),  # after_request: page headers
+    Mount("mock_ksef.http.storage:bp", api=False),
+    Mount("mock_ksef.http.part_upload:bp", api=False),
+    Mount("mock_ksef.http.qr_verification:bp", api=False),
+    Mount("mock_ksef.http.export_routes:parts_bp", api=False),
 )
 log = logging.getLogger("mock_ksef")
 
@@ -140,20 +135,63 @@ def create_app_from_services(svc: Services) -> Flask:
     app.before_request(svc.shared.refresh)  # what other replicas changed (one store get)
     traffic_edge.install(app)
     permission_gate.install(app)  # x-required-permissions, after the traffic gate
-    for blueprint in API_BLUEPRINTS:
-        for prefix in API_PREFIXES:
-            app.register_blueprint(
-                blueprint,
-                url_prefix=prefix,
-                name=f"{prefix.strip('/').replace('/', '_')}_{blueprint.name}",
-            )
-    for blueprint in PUBLIC_BLUEPRINTS:
-        app.register_blueprint(blueprint)
+    mount_blueprints(app)
     app.after_request(_system_warning)
     wire.install(app)
     warn_missing_schemas(svc.schemas, svc.settings.allowed_form_codes)
     upkeep.start(svc)  # lease and batch recovery (docs/replicas.md)
     return app
+
+
+def mount_blueprints(app: Flask, *, lazy: bool = True) -> None:
+    """Mount :data:`BLUEPRINTS` on ``app`` (``lazy=False``: import and register them all)."""
+    for mount in BLUEPRINTS:
+        mounts = (
+            [(prefix, f"{prefix.strip('/').replace('/', '_')}_") for prefix in API_PREFIXES]
+            if mount.api
+            else [("", "")]
+        )
+        if mount.lazy and lazy:
+            bp_name, rows = ROUTES[mount.blueprint]
+            for prefix, name in mounts:
+                mount_lazily(app, mount.blueprint, rows, prefix=prefix, name=name + bp_name)
+            continue
+        blueprint = blueprint_at(mount.blueprint)
+        for prefix, name in mounts:
+            app.register_blueprint(blueprint, url_prefix=prefix or None, name=name + blueprint.name)
+
+
+def route_table_source() -> str:
+    """The source of ``http/route_table.py``: the rules of every lazy blueprint."""
+    lines = [
+        '"""The URL rules of the lazily loaded blueprints (generated: do not edit).',
+        "",
+        'Regenerate with ``python -c "import mock_ksef.app as a; a.write_route_table()"``,',
+        "then ``ruff format mock_ksef/http/route_table.py``; ``tests/http/test_lazy_views.py``",
+        'fails while it is stale."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "#: ``module:attribute`` -> (the blueprint's name, its rows: rule, endpoint, methods).",
+        "ROUTES: dict[str, tuple[str, tuple[tuple[str, str, tuple[str, ...]], ...]]] = {",
+    ]
+    for mount in BLUEPRINTS:
+        if mount.lazy:
+            blueprint = blueprint_at(mount.blueprint)
+            lines.append(f"    {mount.blueprint!r}: (")
+            lines.append(f"        {blueprint.name!r},")
+            lines.append("        (")
+            lines += [f"            {row!r}," for row in url_rules(blueprint)]
+            lines.append("        ),")
+            lines.append("    ),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write_route_table() -> None:
+    """Regenerate ``http/route_table.py`` from the blueprints."""
+    path = Path(__file__).with_name("http") / "route_table.py"
+    path.write_text(route_table_source(), encoding="utf-8")
 
 
 def _system_warning(response: Response) -> Response:

@@ -76,6 +76,7 @@ def worker_app(background: bool = True) -> WarmingApp:
     gunicorn calls it from :class:`_GunicornApp`. granian uses :func:`granian_worker_app`.
     """
     settings = settings_from_env()
+    _limit_malloc_arenas()
     if not logging.getLogger().handlers:  # a spawned worker: nothing configured yet
         from mock_ksef.log_setup import configure_logging
 
@@ -90,9 +91,50 @@ def worker_app(background: bool = True) -> WarmingApp:
         # request threads parse and validate invoices failed now and then under load
         # (libxml2 races in schema construction, docs/serving.md "Cold start").
         services(app).schemas.compile_all()
+        _return_freed_memory()
         return app
 
     return warming_app(settings, finish, background)
+
+
+#: glibc ``mallopt`` parameter: the most malloc arenas a process creates.
+_M_ARENA_MAX = -8
+#: Arenas per worker: glibc's default (8 per core) gives each request thread its own,
+#: each keeping its freed pages (``docs/performance.md``, "RSS").
+MALLOC_ARENAS = 2
+
+
+def _libc() -> Any:
+    """glibc, or ``None`` (another C library: the tuning below is skipped)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt  # noqa: B018  (glibc has both)
+        libc.malloc_trim  # noqa: B018
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def _limit_malloc_arenas() -> bool:
+    """Cap this worker's malloc arenas before its threads start (RSS after load).
+
+    Returns whether glibc took the setting.
+    """
+    libc = _libc()
+    return libc is not None and libc.mallopt(_M_ARENA_MAX, MALLOC_ARENAS) == 1
+
+
+def _return_freed_memory() -> None:
+    """Give the pages the build freed (import-time garbage) back to the system."""
+    import gc
+
+    gc.collect()
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def granian_worker_app() -> WarmingApp:

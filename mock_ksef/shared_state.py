@@ -36,7 +36,6 @@ from mock_ksef.clock import (
     apply_clock_setting,
     clock_setting,
 )
-from mock_ksef.scenario.loader import load_scenario_text
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.store.base import Doc, Store
@@ -100,10 +99,13 @@ class SharedSettings:
             self._seen = doc
 
     def _runtime_scenarios(self) -> list[Scenario]:
-        return [
-            load_scenario_text(str(doc["yaml"]), str(doc["source"]))
-            for doc in self._store.find(RUNTIME_SCENARIO)
-        ]
+        docs = self._store.find(RUNTIME_SCENARIO)
+        if not docs:
+            return []
+        # PyYAML and jsonschema only once another replica has stored a runtime scenario.
+        from mock_ksef.scenario.loader import load_scenario_text
+
+        return [load_scenario_text(str(doc["yaml"]), str(doc["source"])) for doc in docs]
 
     def _update(self, change: Callable[[], dict[str, Any]]) -> None:
         """Catch up, apply ``change`` locally, and publish what it returns (one transaction)."""
@@ -149,6 +151,8 @@ class SharedSettings:
         Raises:
             ScenarioError: the text is not a valid scenario.
         """
+        from mock_ksef.scenario.loader import load_scenario_text  # PyYAML, jsonschema
+
         scenario = load_scenario_text(yaml_text, source)
 
         def change() -> dict[str, Any]:

@@ -33,6 +33,8 @@ def pair(tmp_path: Path) -> Iterator[tuple[Services, Services]]:
     for _ in range(2):
         store = SqliteStore(tmp_path / "shared.sqlite3")
         apps.append(create_app(Settings(seed=1), clock=FrozenClock(START), store=store))
+        # No upkeep round (a refresh every 2 s) between a change and the assertions below.
+        upkeep.stop(services(apps[-1]))
     yield services(apps[0]), services(apps[1])
     for app in apps:
         upkeep.stop(services(app))
