@@ -19,8 +19,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
-#: Version 1: docs, idx, blobs, sequences, journal.
-SCHEMA_VERSION = 1
+from mock_ksef.store.generation import EVER
+
+#: Version 1: docs, idx, blobs, sequences, journal. Version 2: ``generations``, the
+#: state's invalidation counters (``store/generation.py``), which a reset does not empty.
+SCHEMA_VERSION = 2
+#: Counter slots of ``generations`` (more than :mod:`mock_ksef.store.generation` uses).
+GENERATION_SLOTS = 8
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
         "CREATE SEQUENCE doc_positions",
@@ -36,6 +41,16 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE TABLE blobs (key text PRIMARY KEY, data bytea NOT NULL)",
         "CREATE TABLE sequences (name text PRIMARY KEY, value bigint NOT NULL)",
         "CREATE TABLE journal (sequence bigint PRIMARY KEY, body text NOT NULL)",
+    ),
+    2: (
+        "CREATE TABLE generations (slot integer PRIMARY KEY, value bigint NOT NULL)",
+        f"INSERT INTO generations SELECT s, 0 FROM generate_series(0, {GENERATION_SLOTS - 1}) s",
+        # A state written before the counters: its "ever written" counters start at 1.
+        *(
+            f"UPDATE generations SET value = 1 WHERE slot = {slot}"
+            f" AND EXISTS (SELECT 1 FROM docs WHERE kind = '{kind}')"
+            for slot, kind in EVER.items()
+        ),
     ),
 }
 #: The tables ``reset`` empties.

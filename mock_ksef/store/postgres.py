@@ -195,6 +195,25 @@ class PostgresStore:
         )
         return decode(row[0]) if row else None
 
+    def get_counted(self, kind: str, key: str) -> tuple[Doc | None, list[int]]:
+        """``get`` and the state's counters (``store/generation.py``) in one statement."""
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT (SELECT body FROM docs WHERE kind=%s AND key=%s),"
+                " ARRAY(SELECT value FROM generations ORDER BY slot)",
+                (kind, key),
+            ).fetchone()
+        )
+        assert row is not None
+        return (decode(row[0]) if row[0] is not None else None), [int(v) for v in row[1]]
+
+    def bump_generation(self, slot: int) -> int:
+        """Advance one counter (one atomic ``UPDATE``, in the block if inside one)."""
+        sql = "UPDATE generations SET value = value + 1 WHERE slot=%s RETURNING value"
+        row = self._run(lambda c: c.execute(sql, (slot,)).fetchone())
+        assert row is not None
+        return int(row[0])
+
     def put(self, kind: str, key: str, doc: Doc, index: Mapping[str, str] | None = None) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
         body = encode(doc)
