@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import psycopg
@@ -98,7 +98,7 @@ class PostgresStore:
         """``work(conn)`` on the block's connection, or on a pooled one (retried if dropped)."""
         pinned: Conn | None = getattr(self._local, "conn", None)
         if pinned is not None:
-            return work(pinned)
+            return self._flush(pinned, work) if self._local.queued else work(pinned)
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 conn = self._pool.getconn()
@@ -128,16 +128,51 @@ class PostgresStore:
         with self._write_lock:
             conn = self._begin()
             self._local.conn = conn
+            self._local.queued = []
             try:
                 yield
-                conn.execute("COMMIT")
+                self._run(lambda c: c.execute("COMMIT"))  # with the writes still queued
             except BaseException:
-                if not conn.broken:
+                if not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")
                 raise
             finally:
-                self._local.conn = None
+                self._local.conn = self._local.queued = None
                 self._pool.putconn(conn)
+
+    def _defer(self, work: Callable[[Conn], object]) -> None:
+        """A write whose result nobody reads: in a block it is queued and sent with the
+        block's next statement (or its ``COMMIT``) in one pipeline, so it costs no round
+        trip of its own; the server runs them in order, so reads see the block's writes."""
+        queued: list[Callable[[Conn], object]] | None = getattr(self._local, "queued", None)
+        if queued is None:
+            self._write(work)
+        else:
+            queued.append(work)
+
+    def _flush(self, conn: Conn, work: Callable[[Conn], T]) -> T:
+        """The queued writes of the block, then ``work``: one pipeline, one round trip."""
+        queued: list[Callable[[Conn], object]] = self._local.queued
+        self._local.queued = []
+        with self._piped(conn):
+            for write in queued:
+                write(conn)
+            return work(conn)
+
+    @contextmanager
+    def _piped(self, conn: Conn) -> Iterator[None]:
+        """A pipeline in which writes do not open pipelines of their own (a nested one
+        would wait for the statements queued before it)."""
+        with conn.pipeline():
+            self._local.piped = True
+            try:
+                yield
+            finally:
+                self._local.piped = False
+
+    def _batch(self, conn: Conn) -> AbstractContextManager[object]:
+        """A pipeline for a few writes, unless they are sent in one already."""
+        return nullcontext() if getattr(self._local, "piped", False) else conn.pipeline()
 
     def _begin(self) -> Conn:
         """A pooled connection inside ``BEGIN`` holding the write lock (retried if dropped)."""
@@ -175,7 +210,7 @@ class PostgresStore:
 
     def _one_trip(self, conn: Conn, work: Callable[[Conn], T]) -> T:
         try:
-            with conn.pipeline():
+            with self._piped(conn):
                 conn.execute("BEGIN")
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._write_key,))
                 result = work(conn)
@@ -220,7 +255,7 @@ class PostgresStore:
         values = [(kind, key, name, str(value)) for name, value in (index or {}).items()]
 
         def work(conn: Conn) -> None:
-            with conn.pipeline(), conn.cursor() as cur:  # one round trip for all three
+            with self._batch(conn), conn.cursor() as cur:  # one round trip for all three
                 cur.execute(
                     "INSERT INTO docs VALUES (%s, %s, nextval('doc_positions'), %s)"
                     " ON CONFLICT (kind, key) DO UPDATE SET body = EXCLUDED.body",
@@ -230,7 +265,7 @@ class PostgresStore:
                 if values:
                     cur.executemany("INSERT INTO idx VALUES (%s, %s, %s, %s)", values)
 
-        self._write(work)
+        self._defer(work)
 
     def put_many(self, kind: str, rows: Iterable[Row], *, replace: bool = True) -> list[str]:
         """See :class:`mock_ksef.store.base.Store`: a few array statements (``unnest``)."""
@@ -280,11 +315,11 @@ class PostgresStore:
         """See :class:`mock_ksef.store.base.Store`."""
 
         def work(conn: Conn) -> None:
-            with conn.pipeline(), conn.cursor() as cur:
+            with self._batch(conn), conn.cursor() as cur:
                 cur.execute("DELETE FROM docs WHERE kind=%s AND key=%s", (kind, key))
                 cur.execute("DELETE FROM idx WHERE kind=%s AND key=%s", (kind, key))
 
-        self._write(work)
+        self._defer(work)
 
     def next_sequence(self, name: str) -> int:
         """See :class:`mock_ksef.store.base.Store`: one atomic upsert (no write lock)."""
@@ -315,7 +350,7 @@ class PostgresStore:
                 )
 
         if pairs:
-            self._write(work)
+            self._defer(work)
 
     def get_blob(self, key: str) -> bytes | None:
         """See :class:`mock_ksef.store.base.Store`."""
@@ -326,7 +361,7 @@ class PostgresStore:
 
     def delete_blob(self, key: str) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
-        self._write(lambda c: c.execute("DELETE FROM blobs WHERE key=%s", (key,)))
+        self._defer(lambda c: c.execute("DELETE FROM blobs WHERE key=%s", (key,)))
 
     def compact(self) -> None:
         """``VACUUM`` the store's tables (outside any transaction)."""
