@@ -224,10 +224,15 @@ def test_writes_in_a_block_travel_with_the_next_read_or_the_commit(
 
 def test_a_failing_statement_in_a_block_rolls_the_block_back(pg_url: str) -> None:
     store = PostgresStore(pg_url)
-    try:
-        with pytest.raises(psycopg.errors.UndefinedTable), store.transaction():
-            store.put("s", "1", {"n": 1})
+
+    def block() -> None:
+        with store.transaction():
+            store.put("s", "1", {"n": 1})  # queued, sent with the failing statement
             store._run(lambda c: c.execute("SELECT * FROM no_such_table").fetchall())
+
+    try:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            block()
         assert store.get("s", "1") is None
         store.put("s", "2", {"n": 2})  # no lock left behind
         assert store.find("s") == [{"n": 2}]
