@@ -151,7 +151,8 @@ class PostgresStore:
             queued.append(work)
 
     def _flush(self, conn: Conn, work: Callable[[Conn], T]) -> T:
-        """The queued writes of the block, then ``work``: one pipeline, one round trip."""
+        """The queued writes of the block, then ``work``, in one pipeline (a read waits for
+        its result, then for the sync: two round trips however many writes went first)."""
         queued: list[Callable[[Conn], object]] = self._local.queued
         self._local.queued = []
         with self._piped(conn):
