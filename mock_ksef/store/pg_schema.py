@@ -1,4 +1,5 @@
-"""The PostgreSQL store's tables, their migrations and the URL a message may show.
+"""The PostgreSQL store's tables, their migrations, its connections' set-up and the words
+(URL, error) a message may show.
 
 The layout mirrors SQLite's (``docs``, ``idx``, ``blobs``, ``sequences``) plus the request
 journal (``journal``). Every text column a query orders or ranges by is ``COLLATE "C"``:
@@ -15,6 +16,7 @@ previous version intact. See ``docs/postgresql.md``.
 from __future__ import annotations
 
 import zlib
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -116,3 +118,20 @@ def migrate(conn: psycopg.Connection[tuple[object, ...]], url: str) -> None:
             conn.execute("INSERT INTO schema_version VALUES (%s)", (SCHEMA_VERSION,))
         elif version < SCHEMA_VERSION:
             conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION,))
+
+
+def configure_connection(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+    """Per connection: commit without waiting for the WAL flush (see docs/postgresql.md).
+
+    A replica killed after a commit loses nothing (the server has the commit); only a
+    crash of the PostgreSQL server itself may lose the last fraction of a second, as
+    SQLite's ``synchronous=NORMAL`` may on a power cut. A URL that sets
+    ``synchronous_commit`` in its ``options`` keeps its own value.
+    """
+    if "synchronous_commit" not in (conn.info.get_parameters().get("options") or ""):
+        conn.execute("SET synchronous_commit = off")
+
+
+def first_line(exc: psycopg.Error) -> str:
+    """The server's or libpq's first line of an error."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -35,7 +35,15 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 from mock_ksef.store import sqlite as sqlite_sql
 from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
 from mock_ksef.store.pg_journal import PostgresJournal
-from mock_ksef.store.pg_schema import TABLES, StoreUnavailable, lock_key, migrate, redacted
+from mock_ksef.store.pg_schema import (
+    TABLES,
+    StoreUnavailable,
+    configure_connection,
+    first_line,
+    lock_key,
+    migrate,
+    redacted,
+)
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 T = TypeVar("T")
@@ -60,7 +68,7 @@ class PostgresStore:
                 row = conn.execute("SELECT current_schema()").fetchone()
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(
-                f"cannot reach the PostgreSQL store at {redacted(url)}: {_reason(exc)}"
+                f"cannot reach the PostgreSQL store at {redacted(url)}: {first_line(exc)}"
             ) from None
         self.schema = str(row[0]) if row else "public"
         self._write_key = lock_key(self.schema, "write")
@@ -73,7 +81,7 @@ class PostgresStore:
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-            configure=_configure,
+            configure=configure_connection,
             timeout=CONNECT_TIMEOUT_S,
             name=f"mock-ksef {redacted(url)}",
             open=True,
@@ -413,23 +421,6 @@ def _write_many(
             " FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(k, n, v)",
             (kind, *(list(column) for column in zip(*pairs, strict=True))),
         )
-
-
-def _configure(conn: Conn) -> None:
-    """Per connection: commit without waiting for the WAL flush (see docs/postgresql.md).
-
-    A replica killed after a commit loses nothing (the server has the commit); only a
-    crash of the PostgreSQL server itself may lose the last fraction of a second, as
-    SQLite's ``synchronous=NORMAL`` may on a power cut. A URL that sets
-    ``synchronous_commit`` in its ``options`` keeps its own value.
-    """
-    if "synchronous_commit" not in (conn.info.get_parameters().get("options") or ""):
-        conn.execute("SET synchronous_commit = off")
-
-
-def _reason(exc: psycopg.Error) -> str:
-    """The server's or libpq's first line of an error."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _dialect(sql: str) -> str:
