@@ -23,14 +23,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # A regular (not editable) install of the wheel, bind-mounted from the build stage so
-# that not even the wheel stays in a layer.
+# that not even the wheel stays in a layer. `--build-arg EXTRAS=postgresql` adds the
+# PostgreSQL store's driver (deploy/compose.yaml does).
+ARG EXTRAS=""
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install /wheels/*.whl
+    pip install "$(echo /wheels/*.whl)${EXTRAS:+[$EXTRAS]}"
 
 # A fixed uid and gid (10001), so a host folder mounted on /data can be given to them.
 RUN groupadd --system --gid 10001 ksef \
     && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin ksef \
-    && mkdir -p /data && chown ksef:ksef /data
+    && mkdir -p /data/keys && chown -R ksef:ksef /data
 
 # Listen on every interface; keys, the JWT secret and the SQLite store live in /data.
 # gunicorn (gthread) workers share that store (docs/serving.md); MOCK_KSEF_WORKERS=0

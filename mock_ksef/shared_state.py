@@ -39,6 +39,7 @@ from mock_ksef.clock import (
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.store.base import Doc, Store
+from mock_ksef.store.generation import read_counted
 from mock_ksef.store.kinds import RUNTIME_SCENARIO, SHARED_SETTINGS
 
 #: The key of the one ``shared-settings`` document.
@@ -79,8 +80,9 @@ class SharedSettings:
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
-        """Adopt what other processes changed since the last call (one store read)."""
-        doc = self._store.get(SHARED_SETTINGS, KEY)
+        """Adopt what other processes changed since the last call (one store read, which
+        also brings a PostgreSQL store's counters, see ``store/generation.py``)."""
+        doc = read_counted(self._store, SHARED_SETTINGS, KEY)
         if doc != self._seen:
             self._apply(doc)
 

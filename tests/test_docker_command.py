@@ -110,7 +110,8 @@ class TestImageDefinition:
         assert "pip wheel --no-deps --wheel-dir /wheels ." in dockerfile.runs
         installs = [" ".join(run.split()) for run in dockerfile.runs if "pip install" in run]
         assert installs == [
-            "--mount=type=bind,from=build,source=/wheels,target=/wheels pip install /wheels/*.whl"
+            "--mount=type=bind,from=build,source=/wheels,target=/wheels"
+            ' pip install "$(echo /wheels/*.whl)${EXTRAS:+[$EXTRAS]}"'
         ]
 
     def test_user_has_fixed_uid_and_gid(self, dockerfile: Dockerfile) -> None:

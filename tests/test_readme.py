@@ -147,12 +147,17 @@ Starter = Callable[[str], ServerProcess]
 def start_server(workdir: Path, request: pytest.FixtureRequest) -> Iterator[Starter]:
     """Start README serve commands (free port, state in ``workdir``); stops them after."""
     started: list[ServerProcess] = []
+    databases: dict[str, str] = {}
 
     def start(command: str) -> ServerProcess:
         argv = _mock_argv(command)
         if "--store" in argv and argv[argv.index("--store") + 1].startswith("postgresql://"):
-            # The reader's database: here a fresh schema of the tests' PostgreSQL server.
-            argv[argv.index("--store") + 1] = request.getfixturevalue("pg_server").schema_url()
+            # The reader's database: here a fresh schema of the tests' PostgreSQL server
+            # (one per URL, so two replicas of one block share it).
+            at = argv.index("--store") + 1
+            if argv[at] not in databases:
+                databases[argv[at]] = request.getfixturevalue("pg_server").schema_url()
+            argv[at] = databases[argv[at]]
         port = str(free_port())
         if "--port" in argv:  # the reader's port may be taken here: use a free one
             argv[argv.index("--port") + 1] = port
@@ -207,6 +212,11 @@ def _check_docker(command: str) -> None:
     if argv[1] == "build":
         assert argv[-1] == "."
         return
+    if argv[1] == "compose":  # the file itself: tests/test_deploy_compose.py
+        assert argv[2:4] == ["-f", "deploy/compose.yaml"], command
+        assert (ROOT / argv[3]).is_file(), command
+        assert argv[4:] == ["up", "--build"], command
+        return
     assert argv[1] == "run", command
     for flag, value in itertools.pairwise(argv):
         if flag == "-p":
@@ -260,6 +270,8 @@ def _run_shell_command(command: str, start_server: Starter) -> None:
         _check_make_or_pytest(command)
     elif name == "docker":
         _check_docker(command)
+    elif argv[0] == "export" and all(a.startswith("MOCK_KSEF_") for a in argv[1:]):
+        return  # the reader's own setting (deploy/compose.yaml requires this one)
     elif argv[:3] == [VENV_PYTHON, "-m", "benchmarks"]:
         _check_benchmarks(command)
     elif argv[:2] == ["sudo", "apt-get"]:

@@ -17,9 +17,15 @@ With a SQLite store the counters live in a 64-byte file beside the database
 file's ``flock`` (and a thread lock, since threads share one descriptor). A bump is
 visible to every process that maps the file as soon as it is made, and it survives
 ``kill -9`` (it is in the page cache). A memory store lives in one process, so its
-counters are plain integers. Any other store (one shared by processes this module cannot
-see, e.g. over a network) has no counters: :func:`generation_of` answers ``None`` and the
-callers read the store every time.
+counters are plain integers.
+
+A store shared over a network (PostgreSQL) keeps them in a table of its own and hands
+them out with the shared-settings document that every request reads first
+(:func:`read_counted`, the ``get_counted`` of a :class:`CountedStore`): the process keeps
+the highest values it saw (:class:`ObservedGeneration`), so the counters cost no round
+trip of their own, and a bump made anywhere before a request started is seen by that
+request. A bump is one ``UPDATE``. Any other store has no counters:
+:func:`generation_of` answers ``None`` and the callers read the store every time.
 """
 
 from __future__ import annotations
@@ -30,11 +36,12 @@ import os
 import struct
 import threading
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from mock_ksef.store import kinds
-from mock_ksef.store.base import Query, Store
+from mock_ksef.store.base import Doc, Query, Store
 from mock_ksef.store.memory import MemoryStore
 from mock_ksef.store.sqlite import SqliteStore
 
@@ -116,6 +123,53 @@ class SharedGeneration:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
+class CountedStore(Protocol):
+    """A store that keeps the counters itself and reads them along with a document."""
+
+    def get_counted(self, kind: str, key: str) -> tuple[Doc | None, Sequence[int]]:
+        """``get(kind, key)`` and every counter, in one read."""
+        ...
+
+    def bump_generation(self, slot: int) -> int:
+        """Advance one counter; its new value."""
+        ...
+
+
+class ObservedGeneration:
+    """The counters of a :class:`CountedStore` as this process last saw them.
+
+    Values only grow, so the highest seen is kept (threads may report reads out of
+    order). Before the first :func:`read_counted` a read asks the store.
+    """
+
+    def __init__(self, store: CountedStore) -> None:
+        self._store = store
+        self._values: list[int] | None = None
+        self._lock = threading.Lock()
+
+    def observe(self, values: Sequence[int]) -> None:
+        """Adopt counters read from the store (with the shared-settings document)."""
+        with self._lock:
+            seen = self._values
+            self._values = list(values) if seen is None else list(map(max, seen, values))
+
+    def read(self, slot: int) -> int:
+        """See :class:`Generation` (as of the latest :func:`read_counted` in this process)."""
+        values = self._values
+        if values is None:
+            self.observe(self._store.get_counted(kinds.SHARED_SETTINGS, "")[1])
+            values = self._values
+            assert values is not None
+        return values[slot]
+
+    def bump(self, slot: int) -> None:
+        """See :class:`Generation`."""
+        value = self._store.bump_generation(slot)
+        with self._lock:
+            if self._values is not None:
+                self._values[slot] = max(self._values[slot], value)
+
+
 _OF: weakref.WeakKeyDictionary[Store, Generation] = weakref.WeakKeyDictionary()
 _OF_LOCK = threading.Lock()
 
@@ -135,7 +189,24 @@ def generation_of(store: Store) -> Generation | None:
         with _OF_LOCK:
             found = _OF.setdefault(store, LocalGeneration())
         return found
+    if callable(getattr(store, "get_counted", None)):
+        counted: CountedStore = store  # type: ignore[assignment]
+        with _OF_LOCK:
+            found = _OF.setdefault(store, ObservedGeneration(counted))
+        return found
     return None
+
+
+def read_counted(store: Store, kind: str, key: str) -> Doc | None:
+    """``store.get(kind, key)``; a :class:`CountedStore` hands out its counters with it."""
+    get_counted = getattr(store, "get_counted", None)
+    if get_counted is None:
+        return store.get(kind, key)
+    doc, values = get_counted(kind, key)
+    generation = generation_of(store)
+    if isinstance(generation, ObservedGeneration):
+        generation.observe(values)
+    return doc  # type: ignore[no-any-return]
 
 
 def never_written(store: Store, slot: int) -> bool:

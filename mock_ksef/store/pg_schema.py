@@ -1,4 +1,5 @@
-"""The PostgreSQL store's tables, their migrations and the URL a message may show.
+"""The PostgreSQL store's tables, their migrations, its connections' set-up and the words
+(URL, error) a message may show.
 
 The layout mirrors SQLite's (``docs``, ``idx``, ``blobs``, ``sequences``) plus the request
 journal (``journal``). Every text column a query orders or ranges by is ``COLLATE "C"``:
@@ -15,12 +16,18 @@ previous version intact. See ``docs/postgresql.md``.
 from __future__ import annotations
 
 import zlib
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
-#: Version 1: docs, idx, blobs, sequences, journal.
-SCHEMA_VERSION = 1
+from mock_ksef.store.generation import EVER
+
+#: Version 1: docs, idx, blobs, sequences, journal. Version 2: ``generations``, the
+#: state's invalidation counters (``store/generation.py``), which a reset does not empty.
+SCHEMA_VERSION = 2
+#: Counter slots of ``generations`` (more than :mod:`mock_ksef.store.generation` uses).
+GENERATION_SLOTS = 8
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
         "CREATE SEQUENCE doc_positions",
@@ -36,6 +43,16 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE TABLE blobs (key text PRIMARY KEY, data bytea NOT NULL)",
         "CREATE TABLE sequences (name text PRIMARY KEY, value bigint NOT NULL)",
         "CREATE TABLE journal (sequence bigint PRIMARY KEY, body text NOT NULL)",
+    ),
+    2: (
+        "CREATE TABLE generations (slot integer PRIMARY KEY, value bigint NOT NULL)",
+        f"INSERT INTO generations SELECT s, 0 FROM generate_series(0, {GENERATION_SLOTS - 1}) s",
+        # A state written before the counters: its "ever written" counters start at 1.
+        *(
+            f"UPDATE generations SET value = 1 WHERE slot = {slot}"
+            f" AND EXISTS (SELECT 1 FROM docs WHERE kind = '{kind}')"
+            for slot, kind in EVER.items()
+        ),
     ),
 }
 #: The tables ``reset`` empties.
@@ -101,3 +118,20 @@ def migrate(conn: psycopg.Connection[tuple[object, ...]], url: str) -> None:
             conn.execute("INSERT INTO schema_version VALUES (%s)", (SCHEMA_VERSION,))
         elif version < SCHEMA_VERSION:
             conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION,))
+
+
+def configure_connection(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+    """Per connection: commit without waiting for the WAL flush (see docs/postgresql.md).
+
+    A replica killed after a commit loses nothing (the server has the commit); only a
+    crash of the PostgreSQL server itself may lose the last fraction of a second, as
+    SQLite's ``synchronous=NORMAL`` may on a power cut. A URL that sets
+    ``synchronous_commit`` in its ``options`` keeps its own value.
+    """
+    if "synchronous_commit" not in (conn.info.get_parameters().get("options") or ""):
+        conn.execute("SET synchronous_commit = off")
+
+
+def first_line(exc: psycopg.Error) -> str:
+    """The server's or libpq's first line of an error."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import psycopg
@@ -35,7 +35,15 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 from mock_ksef.store import sqlite as sqlite_sql
 from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
 from mock_ksef.store.pg_journal import PostgresJournal
-from mock_ksef.store.pg_schema import TABLES, StoreUnavailable, lock_key, migrate, redacted
+from mock_ksef.store.pg_schema import (
+    TABLES,
+    StoreUnavailable,
+    configure_connection,
+    first_line,
+    lock_key,
+    migrate,
+    redacted,
+)
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 T = TypeVar("T")
@@ -60,7 +68,7 @@ class PostgresStore:
                 row = conn.execute("SELECT current_schema()").fetchone()
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(
-                f"cannot reach the PostgreSQL store at {redacted(url)}: {_reason(exc)}"
+                f"cannot reach the PostgreSQL store at {redacted(url)}: {first_line(exc)}"
             ) from None
         self.schema = str(row[0]) if row else "public"
         self._write_key = lock_key(self.schema, "write")
@@ -73,7 +81,7 @@ class PostgresStore:
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-            configure=_configure,
+            configure=configure_connection,
             timeout=CONNECT_TIMEOUT_S,
             name=f"mock-ksef {redacted(url)}",
             open=True,
@@ -98,7 +106,7 @@ class PostgresStore:
         """``work(conn)`` on the block's connection, or on a pooled one (retried if dropped)."""
         pinned: Conn | None = getattr(self._local, "conn", None)
         if pinned is not None:
-            return work(pinned)
+            return self._flush(pinned, work) if self._local.queued else work(pinned)
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 conn = self._pool.getconn()
@@ -128,16 +136,52 @@ class PostgresStore:
         with self._write_lock:
             conn = self._begin()
             self._local.conn = conn
+            self._local.queued = []
             try:
                 yield
-                conn.execute("COMMIT")
+                self._run(lambda c: c.execute("COMMIT"))  # with the writes still queued
             except BaseException:
-                if not conn.broken:
+                if not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")
                 raise
             finally:
-                self._local.conn = None
+                self._local.conn = self._local.queued = None
                 self._pool.putconn(conn)
+
+    def _defer(self, work: Callable[[Conn], object]) -> None:
+        """A write whose result nobody reads: in a block it is queued and sent with the
+        block's next statement (or its ``COMMIT``) in one pipeline, so it costs no round
+        trip of its own; the server runs them in order, so reads see the block's writes."""
+        queued: list[Callable[[Conn], object]] | None = getattr(self._local, "queued", None)
+        if queued is None:
+            self._write(work)
+        else:
+            queued.append(work)
+
+    def _flush(self, conn: Conn, work: Callable[[Conn], T]) -> T:
+        """The queued writes of the block, then ``work``, in one pipeline (a read waits for
+        its result, then for the sync: two round trips however many writes went first)."""
+        queued: list[Callable[[Conn], object]] = self._local.queued
+        self._local.queued = []
+        with self._piped(conn):
+            for write in queued:
+                write(conn)
+            return work(conn)
+
+    @contextmanager
+    def _piped(self, conn: Conn) -> Iterator[None]:
+        """A pipeline in which writes do not open pipelines of their own (a nested one
+        would wait for the statements queued before it)."""
+        with conn.pipeline():
+            self._local.piped = True
+            try:
+                yield
+            finally:
+                self._local.piped = False
+
+    def _batch(self, conn: Conn) -> AbstractContextManager[object]:
+        """A pipeline for a few writes, unless they are sent in one already."""
+        return nullcontext() if getattr(self._local, "piped", False) else conn.pipeline()
 
     def _begin(self) -> Conn:
         """A pooled connection inside ``BEGIN`` holding the write lock (retried if dropped)."""
@@ -175,7 +219,7 @@ class PostgresStore:
 
     def _one_trip(self, conn: Conn, work: Callable[[Conn], T]) -> T:
         try:
-            with conn.pipeline():
+            with self._piped(conn):
                 conn.execute("BEGIN")
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._write_key,))
                 result = work(conn)
@@ -195,13 +239,32 @@ class PostgresStore:
         )
         return decode(row[0]) if row else None
 
+    def get_counted(self, kind: str, key: str) -> tuple[Doc | None, list[int]]:
+        """``get`` and the state's counters (``store/generation.py``) in one statement."""
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT (SELECT body FROM docs WHERE kind=%s AND key=%s),"
+                " ARRAY(SELECT value FROM generations ORDER BY slot)",
+                (kind, key),
+            ).fetchone()
+        )
+        assert row is not None
+        return (decode(row[0]) if row[0] is not None else None), [int(v) for v in row[1]]
+
+    def bump_generation(self, slot: int) -> int:
+        """Advance one counter (one atomic ``UPDATE``, in the block if inside one)."""
+        sql = "UPDATE generations SET value = value + 1 WHERE slot=%s RETURNING value"
+        row = self._run(lambda c: c.execute(sql, (slot,)).fetchone())
+        assert row is not None
+        return int(row[0])
+
     def put(self, kind: str, key: str, doc: Doc, index: Mapping[str, str] | None = None) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
         body = encode(doc)
         values = [(kind, key, name, str(value)) for name, value in (index or {}).items()]
 
         def work(conn: Conn) -> None:
-            with conn.pipeline(), conn.cursor() as cur:  # one round trip for all three
+            with self._batch(conn), conn.cursor() as cur:  # one round trip for all three
                 cur.execute(
                     "INSERT INTO docs VALUES (%s, %s, nextval('doc_positions'), %s)"
                     " ON CONFLICT (kind, key) DO UPDATE SET body = EXCLUDED.body",
@@ -211,7 +274,7 @@ class PostgresStore:
                 if values:
                     cur.executemany("INSERT INTO idx VALUES (%s, %s, %s, %s)", values)
 
-        self._write(work)
+        self._defer(work)
 
     def put_many(self, kind: str, rows: Iterable[Row], *, replace: bool = True) -> list[str]:
         """See :class:`mock_ksef.store.base.Store`: a few array statements (``unnest``)."""
@@ -261,11 +324,11 @@ class PostgresStore:
         """See :class:`mock_ksef.store.base.Store`."""
 
         def work(conn: Conn) -> None:
-            with conn.pipeline(), conn.cursor() as cur:
+            with self._batch(conn), conn.cursor() as cur:
                 cur.execute("DELETE FROM docs WHERE kind=%s AND key=%s", (kind, key))
                 cur.execute("DELETE FROM idx WHERE kind=%s AND key=%s", (kind, key))
 
-        self._write(work)
+        self._defer(work)
 
     def next_sequence(self, name: str) -> int:
         """See :class:`mock_ksef.store.base.Store`: one atomic upsert (no write lock)."""
@@ -296,7 +359,7 @@ class PostgresStore:
                 )
 
         if pairs:
-            self._write(work)
+            self._defer(work)
 
     def get_blob(self, key: str) -> bytes | None:
         """See :class:`mock_ksef.store.base.Store`."""
@@ -307,7 +370,7 @@ class PostgresStore:
 
     def delete_blob(self, key: str) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
-        self._write(lambda c: c.execute("DELETE FROM blobs WHERE key=%s", (key,)))
+        self._defer(lambda c: c.execute("DELETE FROM blobs WHERE key=%s", (key,)))
 
     def compact(self) -> None:
         """``VACUUM`` the store's tables (outside any transaction)."""
@@ -358,23 +421,6 @@ def _write_many(
             " FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(k, n, v)",
             (kind, *(list(column) for column in zip(*pairs, strict=True))),
         )
-
-
-def _configure(conn: Conn) -> None:
-    """Per connection: commit without waiting for the WAL flush (see docs/postgresql.md).
-
-    A replica killed after a commit loses nothing (the server has the commit); only a
-    crash of the PostgreSQL server itself may lose the last fraction of a second, as
-    SQLite's ``synchronous=NORMAL`` may on a power cut. A URL that sets
-    ``synchronous_commit`` in its ``options`` keeps its own value.
-    """
-    if "synchronous_commit" not in (conn.info.get_parameters().get("options") or ""):
-        conn.execute("SET synchronous_commit = off")
-
-
-def _reason(exc: psycopg.Error) -> str:
-    """The server's or libpq's first line of an error."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _dialect(sql: str) -> str:

@@ -1,8 +1,9 @@
 """The read path's per-worker caches (the login's scenario, "nothing was ever revoked") are
 dropped by every worker when another one resets, sweeps or revokes.
 
-Two apps on one SQLite file stand for two worker processes where the clock must be frozen;
-the last test runs two real gunicorn workers and revokes from this (third) process.
+Two apps on one SQLite file (or one PostgreSQL schema: two replicas) stand for two worker
+processes where the clock must be frozen; the last test runs two real gunicorn workers
+and revokes from this (third) process.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mock_ksef.domain.session_plan import login_scenario
 from mock_ksef.http.context import services
 from mock_ksef.settings import Settings
 from mock_ksef.store import SqliteStore
+from mock_ksef.store.generation import REVOCATIONS, never_written
 from mock_ksef.store.kinds import REVOKED_JTI
 from tests.support.auth import bearer, login_live, login_with_ksef_token
 from tests.support.nips import NIP
@@ -35,12 +37,28 @@ LIST = "/v2/sessions?sessionType=Online"
 BOUND = "online-200-success"
 #: New connections tried until both workers have answered (each connection sticks to one).
 MAX_CONNECTIONS = 200
+#: The problem a revoked token's request gets (without its trace id and time).
+REVOKED = {
+    "title": "Unauthorized",
+    "status": 401,
+    "detail": "Token został unieważniony.",
+    "instance": "/v2/sessions",
+}
 
 
-def _workers(tmp_path: Path, clock: FrozenClock, keyring: KeyRing) -> tuple[Flask, Flask]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The ``--store`` two workers (or replicas) share: a SQLite file, a PostgreSQL schema
+    (whose counters ride along with the shared-settings read of every request)."""
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path / 'state.sqlite3'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def _workers(shared_store: str, clock: FrozenClock, keyring: KeyRing) -> tuple[Flask, Flask]:
     settings = Settings(
         seed=1,
-        store=f"sqlite:{tmp_path / 'state.sqlite3'}",
+        store=shared_store,
         schema_dir=str(spec_dir() / "invoice-schemas"),
         auth_schema_dir=str(spec_dir() / "auth"),
     )
@@ -63,11 +81,11 @@ def _auth_reference(token: str) -> str:
 
 
 def test_a_reset_in_one_worker_drops_the_login_scenario_the_other_remembers(
-    tmp_path: Path, clock: FrozenClock, keyring: KeyRing
+    shared_store: str, clock: FrozenClock, keyring: KeyRing
 ) -> None:
     """After the reset the same authentication reference names another login: the second
     worker, which cached the first login's scenario under that reference, must not use it."""
-    first, second = _workers(tmp_path, clock, keyring)
+    first, second = _workers(shared_store, clock, keyring)
     client = first.test_client()
     selected = client.post("/_mock/scenarios/select", json={"scenario": BOUND, "context": NIP})
     assert selected.status_code == 200
@@ -81,9 +99,9 @@ def test_a_reset_in_one_worker_drops_the_login_scenario_the_other_remembers(
 
 
 def test_a_sweep_in_one_worker_drops_the_scenario_of_the_operations_it_deleted(
-    tmp_path: Path, clock: FrozenClock, keyring: KeyRing
+    shared_store: str, clock: FrozenClock, keyring: KeyRing
 ) -> None:
-    first, second = _workers(tmp_path, clock, keyring)
+    first, second = _workers(shared_store, clock, keyring)
     token = login_with_ksef_token(first.test_client(), NIP)
     svc = services(second)
     principal = svc.tokens.verify(token, ("access",), svc.now())
@@ -91,6 +109,7 @@ def test_a_sweep_in_one_worker_drops_the_scenario_of_the_operations_it_deleted(
     later = clock.now() + timedelta(days=30)
     swept = sweep(services(first).store, RetentionPolicy.of(services(first).settings), later, 50)
     assert swept.auth_operations == 1
+    assert second.test_client().get("/_mock/health").status_code == 200  # its next request
     assert login_scenario(svc.repos, principal) is None
 
 
@@ -116,10 +135,10 @@ def test_no_revocation_read_while_no_token_was_ever_revoked(
 
 
 def test_rate_limits_set_through_one_worker_are_enforced_by_the_other(
-    tmp_path: Path, clock: FrozenClock, keyring: KeyRing
+    shared_store: str, clock: FrozenClock, keyring: KeyRing
 ) -> None:
     """Until a context has ``/testdata`` limits no worker reads them; then every one does."""
-    first, second = _workers(tmp_path, clock, keyring)
+    first, second = _workers(shared_store, clock, keyring)
     token = login_with_ksef_token(first.test_client(), NIP)
     other = second.test_client()
     assert [other.get(LIST, headers=bearer(token)).status_code for _ in range(6)] == [200] * 6
@@ -129,6 +148,24 @@ def test_rate_limits_set_through_one_worker_are_enforced_by_the_other(
     assert set_limits.status_code == 200
     codes = [other.get(LIST, headers=bearer(token)).status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]  # sessionList: 5 per second (the spec's value)
+
+
+def test_a_revocation_in_one_worker_is_enforced_by_the_other_at_once(
+    shared_store: str, clock: FrozenClock, keyring: KeyRing
+) -> None:
+    first, second = _workers(shared_store, clock, keyring)
+    token = login_with_ksef_token(first.test_client(), NIP)
+    other = second.test_client()
+    assert other.get(LIST, headers=bearer(token)).status_code == 200
+    assert never_written(services(second).store, REVOCATIONS) is True  # no read per request
+    jti = str(jwt.decode(token, options={"verify_signature": False})["jti"])
+    services(first).repos.revoke_jti(jti)
+    answer = other.get(LIST, headers=bearer(token))
+    assert (answer.status_code, _untimed(answer.get_json())) == (401, REVOKED)
+
+
+def _untimed(problem: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in problem.items() if k not in ("traceId", "timestamp")}
 
 
 def _status_per_worker(port: int, token: str) -> dict[int, tuple[int, str]]:
@@ -166,11 +203,5 @@ def test_a_revocation_by_another_process_is_seen_by_every_gunicorn_worker(
         assert sorted(after) == sorted(before)  # the same two workers
         for status, body in after.values():
             assert status == 401
-            problem = json.loads(body)
-            assert {k: v for k, v in problem.items() if k not in ("traceId", "timestamp")} == {
-                "title": "Unauthorized",
-                "status": 401,
-                "detail": "Token został unieważniony.",
-                "instance": "/v2/sessions",
-            }
+            assert _untimed(json.loads(body)) == REVOKED
         assert server.stop() == 0, server.output()

@@ -6,8 +6,10 @@ PostgreSQL).
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -176,3 +178,63 @@ def test_the_setting_accepts_postgresql_urls() -> None:
     """``--store postgresql://…`` (or ``postgres://``) passes the settings check."""
     for url in ("postgresql://mock:pw@db:5432/ksef", "postgres:///ksef?host=/run/pg"):
         assert Settings().with_overrides(store=url).store == url
+
+
+def _round_trips(store: PostgresStore, tmp_path: Path, work: Callable[[], object]) -> int:
+    """Times ``work`` waited for the server: in libpq's trace, a message from the server
+    (B) right after one to it (F)."""
+    trace = tmp_path / "libpq.trace"
+    with trace.open("w") as sink:
+        with store._pool.connection() as conn:  # the pool's only one
+            conn.pgconn.trace(sink.fileno())
+        work()
+        with store._pool.connection() as conn:
+            conn.pgconn.untrace()
+    sides = re.findall(r"^[^\t]*\t([FB])\t", trace.read_text(errors="replace"), re.M)
+    return sum(1 for one, two in itertools.pairwise(sides) if (one, two) == ("F", "B"))
+
+
+def test_writes_in_a_block_travel_with_the_next_read_or_the_commit(
+    pg_url: str, tmp_path: Path
+) -> None:
+    store = PostgresStore(pg_url, pool_size=1)
+    try:
+        store.get("s", "warm")  # the pool's connection is open
+
+        def block() -> None:
+            with store.transaction():
+                store.put("s", "1", {"n": 1}, {"ctx": "A"})
+                store.put("s", "2", {"n": 2})
+                assert store.find("s", ctx="A") == [{"n": 1}]  # sees the queued put
+                store.delete("s", "2")
+                store.put_blob("b", b"x")
+
+        # BEGIN with its lock; the two puts, then the find; the COMMIT with the rest
+        # (7 when each write was a round trip of its own)
+        assert _round_trips(store, tmp_path, block) == 4
+        assert [store.get("s", "1"), store.get("s", "2"), store.get_blob("b")] == [
+            {"n": 1},
+            None,
+            b"x",
+        ]
+        assert _round_trips(store, tmp_path, lambda: store.put("s", "3", {"n": 3})) == 1
+    finally:
+        store.close()
+
+
+def test_a_failing_statement_in_a_block_rolls_the_block_back(pg_url: str) -> None:
+    store = PostgresStore(pg_url)
+
+    def block() -> None:
+        with store.transaction():
+            store.put("s", "1", {"n": 1})  # queued, sent with the failing statement
+            store._run(lambda c: c.execute("SELECT * FROM no_such_table").fetchall())
+
+    try:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            block()
+        assert store.get("s", "1") is None
+        store.put("s", "2", {"n": 2})  # no lock left behind
+        assert store.find("s") == [{"n": 2}]
+    finally:
+        store.close()
