@@ -350,7 +350,7 @@ _ADD = "INSERT INTO idx VALUES (?,?,?,?)"
 _DROP = "DELETE FROM idx WHERE kind=? AND name=? AND value=? AND key=?"
 
 
-def _values_text(values: Mapping[str, str]) -> str:
+def _values_text(values: dict[str, str]) -> str:
     """``docs.idx_values`` of a document (no encoder call for the many without index)."""
     return encode(values) if values else "{}"
 
