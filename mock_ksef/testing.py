@@ -152,7 +152,7 @@ class KsefMock:
             Buyer(buyer_type, buyer), count, first, last, form=form, mix=mix, seed=seed
         ).validate()
         invoices = list(generate_inbox(spec))
-        store_inbox(invoices, Repos(self.services.store))
+        store_inbox(invoices, Repos(self.services.store), now=self.clock.now())
         return invoices
 
     def use_scenario(self, name: str, context: str | None = None) -> None:

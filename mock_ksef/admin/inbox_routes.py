@@ -82,7 +82,7 @@ def fill_inbox() -> tuple[Response, int]:
             numbers[min(len(numbers), 1) :] = [invoice.ksef_number]
             yield invoice
 
-    stored = save(numbered(), Repos(svc.store))
+    stored = save(numbered(), Repos(svc.store), now=svc.now())
     reply = {
         "stored": stored,
         "firstKsefNumber": numbers[0] if numbers else None,

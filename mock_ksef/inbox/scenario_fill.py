@@ -53,6 +53,6 @@ def fill_once(
     with store.transaction():
         if store.get(INBOX_FILL, key) is not None:
             return 0
-        stored = store_inbox(generate_inbox(plan_spec(plan, context, now)), Repos(store))
+        stored = store_inbox(generate_inbox(plan_spec(plan, context, now)), Repos(store), now=now)
         store.put(INBOX_FILL, key, {"at": iso(now), "stored": stored})
     return stored

@@ -16,6 +16,7 @@ session ``Invoice`` rows are written: the sellers' sessions happened elsewhere.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 
@@ -75,11 +76,15 @@ def duplicate_key(generated: GeneratedInvoice) -> str:
     return f"{generated.seller_nip}|{generated.invoice_kind}|{generated.invoice_number}"
 
 
-def store_inbox(invoices: Iterable[GeneratedInvoice], repos: Repos) -> int:
+def store_inbox(
+    invoices: Iterable[GeneratedInvoice], repos: Repos, *, now: datetime | None = None
+) -> int:
     """Save ``invoices`` in one store transaction; return how many were saved.
 
     A duplicate key already taken (by a live invoice or an earlier inbox) keeps its first
-    acceptance, as KSeF's duplicate check would.
+    acceptance, as KSeF's duplicate check would. ``now``: the mock's clock while storing
+    (the control route and the scenario fill pass it); an invoice already visible then
+    needs no ``retrieval-pending`` mark, which saves a document and an index row each.
     """
     received = ReceivedInvoices(repos.store)
     forms: dict[tuple[str, str], FormCode] = {}
@@ -110,6 +115,6 @@ def store_inbox(invoices: Iterable[GeneratedInvoice], repos: Repos) -> int:
                 }
                 session = {"session": generated.session_reference}
                 duplicates.append((duplicate_key(generated), first, session))
-            count += record_received_invoices(received, known)
+            count += record_received_invoices(received, known, visible_at=now)
             repos.store.put_many(DUPLICATE, duplicates, replace=False)
     return count

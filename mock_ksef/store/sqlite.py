@@ -164,7 +164,7 @@ class SqliteStore:
         """See :class:`mock_ksef.store.base.Store`."""
         body = encode(doc)
         values = {name: str(value) for name, value in (index or {}).items()}
-        text = encode(values)
+        text = _values_text(values)
         with self.transaction(), self._connection() as conn:
             row = conn.execute(
                 "SELECT idx_values FROM docs WHERE kind=? AND key=?", (kind, key)
@@ -210,7 +210,7 @@ class SqliteStore:
             (top,) = conn.execute(
                 "SELECT COALESCE(MAX(position), 0) FROM docs WHERE kind=?", (kind,)
             ).fetchone()
-            texts = {key: encode(unique[key][1]) for key in (keys if replace else new)}
+            texts = {key: _values_text(unique[key][1]) for key in (keys if replace else new)}
             conn.executemany(
                 "INSERT INTO docs VALUES (?,?,?,?,?)",
                 [
@@ -348,6 +348,11 @@ _EXISTS = (
 )
 _ADD = "INSERT INTO idx VALUES (?,?,?,?)"
 _DROP = "DELETE FROM idx WHERE kind=? AND name=? AND value=? AND key=?"
+
+
+def _values_text(values: dict[str, str]) -> str:
+    """``docs.idx_values`` of a document (no encoder call for the many without index)."""
+    return encode(values) if values else "{}"
 
 
 def _index_rows(kind: str, key: str, values: Mapping[str, str]) -> list[tuple[str, str, str, str]]:

@@ -86,9 +86,12 @@ class KnownInvoice:
     hash_of_corrected_invoice: str | None = None
 
 
-def record_received_invoices(repo: ReceivedInvoices, invoices: Iterable[KnownInvoice]) -> int:
+def record_received_invoices(
+    repo: ReceivedInvoices, invoices: Iterable[KnownInvoice], *, visible_at: datetime | None = None
+) -> int:
     """The bulk sibling of :func:`record_received_invoice`: the same records, roles and
     bytes for each invoice, written in one transaction with the store's bulk writes.
+    ``visible_at``: the mock's clock, if known (no pending mark for what is visible then).
 
     The caller vouches that each ``content`` equals what the bytes say (the inbox
     generator, whose equivalence a test checks). Returns how many were recorded.
@@ -108,7 +111,7 @@ def record_received_invoices(repo: ReceivedInvoices, invoices: Iterable[KnownInv
             )
             yield record, roles(known.content), known.xml
 
-    return repo.save_many(received())
+    return repo.save_many(received(), visible_at=visible_at)
 
 
 def plan_of(scenarios: ScenarioRegistry, session: Session) -> RetrievalPlan:

@@ -74,23 +74,36 @@ def seller_indexed(subject_type: str) -> bool:
 def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[str, str]:
     """The index values of a role's entry: each date, each date behind the seller, and
     the sparse ones (``facets.py``)."""
-    dates = {name: record.date_of(date_type) for date_type, name in DATE_INDEX.items()}
+    return _role_index(_dates(record), record, subject_type, start)
+
+
+def _dates(record: InvoiceRecord) -> dict[str, str]:
+    """Index name -> the record's sortable date (the same for every role)."""
+    return {name: record.date_of(date_type) for date_type, name in DATE_INDEX.items()}
+
+
+def _role_index(
+    dates: dict[str, str], record: InvoiceRecord, subject_type: str, start: str
+) -> dict[str, str]:
     index = {name: start + date for name, date in dates.items()}
     if seller_indexed(subject_type):
         seller = record.content.seller_nip
-        for date_type, name in DATE_INDEX.items():
-            index[SELLER_INDEX[date_type]] = f"{start}{seller}|{dates[name]}"
+        for name, seller_name in zip(DATE_INDEX.values(), SELLER_INDEX.values(), strict=True):
+            index[seller_name] = f"{start}{seller}|{dates[name]}"
     index.update(facet_index(record, start, dates))
     return index
 
 
 def entry_rows(record: InvoiceRecord, roles: tuple[tuple[str, str], ...]) -> list[Row]:
-    """The entry of each role (one document object, so the store encodes it once)."""
+    """The entry of each role (one document object, so the store encodes it once; the
+    dates formatted once for all roles)."""
     doc = entry_doc(record)
+    dates = _dates(record)
     rows: list[Row] = []
     for subject_type, context_key in roles:
         start = prefix(subject_type, context_key)
-        rows.append((start + record.ksef_number, doc, entry_index(record, subject_type, start)))
+        index = _role_index(dates, record, subject_type, start)
+        rows.append((start + record.ksef_number, doc, index))
     return rows
 
 
@@ -116,8 +129,14 @@ class ReceivedInvoices:
         """Store ``record`` (and its XML) with an entry per role, in one transaction."""
         self.save_many(((record, roles, xml),))
 
-    def save_many(self, invoices: Iterable[Received]) -> int:
-        """:meth:`save` of each invoice, in one transaction and a few bulk writes."""
+    def save_many(self, invoices: Iterable[Received], *, visible_at: datetime | None = None) -> int:
+        """:meth:`save` of each invoice, in one transaction and a few bulk writes.
+
+        ``visible_at`` (the mock's clock while storing, when the caller knows it): an
+        invoice already visible then gets no ``retrieval-pending`` mark, as a live one
+        visible on acceptance gets none (and as :meth:`remember` sweeps the marks of the
+        past). Without it, every invoice visible only after its acquisition is marked.
+        """
         blobs: list[tuple[str, bytes]] = []
         records: list[Row] = []
         entries: list[Row] = []
@@ -127,7 +146,8 @@ class ReceivedInvoices:
             doc = record_doc(record)
             records.append((record.ksef_number, {"record": doc, "roles": roles}, None))
             entries += entry_rows(record, roles)
-            if record.available_from > record.acquisition_date:
+            shown = record.acquisition_date if visible_at is None else visible_at
+            if record.available_from > shown:
                 later = {
                     "ps": iso(record.permanent_storage_date),
                     "available": iso(record.available_from),
