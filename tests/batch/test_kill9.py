@@ -120,7 +120,12 @@ def test_kill9_during_batch_close_then_restart_finishes_it(tmp_path: Path, pause
     elif pause == "committed:0":
         assert during is not None
         assert during["status"]["code"] == 200
-    assert _kept_parts(state, reference) == [1, 2, 3]  # kept until committed
+    if pause == "committed:0":
+        # Committed: the parts may go now (the upkeep round of the killed process deletes
+        # a finished session's parts every couple of seconds), or be left for the restart.
+        assert _kept_parts(state, reference) in ([1, 2, 3], [])
+    else:
+        assert _kept_parts(state, reference) == [1, 2, 3]  # kept until committed
     with serve(state) as server:
         client = LiveClient(server.url, client.token)
         _check_outcome(client, state, reference, package)

@@ -52,7 +52,7 @@ def test_the_gate_memo_is_bounded_and_knows_unlisted_paths() -> None:
 def test_an_equal_document_gives_the_same_session_a_changed_one_a_new_one(
     tmp_path: Path, clock: FrozenClock, keyring: KeyRing
 ) -> None:
-    app = _workers(tmp_path, clock, keyring)[0]
+    app = _workers(f"sqlite:{tmp_path / 'state.sqlite3'}", clock, keyring)[0]
     who = Caller(app, app.test_client(), NIP)
     ref = who.open()
     doc = services(app).store.get(SESSION, ref)
@@ -76,7 +76,7 @@ def test_a_session_closed_through_one_worker_is_read_closed_by_the_other(
 ) -> None:
     """The second worker decoded the open session; the first closes it; the second's next
     poll decodes the new document (the memo compares the document, not the reference)."""
-    first, second = _workers(tmp_path, clock, keyring)
+    first, second = _workers(f"sqlite:{tmp_path / 'state.sqlite3'}", clock, keyring)
     who = Caller(first, first.test_client(), NIP)
     ref = who.open()
     other = second.test_client()
@@ -114,9 +114,9 @@ def test_fault_draws_use_the_seed_another_worker_set(
 ) -> None:
     """The gate takes the seed the request's shared-settings refresh applied (no second
     read of the document): a seed set through the first worker decides the second's draws."""
-    first, second = _workers(tmp_path, clock, keyring)
+    first, second = _workers(f"sqlite:{tmp_path / 'state.sqlite3'}", clock, keyring)
     (tmp_path / "alone").mkdir()
-    alone = _workers(tmp_path / "alone", clock, keyring)[0]
+    alone = _workers(f"sqlite:{tmp_path / 'alone.sqlite3'}", clock, keyring)[0]
     with_seed_1 = _draws(alone, OTHER_NIP)
     assert set(with_seed_1) == {200, 503}
     assert first.test_client().post("/_mock/seed", json={"seed": 99}).status_code == 200
@@ -126,6 +126,6 @@ def test_fault_draws_use_the_seed_another_worker_set(
     assert set(reseeded) == {200, 503}
     assert reseeded != with_seed_1
     (tmp_path / "alone99").mkdir()
-    alone99 = _workers(tmp_path / "alone99", clock, keyring)[0]
+    alone99 = _workers(f"sqlite:{tmp_path / 'alone99.sqlite3'}", clock, keyring)[0]
     assert alone99.test_client().post("/_mock/seed", json={"seed": 99}).status_code == 200
     assert _draws(alone99, OTHER_NIP) == reseeded
