@@ -255,7 +255,10 @@ class PostgresStore:
         """See :class:`mock_ksef.store.base.Store`; one range scan of ``idx_order``."""
         sql, params = _query_sql(kind, query)
         rows = self._run(lambda c: c.execute(sql, params).fetchall())
-        return [Hit(str(key), str(value), decode(body)) for key, value, body in rows]
+        return [
+            Hit(str(key), str(value), {} if body is None else decode(body))
+            for key, value, body in rows
+        ]
 
     def delete(self, kind: str, key: str) -> None:
         """See :class:`mock_ksef.store.base.Store`."""

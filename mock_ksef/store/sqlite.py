@@ -22,7 +22,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, decode, encode, unique_rows
+from mock_ksef.store.base import (
+    Cursor,
+    Doc,
+    Hit,
+    Query,
+    Row,
+    Slice,
+    decode,
+    encode,
+    unique_rows,
+)
 
 #: Version 0: the first layout (``idx_lookup`` without the key, a global position).
 #: Version 1: ``idx_order`` covers ``(kind, name, value, key)``; positions count per kind.
@@ -273,7 +283,7 @@ class SqliteStore:
         sql, params = _query_sql(kind, query)
         with self._connection() as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [Hit(key, value, decode(body)) for key, value, body in rows]
+        return [Hit(key, value, {} if body is None else decode(body)) for key, value, body in rows]
 
     def delete(self, kind: str, key: str) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
@@ -390,13 +400,33 @@ def _implies(cursor: str, op: str, bound: str) -> bool:
     return cursor < bound  # "<"
 
 
+_SLICE_OPS = {"eq": "=", "ge": ">=", "le": "<="}
+
+
+def _slice_sql(value: str, test: Slice) -> tuple[str, list[object]]:
+    """The condition of one :class:`Slice` on the ordered value (1-based ``substr``)."""
+    width = "" if test.width is None else f", {int(test.width)}"
+    part = f"substr({value}, {int(test.start) + 1}{width})"
+    if isinstance(test.operand, tuple):
+        if not test.operand:
+            return "1=0", []
+        return f"{part} IN ({','.join('?' * len(test.operand))})", list(test.operand)
+    return f"{part} {_SLICE_OPS[test.op]} ?", [test.operand]
+
+
 def _query_sql(kind: str, query: Query) -> tuple[str, list[object]]:
     """The statement of :meth:`SqliteStore.query`: a walk along one index, in order."""
     if query.order_by is None:
         # The document table itself (aliased ``i`` like the index), by its primary key.
-        sql = "SELECT i.key, i.key, i.body FROM docs i WHERE i.kind=?"
+        body = "NULL" if query.keys_only else "i.body"
+        sql = f"SELECT i.key, i.key, {body} FROM docs i WHERE i.kind=?"
         params: list[object] = [kind]
         value = "i.key"
+    elif query.keys_only:
+        # A covering scan: the index rows alone, no document read.
+        sql = "SELECT i.key, i.value, NULL FROM idx i WHERE i.kind=? AND i.name=?"
+        params = [kind, query.order_by]
+        value = "i.value"
     else:
         sql = (
             "SELECT i.key, i.value, d.body FROM idx i CROSS JOIN docs d"
@@ -414,6 +444,10 @@ def _query_sql(kind: str, query: Query) -> tuple[str, list[object]]:
     for name, wanted in query.equal.items():
         sql += _EXISTS
         params += [name, wanted]
+    for test in query.slices:
+        part, operands = _slice_sql(value, test)
+        sql += f" AND {part}"
+        params += operands
     direction = "DESC" if query.descending else "ASC"
     order = "i.key" if query.order_by is None else f"i.value {direction}, i.key"
     sql += f" ORDER BY {order} {direction}"

@@ -23,9 +23,11 @@ from collections.abc import Callable
 from mock_ksef.domain.retrieval.filters import InvoiceFilters
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 
-#: The entry layout a store's ``retrieval-layout`` marker must name before the sparse
-#: indexes are used (1: seller's, facet and number indexes on every entry).
-LAYOUT = 1
+#: The entry layout a store's ``retrieval-layout`` marker names: 1, every entry has the
+#: seller's, facet and number indexes (used from 1 on); 2, also the covering date
+#: indexes (``covering.py``, used from 2 on).
+LAYOUT = 2
+SPARSE_LAYOUT = 1
 #: Facet -> its value of a record when rare, else ``None``.
 FACETS: dict[str, Callable[[InvoiceRecord], str | None]] = {
     "att": lambda r: "1" if r.content.has_attachment else None,
