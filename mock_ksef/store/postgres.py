@@ -32,7 +32,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from mock_ksef.store import sqlite as sqlite_sql
+from mock_ksef.store import query_sql as sqlite_sql
 from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
 from mock_ksef.store.pg_journal import PostgresJournal
 from mock_ksef.store.pg_schema import TABLES, StoreUnavailable, lock_key, migrate, redacted

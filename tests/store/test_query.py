@@ -10,7 +10,7 @@ import pytest
 
 from mock_ksef.store import SqliteStore, Store
 from mock_ksef.store.base import Cursor, Hit, Query, Slice
-from mock_ksef.store.sqlite import _query_sql, _seek_bounds
+from mock_ksef.store.query_sql import _query_sql, _seek_bounds
 from tests.store.conftest import MakeStore
 
 DAYS = ["2026-01-03", "2026-01-01", "2026-01-02", "2026-01-02", "2026-01-05", "2026-01-04"]
