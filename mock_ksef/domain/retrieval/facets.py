@@ -18,6 +18,7 @@ them) are not found this way: :data:`LAYOUT` marks a store whose entries all hav
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from mock_ksef.domain.retrieval.filters import InvoiceFilters
@@ -38,6 +39,15 @@ FACETS: dict[str, Callable[[InvoiceRecord], str | None]] = {
     "kind": lambda r: None if r.content.invoice_type == "Vat" else r.content.invoice_type,
 }
 NUMBER_INDEX = "num"
+#: The filter each facet stands for (a facet alone decides a query of that filter only).
+FACET_FILTER = {
+    "att": "has_attachment",
+    "self": "is_self_invoicing",
+    "form": "form_type",
+    "mode": "invoicing_mode",
+    "cur": "currency_codes",
+    "kind": "invoice_types",
+}
 
 
 def facet_index(record: InvoiceRecord, start: str, dates: dict[str, str]) -> dict[str, str]:
@@ -49,6 +59,13 @@ def facet_index(record: InvoiceRecord, start: str, dates: dict[str, str]) -> dic
             for name, date in dates.items():
                 index[f"{name}-{facet}"] = f"{start}{value}|{date}"
     return index
+
+
+def facet_alone(filters: InvoiceFilters, facet: str) -> bool:
+    """Whether ``facet``'s filter is the only one besides the subject and the dates."""
+    bare = InvoiceFilters(filters.subject_type, filters.date_range)
+    field = FACET_FILTER[facet]
+    return dataclasses.replace(filters, **{field: getattr(bare, field)}) == bare
 
 
 def facet_choice(filters: InvoiceFilters) -> tuple[str, tuple[str, ...]] | None:

@@ -24,7 +24,13 @@ from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.date_range import check_date_range
 from mock_ksef.domain.retrieval.covering import COVERING_INDEX, code_at, slices
 from mock_ksef.domain.retrieval.entry import entry_doc, fields_of
-from mock_ksef.domain.retrieval.facets import LAYOUT, NUMBER_INDEX, SPARSE_LAYOUT, facet_choice
+from mock_ksef.domain.retrieval.facets import (
+    LAYOUT,
+    NUMBER_INDEX,
+    SPARSE_LAYOUT,
+    facet_alone,
+    facet_choice,
+)
 from mock_ksef.domain.retrieval.filters import InvoiceFilters, range_values
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.domain.retrieval.refusals import HWM_DETAILS, OutsideHwm
@@ -79,6 +85,9 @@ class Window:
     facet_values: tuple[str, ...] = ()
     #: Whether an ``invoiceNumber`` filter is answered from the number index.
     by_number: bool = False
+    #: Whether the facet's ranges alone decide (its filter is the only one): with
+    #: nothing pending, a page is a merge of the ranges' keys (:func:`facet_numbers`).
+    facet_decides: bool = False
     #: Where the code begins in the values when ``index`` is a covering one
     #: (``covering.py``): the filters are tested on the index rows by the store.
     covering_at: int | None = None
@@ -194,8 +203,9 @@ def resolve(
         seller,
         values,
         by_number=indexed and filters.invoice_number is not None,
+        facet_decides=choice is not None and facet_alone(filters, choice[0]),
     )
-    skip = filters.ksef_number is not None or window.by_number
+    skip = filters.ksef_number is not None or window.by_number or window.facet_decides
     if layout < LAYOUT or window.decides(filters) or skip:
         return window
     at = code_at(prefix(filters.subject_type, context.key), low)
@@ -284,6 +294,41 @@ def covered_numbers(
             return
         cursor = hits[-1].cursor
         limit = None if limit is None else limit - step
+
+
+def facet_numbers(
+    repo: ReceivedInvoices, window: Window, *, descending: bool = False
+) -> Iterator[str]:
+    """The KSeF numbers of a facet window's ranges in order, from their keys alone (every
+    entry counted as visible: only for a store with nothing pending)."""
+    cut = len(prefix(window.subject_type, window.context_key))
+    streams = [_range_keys(repo, window, base, descending) for base in window.bases()]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, reverse=descending)
+    for _, key in merged:
+        yield key[cut:]
+
+
+def _range_keys(
+    repo: ReceivedInvoices, window: Window, base: str, descending: bool
+) -> Iterator[tuple[str, str]]:
+    """``(date, key)`` of every entry of the range ``base + [start, end]``, in order."""
+    cut = len(base)
+    cursor: Cursor | None = None
+    while True:
+        query = Query(
+            order_by=window.index,
+            low=base + window.start,
+            high=base + window.end,
+            descending=descending,
+            after=cursor,
+            limit=COVERED_PAGE,
+        )
+        hits = repo.covered_hits(query)
+        for hit in hits:
+            yield hit.value[cut:], hit.key
+        if len(hits) < COVERED_PAGE:
+            return
+        cursor = hits[-1].cursor
 
 
 def _walk_range(
