@@ -35,6 +35,46 @@ class Cursor:
 
 
 @dataclass(frozen=True)
+class Slice:
+    """A test on part of the ordered index value, compared as text (code points).
+
+    ``value[start:start + width]`` (``width`` ``None``: to the end of the value) must be
+    ``op`` the ``operand``: ``"eq"`` equal, ``"in"`` one of a tuple (an empty tuple matches
+    nothing), ``"ge"`` / ``"le"`` at least / at most. A value too short to hold the slice
+    compares as the part it has. Every backend tests the index row itself, without
+    reading the document: a caller that lays its fields out at fixed positions of the
+    value filters a range at the cost of its index rows (a covering scan).
+    """
+
+    start: int
+    width: int | None
+    op: str  # eq | in | ge | le
+    operand: str | tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or (self.width is not None and self.width < 1):
+            raise ValueError(f"a slice needs start >= 0 and width >= 1, not {self}")
+        if self.op not in ("eq", "in", "ge", "le") or (self.op == "in") != isinstance(
+            self.operand, tuple
+        ):
+            raise ValueError(f"a slice compares eq/ge/le with a text or in with a tuple: {self}")
+
+    def passes(self, value: str) -> bool:
+        """Whether ``value`` passes (the memory backend's test; SQL backends say the same)."""
+        part = (
+            value[self.start :]
+            if self.width is None
+            else value[self.start : self.start + self.width]
+        )
+        operand = self.operand
+        if isinstance(operand, tuple):
+            return part in operand
+        if self.op == "eq":
+            return part == operand
+        return part >= operand if self.op == "ge" else part <= operand
+
+
+@dataclass(frozen=True)
 class Query:
     """Documents of one kind in the order of one index, optionally ranged and paged.
 
@@ -61,6 +101,11 @@ class Query:
     #: Skip this many hits first. Only for small bounded offsets (the retrieval side's
     #: 10,000-record cap); page through anything larger with ``after``.
     offset: int = 0
+    #: Tests on the ordered value each hit must pass (before ``offset`` and ``limit``).
+    slices: tuple[Slice, ...] = ()
+    #: Return hits without their documents (``doc`` is ``{}``): the index rows alone are
+    #: read, so a page costs its index rows, not its documents.
+    keys_only: bool = False
 
 
 class Hit(NamedTuple):

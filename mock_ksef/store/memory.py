@@ -141,12 +141,14 @@ class MemoryStore:
                 entry = docs[key]
                 if any(entry.index.get(k) != v for k, v in query.equal.items()):
                     continue
+                if not all(test.passes(value) for test in query.slices):
+                    continue
                 if skip:
                     skip -= 1
                     continue
                 if query.limit is not None and len(hits) >= query.limit:
                     break
-                hits.append(Hit(key, value, decode(entry.body)))
+                hits.append(Hit(key, value, {} if query.keys_only else decode(entry.body)))
         return hits
 
     def delete(self, kind: str, key: str) -> None:

@@ -32,7 +32,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from mock_ksef.store import sqlite as sqlite_sql
+from mock_ksef.store import query_sql as sqlite_sql
 from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
 from mock_ksef.store.pg_journal import PostgresJournal
 from mock_ksef.store.pg_schema import (
@@ -318,7 +318,10 @@ class PostgresStore:
         """See :class:`mock_ksef.store.base.Store`; one range scan of ``idx_order``."""
         sql, params = _query_sql(kind, query)
         rows = self._run(lambda c: c.execute(sql, params).fetchall())
-        return [Hit(str(key), str(value), decode(body)) for key, value, body in rows]
+        return [
+            Hit(str(key), str(value), {} if body is None else decode(body))
+            for key, value, body in rows
+        ]
 
     def delete(self, kind: str, key: str) -> None:
         """See :class:`mock_ksef.store.base.Store`."""

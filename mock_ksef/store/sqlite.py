@@ -22,7 +22,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, decode, encode, unique_rows
+from mock_ksef.store.base import (
+    Doc,
+    Hit,
+    Query,
+    Row,
+    decode,
+    encode,
+    unique_rows,
+)
+from mock_ksef.store.query_sql import _EXISTS, _query_sql
 
 #: Version 0: the first layout (``idx_lookup`` without the key, a global position).
 #: Version 1: ``idx_order`` covers ``(kind, name, value, key)``; positions count per kind.
@@ -273,7 +282,7 @@ class SqliteStore:
         sql, params = _query_sql(kind, query)
         with self._connection() as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [Hit(key, value, decode(body)) for key, value, body in rows]
+        return [Hit(key, value, {} if body is None else decode(body)) for key, value, body in rows]
 
     def delete(self, kind: str, key: str) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
@@ -342,10 +351,6 @@ class SqliteStore:
             conn.close()
 
 
-_EXISTS = (
-    " AND EXISTS (SELECT 1 FROM idx e WHERE e.kind=i.kind AND e.name=? AND e.value=?"
-    " AND e.key=i.key)"
-)
 _ADD = "INSERT INTO idx VALUES (?,?,?,?)"
 _DROP = "DELETE FROM idx WHERE kind=? AND name=? AND value=? AND key=?"
 
@@ -358,71 +363,3 @@ def _values_text(values: dict[str, str]) -> str:
 def _index_rows(kind: str, key: str, values: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
     """The ``idx`` rows of one document."""
     return [(kind, name, value, key) for name, value in values.items()]
-
-
-def _seek_bounds(query: Query) -> tuple[list[tuple[str, str]], Cursor | None]:
-    """The range bounds and cursor to send, without the redundant ones.
-
-    SQLite seeks an index from one lower bound: given ``value >= low`` *and*
-    ``(value, key) > cursor`` it starts at ``low`` and skips every row up to the cursor,
-    so each keyset page would cost the whole range walked so far (measured: 2 ms for the
-    first page of 100,000 entries, 72 ms for a page at 90,000). A bound the cursor
-    implies is dropped, and the cursor when a bound implies it (same in descending order,
-    where the cursor is an upper bound).
-    """
-    start = [(">=", query.low)]
-    stop = [("<=", query.high), ("<", query.below)]
-    seek, end = (stop, start) if query.descending else (start, stop)
-    after = query.after
-    kept: list[tuple[str, str]] = []
-    for op, bound in seek:
-        if bound is None:
-            continue
-        if after is None or not _implies(after.value, op, bound):
-            kept.append((op, bound))
-    if after is not None and kept:
-        after = None  # the cursor lies outside a bound: that bound alone decides
-    kept += [(op, bound) for op, bound in end if bound is not None]
-    return kept, after
-
-
-def _implies(cursor: str, op: str, bound: str) -> bool:
-    """Whether rows past a cursor at ``cursor`` all satisfy ``value {op} bound``."""
-    if op == ">=":
-        return cursor >= bound
-    if op == "<=":
-        return cursor <= bound
-    return cursor < bound  # "<"
-
-
-def _query_sql(kind: str, query: Query) -> tuple[str, list[object]]:
-    """The statement of :meth:`SqliteStore.query`: a walk along one index, in order."""
-    if query.order_by is None:
-        # The document table itself (aliased ``i`` like the index), by its primary key.
-        sql = "SELECT i.key, i.key, i.body FROM docs i WHERE i.kind=?"
-        params: list[object] = [kind]
-        value = "i.key"
-    else:
-        sql = (
-            "SELECT i.key, i.value, d.body FROM idx i CROSS JOIN docs d"
-            " ON d.kind=i.kind AND d.key=i.key WHERE i.kind=? AND i.name=?"
-        )
-        params = [kind, query.order_by]
-        value = "i.value"
-    bounds, after = _seek_bounds(query)
-    for op, bound in bounds:
-        sql += f" AND {value} {op} ?"
-        params.append(bound)
-    if after is not None:
-        sql += f" AND ({value}, i.key) {'<' if query.descending else '>'} (?, ?)"
-        params += [after.value, after.key]
-    for name, wanted in query.equal.items():
-        sql += _EXISTS
-        params += [name, wanted]
-    direction = "DESC" if query.descending else "ASC"
-    order = "i.key" if query.order_by is None else f"i.value {direction}, i.key"
-    sql += f" ORDER BY {order} {direction}"
-    if query.limit is not None or query.offset:
-        sql += " LIMIT ? OFFSET ?"
-        params += [-1 if query.limit is None else query.limit, query.offset]
-    return sql, params

@@ -24,6 +24,7 @@ from mock_ksef.domain.retrieval.repo import (
     DATE_INDEX,
     ENTRY,
     INVOICE,
+    LAYOUT_KIND,
     TALLY,
     ReceivedInvoices,
     prefix,
@@ -207,4 +208,16 @@ def test_entries_of_the_old_layout_are_read_before_and_reindexed(tmp_path: Path)
         ),
     ]
     assert store.get(TALLY, f"Subject2|Nip:{BUYER_NIP}") is None  # the old layout had none
+    assert store.get(LAYOUT_KIND, "entries") == {"layout": 2}
+    # The covering index (``covering.py``): date, padded number, then every filtered field.
+    start = f"Subject2|Nip:{BUYER_NIP}|"
+    covering = [h for h in store.query(ENTRY, Query(order_by="ps-c")) if h.key == start + number]
+    assert [h.value for h in covering] == [
+        f"{start}2026-11-15T09:00:00.000000+00:00|{number} |"
+        "2026-11-15T09:00:00.000000+00:00"  # visible
+        "100"  # Online, not self-invoicing, no attachment
+        "FA   Vat     PLNN"  # form, type, currency, buyer type
+        "c059000000000000c037000000000000c05ec00000000000"  # 100.0, 23.0, 123.0
+        f"{SELLERS[1]}={BUYER_NIP}"
+    ]
     store.close()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mock_ksef.store import SqliteStore, Store
-from mock_ksef.store.base import Cursor, Query
-from mock_ksef.store.sqlite import _query_sql, _seek_bounds
+from mock_ksef.store.base import Cursor, Hit, Query, Slice
+from mock_ksef.store.query_sql import _query_sql, _seek_bounds
 from tests.store.conftest import MakeStore
 
 DAYS = ["2026-01-03", "2026-01-01", "2026-01-02", "2026-01-02", "2026-01-05", "2026-01-04"]
@@ -126,6 +126,61 @@ class TestQuery:
         assert _keys(store, Query(order_by="day", low="2026-01-05")) == ["k4", "k1"]
         assert _keys(store, Query(order_by="ctx")) == ["k3", "k5", "k0", "k2", "k4"]
 
+    def test_slices_test_the_ordered_value(self, store: Store) -> None:
+        """Each slice op on ``value[start:start+width]``, as text; width None: to the end."""
+        day = Query(order_by="day")
+        cases = {
+            Slice(8, 2, "eq", "02"): ["k2", "k3"],
+            Slice(8, 2, "in", ("01", "05")): ["k1", "k4"],
+            Slice(8, 2, "in", ()): [],
+            Slice(8, 2, "ge", "04"): ["k5", "k4"],
+            Slice(8, 2, "le", "02"): ["k1", "k2", "k3"],
+            Slice(5, None, "eq", "01-03"): ["k0"],
+            Slice(9, 5, "eq", "3"): ["k0"],  # a value shorter than the slice: its part
+            Slice(20, 1, "eq", ""): ["k1", "k2", "k3", "k0", "k5", "k4"],
+        }
+        for test, keys in cases.items():
+            assert _keys(store, dataclasses.replace(day, slices=(test,))) == keys, test
+        both = (Slice(8, 2, "ge", "02"), Slice(8, 2, "le", "04"))
+        assert _keys(store, dataclasses.replace(day, slices=both, descending=True)) == [
+            "k5",
+            "k0",
+            "k3",
+            "k2",
+        ]
+        # Before offset and limit, beside equal filters, over the key order too.
+        query = Query(order_by="day", slices=both, equal={"ctx": "B"}, offset=1, limit=1)
+        assert _keys(store, query) == ["k0"]
+        assert _keys(store, Query(slices=(Slice(1, 1, "in", ("3", "5")),))) == ["k3", "k5"]
+
+    def test_slices_compare_code_points(self, store: Store) -> None:
+        """Text order is code point order in every backend (no collation)."""
+        for n, value in enumerate(["a", "B", "\u0105", "Z", "~", " "]):
+            store.put("txt", f"t{n}", {}, {"v": value})
+        query = Query(order_by="v", slices=(Slice(0, 1, "ge", "Z"),))
+        assert [hit.value for hit in store.query("txt", query)] == ["Z", "a", "~", "\u0105"]
+
+    def test_keys_only_hits_carry_no_document(self, store: Store) -> None:
+        """keys_only: the same hits, in the same order and pages, with ``{}`` documents."""
+        for order_by in ("day", None):
+            full = store.query("inv", Query(order_by=order_by, descending=True, offset=1))
+            bare = store.query(
+                "inv", Query(order_by=order_by, descending=True, offset=1, keys_only=True)
+            )
+            assert bare == [Hit(hit.key, hit.value, {}) for hit in full]
+            assert all(hit.doc for hit in full)
+        after = Query(order_by="day", after=Cursor("2026-01-02", "k2"), limit=2, keys_only=True)
+        assert store.query("inv", after) == [
+            Hit("k3", "2026-01-02", {}),
+            Hit("k0", "2026-01-03", {}),
+        ]
+
+    def test_bad_slices_are_refused(self) -> None:
+        """A slice that cannot mean anything is a ValueError, not a silent non-match."""
+        for args in ((-1, 2, "eq", "x"), (0, 0, "eq", "x"), (0, 1, "in", "x"), (0, 1, "lt", "x")):
+            with pytest.raises(ValueError, match="slice"):
+                Slice(*args)
+
     def test_delete_and_reset_forget_the_order(self, store: Store) -> None:
         """Deleted documents leave the order; reset empties it."""
         store.delete("inv", "k0")
@@ -161,6 +216,14 @@ class TestSqlitePlans:
             Query(order_by="day", after=Cursor("d3", "k3"), descending=True, limit=10),
             Query(order_by="day", equal={"session": "s1"}, below="d9"),
             Query(high="k3", limit=10),
+            Query(
+                order_by="day",
+                low="d1",
+                slices=(Slice(1, 1, "in", ("1", "2")),),
+                keys_only=True,
+                offset=5,
+                limit=10,
+            ),
         ],
     )
     def test_query_plans_search_indexes(self, path: Path, query: Query) -> None:
@@ -168,6 +231,8 @@ class TestSqlitePlans:
         with sqlite3.connect(path) as conn:
             plan = _plan(conn, *_query_sql("inv", query))
         assert "SCAN" not in plan, plan
+        if query.keys_only:  # a covering scan: the index alone, no document read
+            assert plan.count("SEARCH") == 1, plan
         assert "TEMP B-TREE" not in plan, plan
         assert "SEARCH i USING" in plan, plan
 

@@ -18,14 +18,17 @@ them) are not found this way: :data:`LAYOUT` marks a store whose entries all hav
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from mock_ksef.domain.retrieval.filters import InvoiceFilters
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 
-#: The entry layout a store's ``retrieval-layout`` marker must name before the sparse
-#: indexes are used (1: seller's, facet and number indexes on every entry).
-LAYOUT = 1
+#: The entry layout a store's ``retrieval-layout`` marker names: 1, every entry has the
+#: seller's, facet and number indexes (used from 1 on); 2, also the covering date
+#: indexes (``covering.py``, used from 2 on).
+LAYOUT = 2
+SPARSE_LAYOUT = 1
 #: Facet -> its value of a record when rare, else ``None``.
 FACETS: dict[str, Callable[[InvoiceRecord], str | None]] = {
     "att": lambda r: "1" if r.content.has_attachment else None,
@@ -36,6 +39,15 @@ FACETS: dict[str, Callable[[InvoiceRecord], str | None]] = {
     "kind": lambda r: None if r.content.invoice_type == "Vat" else r.content.invoice_type,
 }
 NUMBER_INDEX = "num"
+#: The filter each facet stands for (a facet alone decides a query of that filter only).
+FACET_FILTER = {
+    "att": "has_attachment",
+    "self": "is_self_invoicing",
+    "form": "form_type",
+    "mode": "invoicing_mode",
+    "cur": "currency_codes",
+    "kind": "invoice_types",
+}
 
 
 def facet_index(record: InvoiceRecord, start: str, dates: dict[str, str]) -> dict[str, str]:
@@ -47,6 +59,13 @@ def facet_index(record: InvoiceRecord, start: str, dates: dict[str, str]) -> dic
             for name, date in dates.items():
                 index[f"{name}-{facet}"] = f"{start}{value}|{date}"
     return index
+
+
+def facet_alone(filters: InvoiceFilters, facet: str) -> bool:
+    """Whether ``facet``'s filter is the only one besides the subject and the dates."""
+    bare = InvoiceFilters(filters.subject_type, filters.date_range)
+    field = FACET_FILTER[facet]
+    return dataclasses.replace(filters, **{field: getattr(bare, field)}) == bare
 
 
 def facet_choice(filters: InvoiceFilters) -> tuple[str, tuple[str, ...]] | None:

@@ -23,14 +23,16 @@ Layout (``docs/retrieval.md``):
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mock_ksef.codec import from_doc
+from mock_ksef.domain.retrieval.covering import COVERING_INDEX, covering_value
 from mock_ksef.domain.retrieval.entry import entry_doc
-from mock_ksef.domain.retrieval.facets import LAYOUT, facet_index
+from mock_ksef.domain.retrieval.facets import LAYOUT, SPARSE_LAYOUT, facet_index
 from mock_ksef.domain.retrieval.record import InvoiceRecord, record_doc
 from mock_ksef.store import kinds
 from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, Store
@@ -91,6 +93,9 @@ def _role_index(
         for name, seller_name in zip(DATE_INDEX.values(), SELLER_INDEX.values(), strict=True):
             index[seller_name] = f"{start}{seller}|{dates[name]}"
     index.update(facet_index(record, start, dates))
+    visible = iso(record.available_from)
+    for date_type, name in DATE_INDEX.items():
+        index[COVERING_INDEX[date_type]] = covering_value(start, dates[name], record, visible)
     return index
 
 
@@ -189,8 +194,16 @@ class ReceivedInvoices:
     def indexed(self) -> bool:
         """Whether every entry has the seller's and the sparse indexes (``facets.LAYOUT``):
         a store written before them has not, until :meth:`reindex` ran."""
+        return self.layout() >= SPARSE_LAYOUT
+
+    def covered(self) -> bool:
+        """Whether every entry has the covering date indexes (``covering.py``)."""
+        return self.layout() >= LAYOUT
+
+    def layout(self) -> int:
+        """The entry layout every entry of the store has (0: unmarked, an old store)."""
         doc = self.store.get(LAYOUT_KIND, "entries")
-        return doc is not None and int(doc["layout"]) >= LAYOUT
+        return 0 if doc is None else int(doc["layout"])
 
     def _mark_indexed(self) -> None:
         self.store.put(LAYOUT_KIND, "entries", {"layout": LAYOUT})
@@ -245,10 +258,22 @@ class ReceivedInvoices:
             if "m" not in doc:  # an older entry: the whole record document
                 found.append(from_doc(InvoiceRecord, doc))
                 continue
-            stored = self.store.get(INVOICE, str(doc["m"][0]))
+            found += self.records_of((str(doc["m"][0]),))
+        return found
+
+    def records_of(self, ksef_numbers: Iterable[str]) -> list[InvoiceRecord]:
+        """The records of KSeF numbers, in order (a number no longer stored is left out)."""
+        found: list[InvoiceRecord] = []
+        for number in ksef_numbers:
+            stored = self.store.get(INVOICE, number)
             if stored is not None:
                 found.append(from_doc(InvoiceRecord, stored["record"]))
         return found
+
+    def covered_hits(self, query: Query) -> list[Hit]:
+        """Entries of a covering index range (``query.slices`` tested on its values),
+        without their documents (``covering.py``): the store reads the index rows alone."""
+        return self.store.query(ENTRY, dataclasses.replace(query, keys_only=True))
 
     def get(self, ksef_number: str) -> tuple[InvoiceRecord, tuple[tuple[str, str], ...]] | None:
         """A record and its roles by KSeF number."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -22,23 +22,33 @@ from typing import Any
 from mock_ksef.crypto.digest import sha256_b64
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.date_range import check_date_range
+from mock_ksef.domain.retrieval.covering import COVERING_INDEX, code_at, slices
 from mock_ksef.domain.retrieval.entry import entry_doc, fields_of
-from mock_ksef.domain.retrieval.facets import NUMBER_INDEX, facet_choice
+from mock_ksef.domain.retrieval.facets import (
+    LAYOUT,
+    NUMBER_INDEX,
+    SPARSE_LAYOUT,
+    facet_alone,
+    facet_choice,
+)
 from mock_ksef.domain.retrieval.filters import InvoiceFilters, range_values
 from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.domain.retrieval.refusals import HWM_DETAILS, OutsideHwm
 from mock_ksef.domain.retrieval.repo import (
     DATE_INDEX,
     SELLER_INDEX,
+    TOP,
     ReceivedInvoices,
     prefix,
     seller_indexed,
 )
-from mock_ksef.store.base import Cursor, Doc
+from mock_ksef.store.base import Cursor, Doc, Query, Slice
 from mock_ksef.timefmt import iso
 
 #: Entries read per keyset page while filtering.
 WALK_PAGE = 500
+#: Hits per keyset page of a covering walk (keys only, so cheap to hold).
+COVERED_PAGE = 2000
 _TICK = timedelta(microseconds=1)
 
 
@@ -75,6 +85,12 @@ class Window:
     facet_values: tuple[str, ...] = ()
     #: Whether an ``invoiceNumber`` filter is answered from the number index.
     by_number: bool = False
+    #: Whether the facet's ranges alone decide (its filter is the only one): with
+    #: nothing pending, a page is a merge of the ranges' keys (:func:`facet_numbers`).
+    facet_decides: bool = False
+    #: Where the code begins in the values when ``index`` is a covering one
+    #: (``covering.py``): the filters are tested on the index rows by the store.
+    covering_at: int | None = None
 
     def decides(self, filters: InvoiceFilters) -> bool:
         """Whether the index range alone selects (nothing to match per record)."""
@@ -104,7 +120,18 @@ class Window:
     @property
     def high(self) -> str:
         """The highest index value of the range."""
+        if self.covering_at is not None:  # the date is followed by the number and code
+            return f"{self._start}{self.end}|{TOP}"
         return self._start + self.end
+
+    def tests(self, filters: InvoiceFilters, now: datetime) -> tuple[Slice, ...]:
+        """The covering index's tests of ``filters``, visible at ``now``."""
+        if self.covering_at is None:
+            raise ValueError(f"index {self.index} is not a covering index")
+        tests = slices(filters, self.covering_at, iso(now))
+        if tests is None:  # resolve() chose the covering index because they fit
+            raise ValueError("the filters do not fit the covering index")
+        return tests
 
 
 def system_hwm(repo: ReceivedInvoices, now: datetime, lag: timedelta) -> datetime:
@@ -156,7 +183,8 @@ def resolve(
             end = min(end, system)
         hwm = min(end, system)
     low, high = range_values(date_range, end)
-    indexed = repo.indexed()
+    layout = repo.layout()
+    indexed = layout >= SPARSE_LAYOUT
     date_index = DATE_INDEX[date_range.date_type]
     choice = facet_choice(filters) if indexed else None
     seller = filters.seller_nip if seller_indexed(filters.subject_type) and indexed else None
@@ -165,7 +193,7 @@ def resolve(
         index, seller = f"{date_index}-{facet}", None
     else:
         index, values = (date_index if seller is None else SELLER_INDEX[date_range.date_type]), ()
-    return Window(
+    window = Window(
         index,
         filters.subject_type,
         context.key,
@@ -175,7 +203,16 @@ def resolve(
         seller,
         values,
         by_number=indexed and filters.invoice_number is not None,
+        facet_decides=choice is not None and facet_alone(filters, choice[0]),
     )
+    skip = filters.ksef_number is not None or window.by_number or window.facet_decides
+    if layout < LAYOUT or window.decides(filters) or skip:
+        return window
+    at = code_at(prefix(filters.subject_type, context.key), low)
+    if slices(filters, at, "") is None:
+        return window
+    covering = COVERING_INDEX[date_range.date_type]
+    return replace(window, index=covering, seller=None, facet_values=(), covering_at=at)
 
 
 def walk(
@@ -209,6 +246,10 @@ def walk_docs(
     if window.by_number:
         yield from _by_invoice_number(repo, window, filters, now, descending)
         return
+    if window.covering_at is not None:
+        for number in covered_numbers(repo, window, filters, now, descending=descending):
+            yield {"m": [number]}
+        return
     now_text = iso(now)
     passes = filters.predicate()
     streams = [
@@ -217,6 +258,77 @@ def walk_docs(
     merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, reverse=descending)
     for _, _, doc in merged:
         yield doc
+
+
+def covered_numbers(
+    repo: ReceivedInvoices,
+    window: Window,
+    filters: InvoiceFilters,
+    now: datetime,
+    *,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Iterator[str]:
+    """The KSeF numbers a covering window selects, in order, from ``offset`` (at most
+    ``limit``): the store tests the index rows, keyset pages of :data:`COVERED_PAGE`."""
+    tests = window.tests(filters, now)
+    cut = len(prefix(window.subject_type, window.context_key))
+    cursor: Cursor | None = None
+    while limit is None or limit > 0:
+        step = COVERED_PAGE if limit is None else min(limit, COVERED_PAGE)
+        query = Query(
+            order_by=window.index,
+            low=window.low,
+            high=window.high,
+            descending=descending,
+            after=cursor,
+            offset=offset if cursor is None else 0,
+            limit=step,
+            slices=tests,
+        )
+        hits = repo.covered_hits(query)
+        for hit in hits:
+            yield hit.key[cut:]
+        if len(hits) < step:
+            return
+        cursor = hits[-1].cursor
+        limit = None if limit is None else limit - step
+
+
+def facet_numbers(
+    repo: ReceivedInvoices, window: Window, *, descending: bool = False
+) -> Iterator[str]:
+    """The KSeF numbers of a facet window's ranges in order, from their keys alone (every
+    entry counted as visible: only for a store with nothing pending)."""
+    cut = len(prefix(window.subject_type, window.context_key))
+    streams = [_range_keys(repo, window, base, descending) for base in window.bases()]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, reverse=descending)
+    for _, key in merged:
+        yield key[cut:]
+
+
+def _range_keys(
+    repo: ReceivedInvoices, window: Window, base: str, descending: bool
+) -> Iterator[tuple[str, str]]:
+    """``(date, key)`` of every entry of the range ``base + [start, end]``, in order."""
+    cut = len(base)
+    cursor: Cursor | None = None
+    while True:
+        query = Query(
+            order_by=window.index,
+            low=base + window.start,
+            high=base + window.end,
+            descending=descending,
+            after=cursor,
+            limit=COVERED_PAGE,
+        )
+        hits = repo.covered_hits(query)
+        for hit in hits:
+            yield hit.value[cut:], hit.key
+        if len(hits) < COVERED_PAGE:
+            return
+        cursor = hits[-1].cursor
 
 
 def _walk_range(

@@ -20,6 +20,8 @@ from mock_ksef.domain.retrieval.repo import ReceivedInvoices
 from mock_ksef.domain.retrieval.selection import (
     DEFAULT_LIMITS,
     RetrievalLimits,
+    covered_numbers,
+    facet_numbers,
     resolve,
     walk_docs,
 )
@@ -108,6 +110,17 @@ def query_metadata(
             offset=first,
             limit=want + 1,
         ).records
+    elif window.facet_decides and not repo.any_pending(now):
+        # One rare trait filtered alone: its sparse index's keys are the selection.
+        keys = facet_numbers(repo, window, descending=paging.descending)
+        found = tuple(repo.records_of(islice(keys, first, first + want + 1)))
+    elif window.covering_at is not None:
+        # Every filter tested on the covering index rows by the store, which also skips
+        # to the page: only the page's records are read.
+        numbers = covered_numbers(
+            repo, window, filters, now, descending=paging.descending, offset=first, limit=want + 1
+        )
+        found = tuple(repo.records_of(numbers))
     else:
         selected = walk_docs(repo, window, filters, now, descending=paging.descending)
         docs = islice(selected, first, first + want + 1)
