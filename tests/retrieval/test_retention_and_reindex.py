@@ -208,7 +208,7 @@ def test_entries_of_the_old_layout_are_read_before_and_reindexed(tmp_path: Path)
         ),
     ]
     assert store.get(TALLY, f"Subject2|Nip:{BUYER_NIP}") is None  # the old layout had none
-    assert store.get(LAYOUT_KIND, "entries") == {"layout": 2}
+    assert store.get(LAYOUT_KIND, "entries") == {"layout": 3}
     # The covering index (``covering.py``): date, padded number, then every filtered field.
     start = f"Subject2|Nip:{BUYER_NIP}|"
     covering = [h for h in store.query(ENTRY, Query(order_by="ps-c")) if h.key == start + number]
@@ -219,5 +219,11 @@ def test_entries_of_the_old_layout_are_read_before_and_reindexed(tmp_path: Path)
         "FA   Vat     PLNN"  # form, type, currency, buyer type
         "c059000000000000c037000000000000c05ec00000000000"  # 100.0, 23.0, 123.0
         f"{SELLERS[1]}={BUYER_NIP}"
+    ]
+    # The seller's covering index (layout 3): the same value behind the seller's NIP.
+    behind = store.query(ENTRY, Query(order_by="ps-seller-c"))
+    assert len(behind) == 4  # one Subject2 entry per invoice, as for ps-seller
+    assert [h.value for h in behind if h.key == start + number] == [
+        f"{start}{SELLERS[1]}|" + covering[0].value[len(start) :]
     ]
     store.close()

@@ -11,13 +11,18 @@ import pytest
 
 from mock_ksef.domain.auth.values import ContextId, Principal
 from mock_ksef.domain.repos import Repos
+from mock_ksef.domain.retrieval.covering import COVERING_INDEX
 from mock_ksef.domain.retrieval.filters import (
     AmountFilter,
     BuyerFilter,
     DateRange,
     InvoiceFilters,
 )
-from mock_ksef.domain.retrieval.repo import LAYOUT_KIND, ReceivedInvoices
+from mock_ksef.domain.retrieval.repo import (
+    LAYOUT_KIND,
+    SELLER_COVERING,
+    ReceivedInvoices,
+)
 from mock_ksef.domain.retrieval.selection import RetrievalLimits, resolve
 from mock_ksef.domain.retrieval.use_cases import Paging, query_metadata
 from mock_ksef.inbox import Buyer, InboxSpec, InvoiceMix, generate_inbox, store_inbox
@@ -108,12 +113,15 @@ def test_sparse_indexes_page_like_the_walk(
     shapes: list[dict[str, object]] = [*SHAPES, {"seller_nip": seller, "currency_codes": ("EUR",)}]
     shapes += [{"invoice_number": some.content.invoice_number}]
     layout = store.get(LAYOUT_KIND, "entries")
-    assert layout == {"layout": 2}
-    for shape in [*shapes, *COMMON, {"seller_nip": seller, "amount": AmountFilter("Brutto", 500)}]:
+    assert layout == {"layout": 3}
+    for shape in [*shapes, *COMMON, *_with_seller(seller)]:
         filters = _filters(subject, date_type, **shape)
         window = resolve(repo, context, filters, NOW, RetrievalLimits())
         covered = _all_pages(repo, context, filters, descending)
         try:
+            store.put(LAYOUT_KIND, "entries", {"layout": 2})
+            dated = resolve(repo, context, filters, NOW, RetrievalLimits())
+            date_covered = _all_pages(repo, context, filters, descending)
             store.put(LAYOUT_KIND, "entries", {"layout": 1})
             sparse = resolve(repo, context, filters, NOW, RetrievalLimits())
             indexed = _all_pages(repo, context, filters, descending)
@@ -121,7 +129,14 @@ def test_sparse_indexes_page_like_the_walk(
             walked = _all_pages(repo, context, filters, descending)
         finally:
             store.put(LAYOUT_KIND, "entries", layout)
-        assert covered == indexed == walked, shape
+        assert covered == date_covered == indexed == walked, shape
+        if "seller_nip" in shape:  # the seller's covering range, bar Subject1 (no seller index)
+            seller_wide = subject != "Subject1"
+            wanted = SELLER_COVERING if seller_wide else COVERING_INDEX
+            assert window.index == wanted[date_type], shape
+            assert (window.seller is not None) == seller_wide, shape
+            assert dated.index == COVERING_INDEX[date_type], shape
+            assert dated.seller is None, shape
         # The covering path was taken (a KSeF or invoice number has its own lookup, a
         # rare trait filtered alone its sparse index's keys).
         alone = len(shape) == 1 and shape in SHAPES
@@ -131,6 +146,17 @@ def test_sparse_indexes_page_like_the_walk(
             assert sparse.facet_values or sparse.by_number or sparse.seller, shape
     # Not vacuous: the EUR shape selects invoices in every role and date type.
     assert any(_all_pages(repo, context, _filters(subject, date_type, **SHAPES[0]), descending))
+
+
+def _with_seller(seller: str) -> list[dict[str, object]]:
+    """The ``sellerNip`` shapes the seller's covering index answers (layout 3)."""
+    return [
+        {"seller_nip": seller, "amount": AmountFilter("Brutto", 500)},
+        {"seller_nip": seller, "currency_codes": ("PLN",)},
+        {"seller_nip": seller, "amount": AmountFilter("Brutto", 1000, None)},
+        {"seller_nip": seller, "invoice_types": ("Kor",)},
+        {"seller_nip": seller, "invoice_types": ("Vat",), "has_attachment": False},
+    ]
 
 
 def store_seller(store: Store) -> str:

@@ -26,9 +26,11 @@ from mock_ksef.domain.retrieval.record import InvoiceRecord
 
 #: The entry layout a store's ``retrieval-layout`` marker names: 1, every entry has the
 #: seller's, facet and number indexes (used from 1 on); 2, also the covering date
-#: indexes (``covering.py``, used from 2 on).
-LAYOUT = 2
+#: indexes (``covering.py``, used from 2 on); 3, also the seller's covering indexes
+#: (``ps-seller-c``, ..., used from 3 on).
+LAYOUT = 3
 SPARSE_LAYOUT = 1
+COVERING_LAYOUT = 2
 #: Facet -> its value of a record when rare, else ``None``.
 FACETS: dict[str, Callable[[InvoiceRecord], str | None]] = {
     "att": lambda r: "1" if r.content.has_attachment else None,

@@ -10,7 +10,10 @@ Layout (``docs/retrieval.md``):
   a query is one ordered range walk of one index, whatever the store holds, and, for
   the roles other than ``Subject1`` (whose seller is the context itself), by
   ``{subjectType}|{context}|{sellerNip}|{date}`` (``ps-seller``, ...), so a ``sellerNip``
-  filter walks only that seller's invoices;
+  filter walks only that seller's invoices, and by the seller's covering value
+  ``{subjectType}|{context}|{sellerNip}|{date}|{ksefNumber}|{code}`` (``ps-seller-c``,
+  ...; ``covering.py``), so a ``sellerNip`` with other filters scans only that seller's
+  index rows;
 * ``retrieval-pending`` / KSeF number: invoices not yet visible when accepted (a storage
   lag or a held-back permanent storage), indexed by the time they become visible: the
   high-water mark and the exact-offset fast path read only these;
@@ -32,7 +35,12 @@ from datetime import datetime, timedelta
 from mock_ksef.codec import from_doc
 from mock_ksef.domain.retrieval.covering import COVERING_INDEX, covering_value
 from mock_ksef.domain.retrieval.entry import entry_doc
-from mock_ksef.domain.retrieval.facets import LAYOUT, SPARSE_LAYOUT, facet_index
+from mock_ksef.domain.retrieval.facets import (
+    COVERING_LAYOUT,
+    LAYOUT,
+    SPARSE_LAYOUT,
+    facet_index,
+)
 from mock_ksef.domain.retrieval.record import InvoiceRecord, record_doc
 from mock_ksef.store import kinds
 from mock_ksef.store.base import Cursor, Doc, Hit, Query, Row, Store
@@ -47,6 +55,9 @@ LAYOUT_KIND = kinds.RETRIEVAL_LAYOUT
 #: Index name per ``dateType``, and of the same date behind the seller's NIP.
 DATE_INDEX = {"PermanentStorage": "ps", "Invoicing": "inv", "Issue": "iss"}
 SELLER_INDEX = {"PermanentStorage": "ps-seller", "Invoicing": "inv-seller", "Issue": "iss-seller"}
+#: The seller's covering index per ``dateType``: ``{subjectType}|{context}|{sellerNip}|``
+#: then the covering value's date, number and code (``covering.py``).
+SELLER_COVERING = {date_type: f"{name}-c" for date_type, name in SELLER_INDEX.items()}
 #: The roles under which a context has *received* an invoice (its inbox).
 RECEIVED = ("Subject2", "Subject3")
 #: The highest index value of a role's prefix (values are ASCII text).
@@ -88,12 +99,13 @@ def _role_index(
     dates: dict[str, str], record: InvoiceRecord, subject_type: str, start: str
 ) -> dict[str, str]:
     index = {name: start + date for name, date in dates.items()}
-    if seller_indexed(subject_type):
-        seller = record.content.seller_nip
-        for name, seller_name in zip(DATE_INDEX.values(), SELLER_INDEX.values(), strict=True):
-            index[seller_name] = f"{start}{seller}|{dates[name]}"
-    index.update(facet_index(record, start, dates))
     visible = iso(record.available_from)
+    if seller_indexed(subject_type):
+        behind = f"{start}{record.content.seller_nip}|"
+        for date_type, name in DATE_INDEX.items():
+            index[SELLER_INDEX[date_type]] = behind + dates[name]
+            index[SELLER_COVERING[date_type]] = covering_value(behind, dates[name], record, visible)
+    index.update(facet_index(record, start, dates))
     for date_type, name in DATE_INDEX.items():
         index[COVERING_INDEX[date_type]] = covering_value(start, dates[name], record, visible)
     return index
@@ -198,6 +210,10 @@ class ReceivedInvoices:
 
     def covered(self) -> bool:
         """Whether every entry has the covering date indexes (``covering.py``)."""
+        return self.layout() >= COVERING_LAYOUT
+
+    def seller_covered(self) -> bool:
+        """Whether every entry has the seller's covering indexes too (``facets.LAYOUT``)."""
         return self.layout() >= LAYOUT
 
     def layout(self) -> int:

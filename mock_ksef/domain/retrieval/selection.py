@@ -25,6 +25,7 @@ from mock_ksef.domain.date_range import check_date_range
 from mock_ksef.domain.retrieval.covering import COVERING_INDEX, code_at, slices
 from mock_ksef.domain.retrieval.entry import entry_doc, fields_of
 from mock_ksef.domain.retrieval.facets import (
+    COVERING_LAYOUT,
     LAYOUT,
     NUMBER_INDEX,
     SPARSE_LAYOUT,
@@ -36,6 +37,7 @@ from mock_ksef.domain.retrieval.record import InvoiceRecord
 from mock_ksef.domain.retrieval.refusals import HWM_DETAILS, OutsideHwm
 from mock_ksef.domain.retrieval.repo import (
     DATE_INDEX,
+    SELLER_COVERING,
     SELLER_INDEX,
     TOP,
     ReceivedInvoices,
@@ -78,7 +80,8 @@ class Window:
     start: str
     end: str
     hwm: datetime | None  # reported permanentStorageHwmDate (PermanentStorage only)
-    #: The ``sellerNip`` filter when ``index`` is the seller's (``ps-seller``, ...).
+    #: The ``sellerNip`` filter when ``index`` is the seller's (``ps-seller``, ...), or
+    #: the seller's covering one (``ps-seller-c``, ...: the range decides the seller).
     seller: str | None = None
     #: The admitted values when ``index`` is a facet's (``ps-cur``, ...; ``facets.py``):
     #: one range each, merged in date order.
@@ -128,6 +131,8 @@ class Window:
         """The covering index's tests of ``filters``, visible at ``now``."""
         if self.covering_at is None:
             raise ValueError(f"index {self.index} is not a covering index")
+        if self.seller is not None:  # the seller's covering range holds that seller only
+            filters = replace(filters, seller_nip=None)
         tests = slices(filters, self.covering_at, iso(now))
         if tests is None:  # resolve() chose the covering index because they fit
             raise ValueError("the filters do not fit the covering index")
@@ -206,9 +211,22 @@ def resolve(
         facet_decides=choice is not None and facet_alone(filters, choice[0]),
     )
     skip = filters.ksef_number is not None or window.by_number or window.facet_decides
-    if layout < LAYOUT or window.decides(filters) or skip:
+    if layout < COVERING_LAYOUT or window.decides(filters) or skip:
         return window
-    at = code_at(prefix(filters.subject_type, context.key), low)
+    start = prefix(filters.subject_type, context.key)
+    wanted = filters.seller_nip if seller_indexed(filters.subject_type) else None
+    if wanted is not None and layout >= LAYOUT:
+        # The seller's covering range: that seller's rows only, the rest tested on them.
+        at = code_at(f"{start}{wanted}|", low)
+        if slices(replace(filters, seller_nip=None), at, "") is not None:
+            return replace(
+                window,
+                index=SELLER_COVERING[date_range.date_type],
+                seller=wanted,
+                facet_values=(),
+                covering_at=at,
+            )
+    at = code_at(start, low)
     if slices(filters, at, "") is None:
         return window
     covering = COVERING_INDEX[date_range.date_type]
