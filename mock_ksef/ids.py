@@ -94,15 +94,19 @@ class IdFactory:
 
     rng: random.Random
 
+    def _bits(self, stream: str, sequence: int, nbits: int) -> int:
+        """The random part of an identifier of ``stream`` numbered ``sequence``."""
+        return self.rng.getrandbits(nbits)
+
     def reference(self, kind: RefType, when: datetime, sequence: int) -> str:
         """A reference number of type ``kind`` created at ``when``."""
         first = f"{sequence:010X}"[-10:]
-        second = f"{self.rng.getrandbits(40):010X}"
+        second = f"{self._bits('reference', sequence, 40):010X}"
         return with_checksum(f"{warsaw_date(when)}-{kind.value}-{first}-{second}")
 
     def ksef_number(self, seller_nip: str, when: datetime, sequence: int) -> str:
         """A KSeF number for an invoice of ``seller_nip`` accepted at ``when``."""
-        technical = f"{sequence:06X}"[-6:] + f"{self.rng.getrandbits(24):06X}"
+        technical = f"{sequence:06X}"[-6:] + f"{self._bits('ksef', sequence, 24):06X}"
         return with_checksum(f"{seller_nip}-{warsaw_date(when)}-{technical}")
 
     def hex_token(self, nbytes: int) -> str:
@@ -129,17 +133,6 @@ class SequencedIds(IdFactory):
 
     def _bits(self, stream: str, sequence: int, nbits: int) -> int:
         return int.from_bytes(self._digest(stream, sequence, 8)) >> (64 - nbits)
-
-    def reference(self, kind: RefType, when: datetime, sequence: int) -> str:
-        """A reference number of type ``kind`` created at ``when``."""
-        first = f"{sequence:010X}"[-10:]
-        second = f"{self._bits('reference', sequence, 40):010X}"
-        return with_checksum(f"{warsaw_date(when)}-{kind.value}-{first}-{second}")
-
-    def ksef_number(self, seller_nip: str, when: datetime, sequence: int) -> str:
-        """A KSeF number for an invoice of ``seller_nip`` accepted at ``when``."""
-        technical = f"{sequence:06X}"[-6:] + f"{self._bits('ksef', sequence, 24):06X}"
-        return with_checksum(f"{seller_nip}-{warsaw_date(when)}-{technical}")
 
     def hex_token(self, nbytes: int) -> str:
         """Hex text derived from the seed and the store's ``hex`` sequence."""
