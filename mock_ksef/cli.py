@@ -131,6 +131,11 @@ def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
             help=f"WSGI server: dev (werkzeug) | gunicorn | granian [{DEFAULT_SERVER}].",
         ),
         click.option("--workers", metavar="N", help="Worker processes [0: 1, or CPUs up to 4]."),
+        click.option(
+            "--threads",
+            metavar="N",
+            help="Request threads per worker [0: 2 on gunicorn, 8 on granian].",
+        ),
     ]
     for option in reversed(options):
         command = option(command)

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -33,8 +34,16 @@ __all__ = ["DEFAULT_SERVER", "SERVERS", "check_workers", "run_granian", "run_gun
 #: Chosen by measurement (``docs/serving.md``).
 DEFAULT_SERVER = "gunicorn"
 SETTINGS_ENV = "MOCK_KSEF_SERVING_SETTINGS"
-#: Threads per worker process (gunicorn ``gthread``, granian blocking threads).
-THREADS = 8
+#: Request threads per gunicorn ``gthread`` worker (``--threads 0``). Two, not eight: with
+#: more threads than cores each request waits for the GIL behind the others, and the
+#: c=8 p99 of a status read was 12-15 ms with 8 and 6-9 ms with 2 at the same throughput
+#: (quiet runs, docs/performance.md "Threads and the switch interval").
+GUNICORN_THREADS = 2
+#: Blocking threads per granian worker (``--threads 0``): its I/O runs in Rust.
+GRANIAN_THREADS = 8
+#: The GIL switch interval of a gunicorn worker, seconds (Python's default: 0.005). A
+#: request thread back from a system call waits up to this long for the GIL.
+SWITCH_INTERVAL_S = 0.001
 #: Seconds granian's workers get to answer ``/_mock/health`` before the CLI says so.
 READY_TIMEOUT_S = 120.0
 log = logging.getLogger("mock_ksef")
@@ -170,7 +179,7 @@ def run_gunicorn(
                 "bind": [f"{_bracket(settings.host)}:{settings.port}"],
                 "workers": workers,
                 "worker_class": "gthread",
-                "threads": THREADS,
+                "threads": settings.threads or GUNICORN_THREADS,
                 "timeout": 120,  # a large batch close takes a while
                 "graceful_timeout": 10,
                 "keepalive": 5,
@@ -183,6 +192,7 @@ def run_gunicorn(
                 self.cfg.set(key, value)
 
         def load(self) -> WarmingApp:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)  # in the worker, after the fork
             return worker_app()
 
     os.environ[SETTINGS_ENV] = settings_to_env(settings)
@@ -220,7 +230,7 @@ def run_granian(
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        blocking_threads=THREADS,
+        blocking_threads=settings.threads or GRANIAN_THREADS,
         factory=True,
         workers_kill_timeout=5,
         log_level=_granian_level(),

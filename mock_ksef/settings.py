@@ -62,6 +62,10 @@ class Settings:
     #: Worker processes of a production server. 0: one with a memory store or a movable
     #: clock, else up to four (one per CPU).
     workers: int = 0
+    #: Request threads per worker process (gunicorn ``gthread`` threads, granian blocking
+    #: threads), 1-256. 0: the measured default (``serving.GUNICORN_THREADS`` and
+    #: ``serving.GRANIAN_THREADS``).
+    threads: int = 0
     #: First element of UPO documents; TE appends " - środowisko testowe (TE)".
     upo_entity_name: str = "Ministerstwo Finansów"
     allowed_form_codes: tuple[str, ...] = ALL_FORM_CODES
@@ -211,6 +215,16 @@ def _check_clock(value: str) -> str:
     return value
 
 
+#: Most request threads per worker process (``threads``).
+MAX_THREADS = 256
+
+
+def _at_most(value: int, most: int, what: str) -> int:
+    if value > most:
+        raise ValueError(f"{value} is too many {what} (at most {most}; 0 picks the default)")
+    return value
+
+
 #: Checks beyond the field type, by setting name; each returns the value or raises.
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "store": _check_store,
@@ -219,6 +233,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "log_level": lambda v: _choice(v, LOG_LEVELS),
     "server": lambda v: v and _choice(v, SERVERS),
     "credentials_mode": lambda v: _choice(v, ("permissive", "strict")),
+    "threads": lambda v: _at_most(v, MAX_THREADS, "threads per worker"),
 }
 
 

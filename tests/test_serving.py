@@ -10,6 +10,8 @@ import re
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -260,3 +262,48 @@ def test_image_command_hands_out_links_on_the_public_url(tmp_path: Path) -> None
     banner = "".join(server.stdout)
     assert "public URL   http://mock-ksef:8080" in banner
     assert "server       gunicorn" in banner
+
+
+#: The latency fault of the threads test, and the window in which requests count as
+#: started together (half of it: a request queued behind a sleeping thread starts a whole
+#: latency later).
+THREADS_LATENCY_MS = 2000
+TOGETHER_S = THREADS_LATENCY_MS / 2000
+
+
+@pytest.mark.parametrize(("flags", "threads"), [((), 2), (("--threads", "3"), 3)])
+def test_a_gunicorn_worker_runs_as_many_requests_at_once_as_it_has_threads(
+    tmp_path: Path, flags: tuple[str, ...], threads: int
+) -> None:
+    """One worker, 4 requests that each sleep in a latency fault: ``threads`` of them start
+    at once (the journal's arrival times), the others only when a thread is free again."""
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "slow.yaml").write_text(
+        "name: slow\nfaults:\n  - kind: latency\n    route: POST /auth/challenge\n"
+        f"    latency_ms: {THREADS_LATENCY_MS}\n"
+    )
+    argv = [console_script(), "serve", "--port", "0", "--server", "gunicorn", "--workers", "1"]
+    argv += ["--state-dir", str(tmp_path / "state"), "--scenarios-dir", str(scenarios), *flags]
+    with ServerProcess(argv, clean_env()) as server:
+        server.wait_for_banner()
+        assert get_json(server.url + "/v2/security/public-key-certificates")[0] == 200
+
+        def challenge(_: int) -> int:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            try:
+                conn.request("POST", "/v2/auth/challenge", headers={"X-Mock-Scenario": "slow"})
+                return conn.getresponse().status
+            finally:
+                conn.close()
+
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(challenge, range(4))) == [200] * 4
+        status, body = get_json(server.url + "/_mock/requests?path=/v2/auth/challenge")
+        assert server.stop() == 0, server.output()
+    assert status == 200
+    starts = sorted(datetime.fromisoformat(e["time"]) for e in body["requests"])
+    assert len(starts) == 4
+    together = [t for t in starts if (t - starts[0]).total_seconds() < TOGETHER_S]
+    assert len(together) == threads, [t.isoformat() for t in starts]
+    assert "server       gunicorn, 1 worker(s)" in "".join(server.stdout)

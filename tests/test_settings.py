@@ -95,6 +95,12 @@ class TestValidation:
             ("port", 65536, "65536 is not a port (0-65535; 0 picks a free one)"),
             ("port", -1, "-1 is not a port (0-65535; 0 picks a free one)"),
             ("workers", -2, "-2 is negative"),
+            ("threads", -1, "-1 is negative"),
+            (
+                "threads",
+                257,
+                "257 is too many threads per worker (at most 256; 0 picks the default)",
+            ),
             ("host", "", "the host is empty (e.g. 127.0.0.1, 0.0.0.0 or ::)"),
             (
                 "store",

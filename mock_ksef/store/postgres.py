@@ -48,8 +48,9 @@ from mock_ksef.store.pg_schema import (
 Conn = psycopg.Connection[tuple[Any, ...]]
 T = TypeVar("T")
 
-#: Connections a process opens at most: a gunicorn or granian worker runs 8 threads
-#: (``serving.THREADS``); more concurrent calls wait for one (up to CONNECT_TIMEOUT_S).
+#: Connections a process opens at most: a granian worker runs 8 request threads by default
+#: (``serving.GRANIAN_THREADS``; gunicorn 2, ``--threads``); more concurrent calls wait for
+#: one (up to CONNECT_TIMEOUT_S).
 POOL_SIZE = 8
 #: Seconds to wait for the server when connecting, and for a free pooled connection.
 CONNECT_TIMEOUT_S = 10
