@@ -101,6 +101,7 @@ def worker_app(background: bool = True) -> WarmingApp:
         # (libxml2 races in schema construction, docs/serving.md "Cold start").
         services(app).schemas.compile_all()
         _return_freed_memory()
+        _freeze_startup_objects()
         return app
 
     return warming_app(settings, finish, background)
@@ -144,6 +145,19 @@ def _return_freed_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+def _freeze_startup_objects() -> None:
+    """Move what the build left alive out of the garbage collector's reach.
+
+    A worker holds ~60,000 tracked objects after its build (modules, the app, scenarios,
+    schemas) that live as long as it does; a full collection walked them all, ~37 ms with
+    every request thread of the worker stopped (a p99 outlier every few thousand
+    requests). Frozen, a full collection walks only what requests created (~0.02 ms).
+    """
+    import gc
+
+    gc.freeze()
 
 
 def granian_worker_app() -> WarmingApp:
