@@ -25,8 +25,13 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 T = TypeVar("T")
 Runner = Callable[[Callable[[Conn], T]], T]
 
-#: The name of the journal's counter in the ``sequences`` table.
-SEQUENCE = "journal"
+#: The database sequence of the journal's places (schema version 3).
+PLACES = "journal_places"
+#: The expression that draws the next place (also a part of a request's first statement,
+#: ``store/pg_request.py``).
+NEXT_PLACE = f"nextval('{PLACES}')"
+#: Back to 1 (``reset`` and ``clear(restart=True)``, in their transaction).
+RESTART = f"ALTER SEQUENCE {PLACES} RESTART"
 
 
 class PostgresJournal:
@@ -39,13 +44,7 @@ class PostgresJournal:
     def reserve(self, size: int) -> int:
         """The next sequence (its place in the journal)."""
         del size
-        row = self._run(
-            lambda c: c.execute(
-                "INSERT INTO sequences VALUES (%s, 1) ON CONFLICT (name)"
-                " DO UPDATE SET value = sequences.value + 1 RETURNING value",
-                (SEQUENCE,),
-            ).fetchone()
-        )
+        row = self._run(lambda c: c.execute(f"SELECT {NEXT_PLACE}").fetchone())
         return int(row[0])
 
     def record(self, entry: Doc, sequence: int, size: int) -> None:
@@ -76,7 +75,7 @@ class PostgresJournal:
             with conn.transaction():
                 conn.execute("DELETE FROM journal")
                 if restart:
-                    conn.execute("DELETE FROM sequences WHERE name = %s", (SEQUENCE,))
+                    conn.execute(RESTART)
 
         self._run(work)
 
