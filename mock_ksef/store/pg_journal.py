@@ -1,12 +1,13 @@
 """The request journal of a PostgreSQL store: a table of its own, shared by every replica.
 
-Each request costs two autocommit statements and no write lock: :meth:`reserve` draws the
-next value of the store's ``journal`` sequence (one upsert of one row) when the request
-starts, and :meth:`record` inserts the entry under it when it ends and deletes the entry
-that fell out of the newest ``size``, in one statement. The entry is committed before the
+Each request costs no write lock and at most two autocommit statements: its place is the
+next value of the database sequence ``journal_places`` (drawn when the request starts, by
+:meth:`reserve` or as a part of the request's first statement, ``store/pg_request.py``),
+and :meth:`record` inserts the entry under it when it ends and deletes the entry that
+fell out of the newest ``size``, in one statement. The entry is committed before the
 answer leaves, so a request answered by any replica is listed by every replica, even if
-the one that answered is killed afterwards. ``store.reset()`` truncates the table and the
-sequence together.
+the one that answered is killed afterwards. ``store.reset()`` truncates the table and
+restarts the sequence in one transaction.
 """
 
 from __future__ import annotations
