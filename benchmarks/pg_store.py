@@ -14,8 +14,15 @@ start one (``tests/support/pg_server.py``)::
 
     .venv/bin/python -m benchmarks.pg_store send --invoices 300 --rounds 3
     .venv/bin/python -m benchmarks.pg_store replicas --replicas 2 --seconds 5 --rounds 2
+    .venv/bin/python -m benchmarks.pg_store cost --seconds 5 --rounds 3 [--baseline DIR]
     .venv/bin/python -m benchmarks.pg_store locks --threads 8 --increments 100
     .venv/bin/python -m benchmarks.pg_store journal --invoices 2000
+
+``cost``: what one status read costs, from ``/proc`` (so the machine's load moves it far
+less than it moves rps): CPU of one ``--workers 1`` replica, of every PostgreSQL process
+and of ``wrk``, per read, and the server's transactions per read. The replica ratio is
+about ``2·m / (m + p + w)`` of these on two cores. ``--baseline DIR``: rounds alternate
+with a replica running the code of another tree (``git archive main | tar -x -C DIR``).
 
 ``journal``: the request journal's cost per request (its place, then its entry) in the
 SQLite state's files, in the PostgreSQL table, and as store documents in PostgreSQL (what
