@@ -14,8 +14,15 @@ start one (``tests/support/pg_server.py``)::
 
     .venv/bin/python -m benchmarks.pg_store send --invoices 300 --rounds 3
     .venv/bin/python -m benchmarks.pg_store replicas --replicas 2 --seconds 5 --rounds 2
+    .venv/bin/python -m benchmarks.pg_store cost --seconds 5 --rounds 3 [--baseline DIR]
     .venv/bin/python -m benchmarks.pg_store locks --threads 8 --increments 100
     .venv/bin/python -m benchmarks.pg_store journal --invoices 2000
+
+``cost``: what one status read costs, from ``/proc`` (so the machine's load moves it far
+less than it moves rps): CPU of one ``--workers 1`` replica, of every PostgreSQL process
+and of ``wrk``, per read, and the server's transactions per read. The replica ratio is
+about ``2·m / (m + p + w)`` of these on two cores. ``--baseline DIR``: rounds alternate
+with a replica running the code of another tree (``git archive main | tar -x -C DIR``).
 
 ``journal``: the request journal's cost per request (its place, then its entry) in the
 SQLite state's files, in the PostgreSQL table, and as store documents in PostgreSQL (what
@@ -130,9 +137,9 @@ def bench_send(pg: PgServer, invoices: int, rounds: int) -> dict[str, dict[str, 
     }
 
 
-def _replica(url: str, state: Path) -> ServerProcess:
+def _replica(url: str, state: Path, env: dict[str, str] | None = None) -> ServerProcess:
     argv = [console_script(), "serve", "--port", "0", "--workers", "1"]
-    process = ServerProcess([*argv, "--store", url, "--state-dir", str(state)], clean_env())
+    process = ServerProcess([*argv, "--store", url, "--state-dir", str(state)], env or clean_env())
     process.wait_for_banner()
     return process
 
@@ -154,6 +161,111 @@ def _rps(output: str) -> float:
     if found is None:
         raise RuntimeError(f"wrk printed no Requests/sec: {output}")
     return float(found[1])
+
+
+def _ticks(pids: list[int]) -> int:
+    """CPU clock ticks (user + system) of ``pids`` and all their descendants, alive now."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, list(pids)
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def _postmaster(pg: PgServer) -> int:
+    """The pid of the server's postmaster (the root of its processes)."""
+    import psycopg
+
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    return int((Path(str(row[0])) / "postmaster.pid").read_text().split()[0])
+
+
+def _xacts(pg: PgServer) -> int:
+    import psycopg
+
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _cost_round(pg: PgServer, seconds: int, source: str | None) -> dict[str, float]:
+    """One replica (its code from ``source`` if given: a source tree such as
+    ``git archive main``) in a fresh schema; totals over one wrk run."""
+    import resource
+
+    from ksef_client import KsefClient, KsefClientOptions
+
+    from tests.support.sdk import login, open_fa3
+
+    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+    postmaster = _postmaster(pg)
+    env = clean_env({"PYTHONPATH": source} if source else None)
+    with (
+        tempfile.TemporaryDirectory() as state,
+        _replica(pg.schema_url("cost"), Path(state), env) as one,
+    ):
+        with KsefClient(KsefClientOptions(base_url=one.url)) as sdk:
+            token = login(sdk, NIP)
+            _, session = open_fa3(sdk, token)
+        path = f"/v2/sessions/{session.reference_number}"
+        _wrk(one.url + path, token, 1, 8).communicate()  # warm: pool, prepared statements
+        before = (_ticks([one.proc.pid]), _ticks([postmaster]), _xacts(pg))
+        wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        output = _wrk(one.url + path, token, seconds, 8).communicate()[0]
+        wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        after = (_ticks([one.proc.pid]), _ticks([postmaster]), _xacts(pg))
+    found = re.search(r"(\d+) requests in", output)
+    assert found is not None, output
+    wrk_s = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)
+    return {
+        "replica": (after[0] - before[0]) * tick_us,
+        "postgres": (after[1] - before[1]) * tick_us,
+        "wrk": wrk_s * 1e6,
+        "xacts": after[2] - before[2] - 1.0,  # the first _xacts read's own
+        "requests": float(found[1]),
+    }
+
+
+def bench_cost(
+    pg: PgServer, seconds: int, rounds: int, baseline: str | None = None
+) -> dict[str, dict[str, float]]:
+    """CPU per status read of one ``--workers 1`` replica, of PostgreSQL's processes and of
+    wrk (from ``/proc``, so the machine's load changes them less than it changes rps),
+    and the server's transactions per read (each autocommit statement is one). With
+    ``baseline`` (a source tree), rounds alternate this tree's code and the baseline's."""
+    variants = {"this tree": None} | ({"baseline": baseline} if baseline else {})
+    totals = {
+        name: dict.fromkeys(("replica", "postgres", "wrk", "xacts", "requests"), 0.0)
+        for name in variants
+    }
+    for _ in range(rounds):
+        for name, source in variants.items():
+            for figure, value in _cost_round(pg, seconds, source).items():
+                totals[name][figure] += value
+    results = {}
+    for name, sums in totals.items():
+        count = sums.pop("requests")
+        results[name] = {figure: value / count for figure, value in sums.items()}
+        results[name]["requests"] = count
+    return results
 
 
 def bench_replicas(pg: PgServer, replicas: int, seconds: int, rounds: int) -> dict[str, Any]:
@@ -299,7 +411,7 @@ def bench_journal(pg: PgServer, requests: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     """``python -m benchmarks.pg_store {send,replicas} [...]``."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pg_store")
-    parser.add_argument("part", choices=["send", "replicas", "locks", "journal"])
+    parser.add_argument("part", choices=["send", "replicas", "cost", "locks", "journal"])
     parser.add_argument("--url", help="a PostgreSQL URL allowed to create schemas")
     parser.add_argument("--invoices", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
@@ -307,6 +419,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--increments", type=int, default=100)
+    parser.add_argument("--baseline", help="cost: a source tree to alternate with (git archive)")
     args = parser.parse_args(argv)
     with server(args.url) as pg:
         if args.part == "send":
@@ -322,6 +435,14 @@ def main(argv: list[str] | None = None) -> None:
         elif args.part == "journal":
             for name, micros in bench_journal(pg, args.invoices).items():
                 print(f"{name:34} {micros:7.0f} µs per request")
+        elif args.part == "cost":
+            for variant, cost in bench_cost(pg, args.seconds, args.rounds, args.baseline).items():
+                print(
+                    f"{variant}: {cost['requests']:.0f} status reads,"
+                    f" {cost['xacts']:.2f} server transactions per read; CPU per read:"
+                    f" replica {cost['replica']:.0f} µs, PostgreSQL {cost['postgres']:.0f} µs,"
+                    f" wrk {cost['wrk']:.0f} µs"
+                )
         elif args.part == "locks":
             for name, row in bench_locks(pg, args.threads, args.increments).items():
                 print(f"{name:40} {row['per_s']:8.0f} increments/s  {row['retries']:.0f} retries")

@@ -132,8 +132,7 @@ def create_app_from_services(svc: Services) -> Flask:
     install(app, svc)
     svc.scenarios.mark_baseline()  # what a reset returns to
     register_error_handlers(app)
-    app.before_request(svc.shared.refresh)  # what other replicas changed (one store get)
-    traffic_edge.install(app)
+    traffic_edge.install(app)  # first: the shared settings' refresh (one store read)
     permission_gate.install(app)  # x-required-permissions, after the traffic gate
     mount_blueprints(app)
     app.after_request(_system_warning)

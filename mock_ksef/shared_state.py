@@ -39,7 +39,7 @@ from mock_ksef.clock import (
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.store.base import Doc, Store
-from mock_ksef.store.generation import read_counted
+from mock_ksef.store.generation import observe, read_counted
 from mock_ksef.store.kinds import RUNTIME_SCENARIO, SHARED_SETTINGS
 
 #: The key of the one ``shared-settings`` document.
@@ -79,12 +79,25 @@ class SharedSettings:
         self._seen: Doc | None = None
         self._lock = threading.Lock()
 
-    def refresh(self) -> None:
+    def refresh(self, *, place: bool = False, ahead: tuple[str, str] | None = None) -> int | None:
         """Adopt what other processes changed since the last call (one store read, which
-        also brings a PostgreSQL store's counters, see ``store/generation.py``)."""
-        doc = read_counted(self._store, SHARED_SETTINGS, KEY)
+        also brings a PostgreSQL store's counters, see ``store/generation.py``).
+
+        A store that starts requests in one statement (PostgreSQL, ``store/pg_request.py``)
+        also draws the request's place in its journal (``place``; returned, else ``None``
+        and the caller reserves one) and reads the document ``ahead`` names for the
+        request's next read of it.
+        """
+        opener = getattr(self._store, "open_request", None)
+        drawn: int | None = None
+        if opener is None:
+            doc = read_counted(self._store, SHARED_SETTINGS, KEY)
+        else:
+            doc, counters, drawn = opener(SHARED_SETTINGS, KEY, place=place, ahead=ahead)
+            observe(self._store, counters)
         if doc != self._seen:
             self._apply(doc)
+        return drawn
 
     def _apply(self, doc: Doc | None) -> None:
         with self._lock:

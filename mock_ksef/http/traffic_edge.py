@@ -31,6 +31,7 @@ from mock_ksef.http.guard import current_principal
 from mock_ksef.http.problems import problem, reason
 from mock_ksef.scenario.model import Fault, Scenario
 from mock_ksef.services import Services
+from mock_ksef.store import kinds
 from mock_ksef.timefmt import iso
 from mock_ksef.traffic.faults import latency_seconds
 from mock_ksef.traffic.gate import Arrival, TrafficControl
@@ -86,8 +87,10 @@ class InjectedError(KsefError):
 def install(app: Flask) -> None:
     """Register the fault, rate-limit and journal hooks on ``app``.
 
-    Call it after the shared settings' refresh hook (``app.py``): the gate's fault draws
-    take the seed that refresh applied (``svc.ids.seed``) instead of reading the
+    The first of them starts every request with the shared settings' refresh, which also
+    takes a KSeF API request's journal place and reads the session it names ahead where
+    the store can do it in the same statement (PostgreSQL). The gate's fault draws take
+    the seed that refresh applied (``svc.ids.seed``) instead of reading the
     shared-settings document a second time.
     """
     svc = services(app)
@@ -101,6 +104,9 @@ def install(app: Flask) -> None:
     app.extensions[_CONTROL] = control
     app.before_request(functools.partial(_before, svc, control))
     app.after_request(_after)
+    forget = getattr(svc.store, "forget_ahead", None)
+    if forget is not None:
+        app.teardown_request(lambda _: forget())
 
 
 def control_of(svc: Services) -> TrafficControl:
@@ -111,6 +117,12 @@ def control_of(svc: Services) -> TrafficControl:
 def _before(svc: Services, control: TrafficControl) -> Response | None:
     req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     bare = bare_path(req.path)
+    session = session_reference(bare) if bare is not None else None
+    # What other replicas changed; with a PostgreSQL store also this request's journal
+    # place and its session, in one statement (store/pg_request.py).
+    drawn = svc.shared.refresh(
+        place=bare is not None, ahead=(kinds.SESSION, session) if session else None
+    )
     if bare is None:
         return None
     principal = principal_of_request(svc)
@@ -120,7 +132,7 @@ def _before(svc: Services, control: TrafficControl) -> Response | None:
         route=resolve(method, bare),
         caller=caller_of(principal),
         context=principal.context.value if principal else None,
-        sequence=control.journal.reserve(),
+        sequence=control.journal.reserve() if drawn is None else drawn,
         time=iso(svc.now()),
         control=control,
     )

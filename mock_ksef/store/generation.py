@@ -203,10 +203,15 @@ def read_counted(store: Store, kind: str, key: str) -> Doc | None:
     if get_counted is None:
         return store.get(kind, key)
     doc, values = get_counted(kind, key)
+    observe(store, values)
+    return doc  # type: ignore[no-any-return]
+
+
+def observe(store: Store, values: Sequence[int]) -> None:
+    """Adopt the counters a :class:`CountedStore` handed out with a read."""
     generation = generation_of(store)
     if isinstance(generation, ObservedGeneration):
         generation.observe(values)
-    return doc  # type: ignore[no-any-return]
 
 
 def never_written(store: Store, slot: int) -> bool:

@@ -1,12 +1,13 @@
 """The request journal of a PostgreSQL store: a table of its own, shared by every replica.
 
-Each request costs two autocommit statements and no write lock: :meth:`reserve` draws the
-next value of the store's ``journal`` sequence (one upsert of one row) when the request
-starts, and :meth:`record` inserts the entry under it when it ends and deletes the entry
-that fell out of the newest ``size``, in one statement. The entry is committed before the
+Each request costs no write lock and at most two autocommit statements: its place is the
+next value of the database sequence ``journal_places`` (drawn when the request starts, by
+:meth:`reserve` or as a part of the request's first statement, ``store/pg_request.py``),
+and :meth:`record` inserts the entry under it when it ends and deletes the entry that
+fell out of the newest ``size``, in one statement. The entry is committed before the
 answer leaves, so a request answered by any replica is listed by every replica, even if
-the one that answered is killed afterwards. ``store.reset()`` truncates the table and the
-sequence together.
+the one that answered is killed afterwards. ``store.reset()`` truncates the table and
+restarts the sequence in one transaction.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 T = TypeVar("T")
 Runner = Callable[[Callable[[Conn], T]], T]
 
-#: The name of the journal's counter in the ``sequences`` table.
-SEQUENCE = "journal"
+#: The database sequence of the journal's places (schema version 3).
+PLACES = "journal_places"
+#: The expression that draws the next place (also a part of a request's first statement,
+#: ``store/pg_request.py``).
+NEXT_PLACE = f"nextval('{PLACES}')"
+#: Back to 1 (``reset`` and ``clear(restart=True)``, in their transaction).
+RESTART = f"ALTER SEQUENCE {PLACES} RESTART"
 
 
 class PostgresJournal:
@@ -39,13 +45,7 @@ class PostgresJournal:
     def reserve(self, size: int) -> int:
         """The next sequence (its place in the journal)."""
         del size
-        row = self._run(
-            lambda c: c.execute(
-                "INSERT INTO sequences VALUES (%s, 1) ON CONFLICT (name)"
-                " DO UPDATE SET value = sequences.value + 1 RETURNING value",
-                (SEQUENCE,),
-            ).fetchone()
-        )
+        row = self._run(lambda c: c.execute(f"SELECT {NEXT_PLACE}").fetchone())
         return int(row[0])
 
     def record(self, entry: Doc, sequence: int, size: int) -> None:
@@ -76,7 +76,7 @@ class PostgresJournal:
             with conn.transaction():
                 conn.execute("DELETE FROM journal")
                 if restart:
-                    conn.execute("DELETE FROM sequences WHERE name = %s", (SEQUENCE,))
+                    conn.execute(RESTART)
 
         self._run(work)
 

@@ -25,7 +25,10 @@ from mock_ksef.store.generation import EVER
 
 #: Version 1: docs, idx, blobs, sequences, journal. Version 2: ``generations``, the
 #: state's invalidation counters (``store/generation.py``), which a reset does not empty.
-SCHEMA_VERSION = 2
+#: Version 3: the journal's places come from the database sequence ``journal_places``
+#: (a ``nextval``, no row lock or write transaction per request), no longer from the
+#: ``journal`` row of ``sequences``, whose value it continues.
+SCHEMA_VERSION = 3
 #: Counter slots of ``generations`` (more than :mod:`mock_ksef.store.generation` uses).
 GENERATION_SLOTS = 8
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -53,6 +56,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             f" AND EXISTS (SELECT 1 FROM docs WHERE kind = '{kind}')"
             for slot, kind in EVER.items()
         ),
+    ),
+    3: (
+        "CREATE SEQUENCE journal_places",
+        "SELECT setval('journal_places', value) FROM sequences WHERE name = 'journal'",
+        "DELETE FROM sequences WHERE name = 'journal'",
     ),
 }
 #: The tables ``reset`` empties.

@@ -34,7 +34,8 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from mock_ksef.store import query_sql as sqlite_sql
 from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
-from mock_ksef.store.pg_journal import PostgresJournal
+from mock_ksef.store.pg_journal import RESTART, PostgresJournal
+from mock_ksef.store.pg_request import MISSING, Ahead, ReadAhead, opening_sql
 from mock_ksef.store.pg_schema import (
     TABLES,
     StoreUnavailable,
@@ -74,6 +75,7 @@ class PostgresStore:
         self.schema = str(row[0]) if row else "public"
         self._write_key = lock_key(self.schema, "write")
         self._local = threading.local()
+        self._ahead = ReadAhead()
         # In-process writers queue here rather than each holding a connection in the
         # server's lock queue (cheaper, and the pool is not drained by waiters).
         self._write_lock = threading.RLock()
@@ -134,6 +136,7 @@ class PostgresStore:
         if getattr(self._local, "conn", None) is not None:
             yield
             return
+        self._ahead.forget()  # the block reads what it decides on itself
         with self._write_lock:
             conn = self._begin()
             self._local.conn = conn
@@ -154,6 +157,7 @@ class PostgresStore:
         block's next statement (or its ``COMMIT``) in one pipeline, so it costs no round
         trip of its own; the server runs them in order, so reads see the block's writes."""
         queued: list[Callable[[Conn], object]] | None = getattr(self._local, "queued", None)
+        self._ahead.forget()
         if queued is None:
             self._write(work)
         else:
@@ -215,6 +219,7 @@ class PostgresStore:
         (``BEGIN``, the lock, the writes, ``COMMIT``: one round trip for a ``put``)."""
         if getattr(self._local, "conn", None) is not None:
             return self._run(work)
+        self._ahead.forget()
         with self._write_lock:
             return self._run(lambda conn: self._one_trip(conn, work))
 
@@ -232,7 +237,12 @@ class PostgresStore:
             raise
 
     def get(self, kind: str, key: str) -> Doc | None:
-        """See :class:`mock_ksef.store.base.Store`."""
+        """See :class:`mock_ksef.store.base.Store` (outside a block, what the request's first
+        statement read ahead, if it read this document: ``store/pg_request.py``)."""
+        if getattr(self._local, "conn", None) is None:
+            held = self._ahead.take(kind, key)
+            if held is not MISSING:
+                return decode(held) if isinstance(held, str) else None
         row = self._run(
             lambda c: c.execute(
                 "SELECT body FROM docs WHERE kind=%s AND key=%s", (kind, key)
@@ -251,6 +261,27 @@ class PostgresStore:
         )
         assert row is not None
         return (decode(row[0]) if row[0] is not None else None), [int(v) for v in row[1]]
+
+    def open_request(
+        self, kind: str, key: str, *, place: bool, ahead: Ahead | None = None
+    ) -> tuple[Doc | None, list[int], int | None]:
+        """``get_counted``, the journal's next place (with ``place``) and a read of ``ahead``
+        for this thread's next ``get`` of it, in one statement (``store/pg_request.py``)."""
+        sql = opening_sql(place=place, ahead=ahead is not None)
+        params = (kind, key, *(ahead or ()))
+        row = self._run(lambda c: c.execute(sql, params).fetchone())
+        assert row is not None
+        body, counters, drawn, read = row
+        if ahead is None:
+            self._ahead.forget()
+        else:
+            self._ahead.hold(ahead, read)
+        doc = decode(body) if body is not None else None
+        return doc, [int(v) for v in counters], None if drawn is None else int(drawn)
+
+    def forget_ahead(self) -> None:
+        """Drop what this thread's request read ahead and did not use (the request ended)."""
+        self._ahead.forget()
 
     def bump_generation(self, slot: int) -> int:
         """Advance one counter (one atomic ``UPDATE``, in the block if inside one)."""
@@ -381,8 +412,14 @@ class PostgresStore:
         self._run(lambda c: c.execute(f"VACUUM {', '.join(TABLES)}"))
 
     def reset(self) -> None:
-        """See :class:`mock_ksef.store.base.Store` (``TRUNCATE``, the journal included)."""
-        self._write(lambda c: c.execute(f"TRUNCATE {', '.join(TABLES)}"))
+        """See :class:`mock_ksef.store.base.Store` (``TRUNCATE``, the journal included, and
+        its places back to 1)."""
+
+        def work(conn: Conn) -> None:
+            conn.execute(f"TRUNCATE {', '.join(TABLES)}")
+            conn.execute(RESTART)
+
+        self._write(work)
 
     def close(self) -> None:
         """Close the pool; later calls raise ``RuntimeError``."""

@@ -21,6 +21,7 @@ from mock_ksef.store.generation import (
 from mock_ksef.store.kinds import REVOKED_JTI, SHARED_SETTINGS
 from mock_ksef.store.pg_schema import SCHEMA_VERSION
 from mock_ksef.store.postgres import PostgresStore
+from tests.support.pg_server import older_schema
 
 KEY = "current"
 
@@ -85,11 +86,13 @@ def test_values_seen_out_of_order_never_go_back(two: tuple[PostgresStore, Postgr
 
 
 def test_a_state_of_schema_1_with_revocations_starts_that_counter_at_1(pg_url: str) -> None:
-    PostgresStore(pg_url).close()
-    with psycopg.connect(pg_url, autocommit=True) as conn:  # back to what version 1 had
-        conn.execute("DROP TABLE generations")
-        conn.execute("UPDATE schema_version SET version = 1")
-        conn.execute("INSERT INTO docs VALUES (%s, 'j', 1, '{}')", (REVOKED_JTI,))
+    older_schema(
+        pg_url,
+        1,
+        "DROP TABLE generations",
+        "DROP SEQUENCE journal_places",
+        f"INSERT INTO docs VALUES ('{REVOKED_JTI}', 'j', 1, '{{}}')",
+    )
     store = PostgresStore(pg_url)
     try:
         values = store.get_counted(SHARED_SETTINGS, KEY)[1]

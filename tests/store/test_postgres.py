@@ -6,10 +6,8 @@ PostgreSQL).
 
 from __future__ import annotations
 
-import itertools
-import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -22,7 +20,7 @@ from mock_ksef.store import open_store
 from mock_ksef.store.pg_schema import SCHEMA_VERSION, SchemaTooNew, StoreUnavailable, redacted
 from mock_ksef.store.postgres import PostgresStore
 from mock_ksef.traffic.journal import Journal, files_of, reset_journal
-from tests.support.pg_server import PgServer
+from tests.support.pg_server import PgServer, older_schema, round_trips
 
 
 @pytest.fixture
@@ -170,28 +168,29 @@ def test_the_journal_lives_in_the_database_for_every_replica(pg_url: str) -> Non
     assert writer.record({"method": "GET", "path": "/v2/e"}) == 1
     one.reset()
     assert reader.entries() == []
+    assert writer.record({"method": "GET", "path": "/v2/f"}) == 1  # places restart too
     one.close()
     two.close()
+
+
+def test_a_state_of_schema_2_keeps_its_journal_places(pg_url: str) -> None:
+    """Version 3 draws places from a database sequence, continuing the ``sequences`` row."""
+    undo = ("DROP SEQUENCE journal_places", "INSERT INTO sequences VALUES ('journal', 41)")
+    older_schema(pg_url, 2, *undo)
+    store = PostgresStore(pg_url)
+    try:
+        assert Journal(store, size=10).record({"method": "GET", "path": "/v2/a"}) == 42
+        with psycopg.connect(pg_url) as conn:
+            assert conn.execute("SELECT name FROM sequences").fetchall() == []
+            assert conn.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
+    finally:
+        store.close()
 
 
 def test_the_setting_accepts_postgresql_urls() -> None:
     """``--store postgresql://…`` (or ``postgres://``) passes the settings check."""
     for url in ("postgresql://mock:pw@db:5432/ksef", "postgres:///ksef?host=/run/pg"):
         assert Settings().with_overrides(store=url).store == url
-
-
-def _round_trips(store: PostgresStore, tmp_path: Path, work: Callable[[], object]) -> int:
-    """Times ``work`` waited for the server: in libpq's trace, a message from the server
-    (B) right after one to it (F)."""
-    trace = tmp_path / "libpq.trace"
-    with trace.open("w") as sink:
-        with store._pool.connection() as conn:  # the pool's only one
-            conn.pgconn.trace(sink.fileno())
-        work()
-        with store._pool.connection() as conn:
-            conn.pgconn.untrace()
-    sides = re.findall(r"^[^\t]*\t([FB])\t", trace.read_text(errors="replace"), re.M)
-    return sum(1 for one, two in itertools.pairwise(sides) if (one, two) == ("F", "B"))
 
 
 def test_writes_in_a_block_travel_with_the_next_read_or_the_commit(
@@ -211,13 +210,13 @@ def test_writes_in_a_block_travel_with_the_next_read_or_the_commit(
 
         # BEGIN with its lock; the two puts, then the find; the COMMIT with the rest
         # (7 when each write was a round trip of its own)
-        assert _round_trips(store, tmp_path, block) == 4
+        assert round_trips(store, tmp_path, block) == 4
         assert [store.get("s", "1"), store.get("s", "2"), store.get_blob("b")] == [
             {"n": 1},
             None,
             b"x",
         ]
-        assert _round_trips(store, tmp_path, lambda: store.put("s", "3", {"n": 3})) == 1
+        assert round_trips(store, tmp_path, lambda: store.put("s", "3", {"n": 3})) == 1
     finally:
         store.close()
 

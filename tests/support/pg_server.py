@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -120,6 +122,34 @@ def pg_server() -> Iterator[PgServer]:
     finally:
         subprocess.run(stop, capture_output=True, check=False)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def round_trips(store: Any, folder: Path, work: Callable[[], object]) -> int:
+    """Times ``work`` waited for ``store``'s server (a ``PostgresStore`` of one pooled
+    connection): in libpq's trace, a message from the server (B) right after one to it (F)."""
+    trace = folder / "libpq.trace"
+    with trace.open("w") as sink:
+        with store._pool.connection() as conn:  # the pool's only one
+            conn.pgconn.trace(sink.fileno())
+        work()
+        with store._pool.connection() as conn:
+            conn.pgconn.untrace()
+    sides = re.findall(r"^[^\t]*\t([FB])\t", trace.read_text(errors="replace"), re.M)
+    return sum(1 for one, two in itertools.pairwise(sides) if (one, two) == ("F", "B"))
+
+
+def older_schema(url: str, version: int, *undo: str) -> None:
+    """Tables in ``url``'s schema as an older mock-ksef left them: created now, then the
+    ``undo`` statements run and ``version`` recorded."""
+    import psycopg
+
+    from mock_ksef.store.postgres import PostgresStore
+
+    PostgresStore(url).close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in undo:
+            conn.execute(statement)
+        conn.execute("UPDATE schema_version SET version = %s", (version,))
 
 
 @pytest.fixture
