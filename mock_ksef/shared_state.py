@@ -4,7 +4,11 @@ Each process keeps its own clock object, seed and scenario registry (reading the
 nothing), and adopts what another process changed at the start of each request
 (:meth:`SharedSettings.refresh`): **one** ``store.get`` of one small document,
 ``shared-settings/current``, compared with the copy last applied. Only when it differs
-is anything re-applied, and only the part that changed:
+is anything re-applied, and only the part that changed. On a SQLite state the read is
+skipped while the ``SETTINGS`` counter of ``store/generation.py`` (a memory read of the
+mapped counters file, bumped after every write of the document) has not moved since the
+last read, for at most :data:`RECHECK_S`; PostgreSQL reads the document in the request's
+first statement anyway (``store/pg_request.py``). The document holds:
 
 * ``seed``: set through ``POST /_mock/seed``; identifiers, trace ids and fault draws
   derive from it;
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,11 +44,14 @@ from mock_ksef.clock import (
 from mock_ksef.scenario.model import Scenario
 from mock_ksef.scenario.registry import ScenarioRegistry
 from mock_ksef.store.base import Doc, Store
-from mock_ksef.store.generation import observe, read_counted
+from mock_ksef.store.generation import SETTINGS, bump, generation_of, observe, read_counted
 from mock_ksef.store.kinds import RUNTIME_SCENARIO, SHARED_SETTINGS
 
 #: The key of the one ``shared-settings`` document.
 KEY = "current"
+#: Seconds a process trusts its copy of the document while the ``SETTINGS`` counter stays
+#: put (a writer killed between its commit and the counter's bump is seen this late).
+RECHECK_S = 1.0
 
 
 def _token() -> str:
@@ -78,6 +86,9 @@ class SharedSettings:
             self._start_clock = {"kind": "frozen", "at": clock.start.isoformat()}
         self._seen: Doc | None = None
         self._lock = threading.Lock()
+        # The SETTINGS counter at the last read of the document, and until when it holds.
+        self._version = -1
+        self._trusted_until = 0.0
 
     def refresh(self, *, place: bool = False, ahead: tuple[str, str] | None = None) -> int | None:
         """Adopt what other processes changed since the last call (one store read, which
@@ -91,7 +102,14 @@ class SharedSettings:
         opener = getattr(self._store, "open_request", None)
         drawn: int | None = None
         if opener is None:
+            generation = generation_of(self._store)
+            if generation is not None:
+                version, now = generation.read(SETTINGS), time.monotonic()
+                if version == self._version and now < self._trusted_until:
+                    return None
             doc = read_counted(self._store, SHARED_SETTINGS, KEY)
+            if generation is not None:
+                self._version, self._trusted_until = version, now + RECHECK_S
         else:
             doc, counters, drawn = opener(SHARED_SETTINGS, KEY, place=place, ahead=ahead)
             observe(self._store, counters)
@@ -131,6 +149,7 @@ class SharedSettings:
             published = {**(doc or {"epoch": _token()}), **change()}
             self._store.put(SHARED_SETTINGS, KEY, published)
             self._seen = published
+        bump(self._store, SETTINGS)  # after the commit: the other processes read it again
 
     def set_seed(self, seed: int) -> None:
         """Reseed every process sharing the store."""
@@ -186,3 +205,4 @@ class SharedSettings:
         self._store.put(SHARED_SETTINGS, KEY, published)
         with self._lock:
             self._seen = published
+        bump(self._store, SETTINGS)

@@ -48,6 +48,8 @@ from mock_ksef.store.sqlite import SqliteStore
 STATE = 0
 REVOCATIONS = 1
 RATE_LIMITS = 2
+#: Bumped after each write of the shared-settings document (``shared_state.py``).
+SETTINGS = 3
 #: The "was it ever written" counters and the kind they count (a state written before the
 #: counters existed starts them at 1 when it holds such documents).
 EVER = {REVOCATIONS: kinds.REVOKED_JTI, RATE_LIMITS: kinds.TESTDATA_RATE_LIMITS}

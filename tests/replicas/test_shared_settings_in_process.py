@@ -6,6 +6,7 @@ each app has its own ``SqliteStore`` on the same file, as two processes would.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,3 +90,50 @@ def test_a_reset_leaves_an_offset_clock_running(tmp_path: Path):
         for svc in (one, two):
             upkeep.stop(svc)
             svc.store.close()
+
+
+def _count_reads(store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    reads: list[str] = []
+    original = store.get
+
+    def get(kind: str, key: str) -> object:
+        reads.append(kind)
+        return original(kind, key)
+
+    monkeypatch.setattr(store, "get", get)
+    return reads
+
+
+def test_an_unmoved_counter_spares_the_store_read_and_a_write_moves_it(pair, monkeypatch):
+    """While the SETTINGS counter stays put, a refresh reads nothing; a write bumps it."""
+    one, two = pair
+    two.shared.refresh()
+    reads = _count_reads(two.store, monkeypatch)
+    two.shared.refresh()
+    assert reads == []
+    one.shared.set_seed(42)
+    two.shared.refresh()
+    assert (reads, two.ids.seed) == (["shared-settings"], 42)
+
+
+def test_a_write_whose_bump_was_lost_is_seen_after_the_recheck_interval(pair, monkeypatch):
+    """A writer killed between its commit and the bump: the others read again within
+    ``RECHECK_S`` anyway."""
+    from mock_ksef import shared_state
+
+    one, two = pair
+    two.shared.refresh()
+    before = one.store.get("shared-settings", shared_state.KEY) or {}
+    one.store.put("shared-settings", shared_state.KEY, {**before, "seed": 77})  # no bump
+    two.shared.refresh()
+    assert two.ids.seed == 1  # trusted: the counter did not move
+    now = [time.monotonic() + shared_state.RECHECK_S]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    two.shared.refresh()  # the trusted window is over: read again
+    assert two.ids.seed == 77
+    one.store.put("shared-settings", shared_state.KEY, {**before, "seed": 78})  # no bump
+    two.shared.refresh()
+    assert two.ids.seed == 77
+    now[0] += shared_state.RECHECK_S
+    two.shared.refresh()
+    assert two.ids.seed == 78
