@@ -218,7 +218,7 @@ class FaWriter:
         the ``KursWaluty`` element or nothing."""
         rows = self._rows
         for number, line in enumerate(lines, 1):
-            key = (order, line.name, line.index, line.unit, line.rate)
+            key = (order, line.name, line.code, line.unit, line.rate)
             template = rows.get(key) or self._row(key)
             net = amount_text(line.net)
             price = amount_text(line.unit_price)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from mock_ksef.ids import IdFactory, RefType
+from mock_ksef.inbox.polish_days import PolishDays
 
 #: Generated invoices count their sequence from here, far above the numbers a live mock
 #: hands out (the live ``ksef``/``reference`` sequences start at 1), so the two never meet.
@@ -26,11 +28,22 @@ class InboxIds(Protocol):
         ...
 
 
+@dataclass
+class _InboxIdFactory(IdFactory):
+    """:class:`IdFactory` remembering the Polish day of the last instant (they ascend)."""
+
+    days: PolishDays = field(default_factory=PolishDays)
+
+    def _day(self, when: datetime) -> str:
+        self.days.of(when)
+        return self.days.compact
+
+
 class SeededIds:
     """:class:`InboxIds` from a seeded generator and counters above the live sequences."""
 
     def __init__(self, rng: random.Random) -> None:
-        self._factory = IdFactory(rng)
+        self._factory = _InboxIdFactory(rng)
         self._ksef = KSEF_SEQUENCE_BASE
         self._reference = REFERENCE_SEQUENCE_BASE
 

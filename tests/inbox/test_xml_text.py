@@ -13,7 +13,7 @@ from mock_ksef.domain.retrieval.derive import derive_content
 from mock_ksef.inbox import Buyer, InboxSpec, generate_inbox
 from mock_ksef.inbox.draft import Advance, Attachment, Correction, Draft
 from mock_ksef.inbox.fa_xml import FaWriter
-from mock_ksef.inbox.money import Line, totals_of_advance, totals_of_lines
+from mock_ksef.inbox.money import line, totals_of_advance, totals_of_lines
 from mock_ksef.inbox.pools import Party, Seller
 from mock_ksef.inbox.storing import content_of
 from mock_ksef.xml.safe import parse_xml
@@ -116,8 +116,8 @@ HOSTILE = "A & B <C> \"D\" 'E' 50% ]]> ż"
 
 def _hostile_draft(seller: Seller) -> Draft:
     lines = (
-        Line(f"Towar {HOSTILE}", "X&<-1", "szt<", 2_500, 12_345, "23"),
-        Line("Usługa %s %d", "%(a)s", "h%", 1_000, 99, "zw"),
+        line(f"Towar {HOSTILE}", "X&<-1", "szt<", 2_500, 12_345, "23"),
+        line("Usługa %s %d", "%(a)s", "h%", 1_000, 99, "zw"),
     )
     order = totals_of_lines(list(lines), 43_000)
     return Draft(
@@ -187,7 +187,7 @@ def test_fa_rows_escape_their_product_texts(schemas: SchemaRegistry) -> None:
     writer = FaWriter(
         "FA (2)", Buyer("Nip", BUYER_NIP), Party(BUYER_NIP, "K&K", "<", ">", "&", "e@f.pl", "2")
     )
-    lines = (Line(f"Towar {HOSTILE}", "X&<-1", "szt<", 2_500, 12_345, "23"),)
+    lines = (line(f"Towar {HOSTILE}", "X&<-1", "szt<", 2_500, 12_345, "23"),)
     draft = Draft(
         kind="VAT",
         number="1/01/2026",
