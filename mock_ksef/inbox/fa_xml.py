@@ -1,11 +1,11 @@
 """FA (2) / FA (3) XML of planned invoices, written as text from pre-rendered fragments.
 
-Speed: an invoice is one ``"".join`` of fragments. What is constant for the inbox (the
+Speed: an invoice is one ``b"".join`` of UTF-8 fragments. What is constant for the inbox (the
 ``Naglowek`` up to ``DataWytworzeniaFa``, the buyer's ``Podmiot2``/``Podmiot3``, the
 ``Adnotacje``), for a seller (``SystemInfo``, ``Podmiot1``, ``P_1M``, ``Stopka``, each
 ``Platnosc`` form) and for a product line (``FaWiersz`` / ``ZamowienieWiersz`` with name,
 index, unit and rate) is rendered once, escaped, and reused; per invoice only the variable
-values are filled in. Every value taken from data (names, addresses, invoice numbers,
+values are filled in (``%``-templates of bytes for the rows). Every value taken from data (names, addresses, invoice numbers,
 reasons, attachment texts) goes through :func:`xml.sax.saxutils.escape`; amounts, dates,
 quantities and rates come from this package's own formatters (digits, ``-``, ``.``, ``:``,
 ``T``, ``Z``), which need none.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from mock_ksef.inbox.draft import Attachment, Correction, Draft
-from mock_ksef.inbox.money import RATES, Line, Totals, amount_text, quantity_text, rate_text
+from mock_ksef.inbox.money import RATES, Line, Totals, amount_bytes, quantity_bytes, rate_bytes
 from mock_ksef.inbox.pools import Party, Seller
 from mock_ksef.inbox.spec import Buyer
 from mock_ksef.xml.invoice_checks import FORMS
@@ -83,21 +83,21 @@ class _SellerText:
         party = seller.party
         self.seller = seller
         self.after_created = (
-            f"</DataWytworzeniaFa>{element('SystemInfo', seller.software)}</Naglowek>"
+            f"Z</DataWytworzeniaFa>{element('SystemInfo', seller.software)}</Naglowek>"
             f"<Podmiot1><DaneIdentyfikacyjne>{element('NIP', party.nip)}"
             f"{element('Nazwa', party.name)}</DaneIdentyfikacyjne>"
             f"{_address(party)}{_contact(party)}</Podmiot1>{parties}<Fa><KodWaluty>"
-        )
-        self.before_number = f"</P_1>{element('P_1M', party.city)}<P_2>"
+        ).encode()
+        self.before_number = f"</P_1>{element('P_1M', party.city)}<P_2>".encode()
         krs = "" if seller.krs is None else element("KRS", seller.krs)
         self.footer = (
             f"</Fa><Stopka><Rejestry>{element('PelnaNazwa', party.name)}{krs}"
             f"{element('REGON', seller.regon)}</Rejestry></Stopka>"
-        )
+        ).encode()
         #: ``Platnosc`` per (FormaPlatnosci, paid): the text before and after the date.
-        self.payments: dict[tuple[str, bool], tuple[str, str]] = {}
+        self.payments: dict[tuple[str, bool], tuple[bytes, bytes]] = {}
 
-    def payment(self, form: str, paid: bool) -> tuple[str, str]:
+    def payment(self, form: str, paid: bool) -> tuple[bytes, bytes]:
         """``Platnosc`` around its one date (``DataZaplaty`` or ``TerminPlatnosci/Termin``)."""
         found = self.payments.get((form, paid))
         if found is None:
@@ -109,12 +109,10 @@ class _SellerText:
                 )
             rest = f"<FormaPlatnosci>{escape(form)}</FormaPlatnosci>{account}</Platnosc>"
             if paid:
-                found = ("<Platnosc><Zaplacono>1</Zaplacono><DataZaplaty>", "</DataZaplaty>" + rest)
+                found = (b"<Platnosc><Zaplacono>1</Zaplacono><DataZaplaty>", b"</DataZaplaty>")
             else:
-                found = (
-                    "<Platnosc><TerminPlatnosci><Termin>",
-                    "</Termin></TerminPlatnosci>" + rest,
-                )
+                found = (b"<Platnosc><TerminPlatnosci><Termin>", b"</Termin></TerminPlatnosci>")
+            found = (found[0], found[1] + rest.encode())
             self.payments[(form, paid)] = found
         return found
 
@@ -130,15 +128,17 @@ class FaWriter:
             f'<Naglowek><KodFormularza kodSystemowy="{escape(form, _ATTRIBUTE)}" '
             f'wersjaSchemy="1-0E">FA</KodFormularza>'
             f"{element('WariantFormularza', VARIANTS[form])}<DataWytworzeniaFa>"
-        )
-        self._parties = self._buyer(buyer, buyer_party)
+        ).encode()
+        parties = self._buyer(buyer, buyer_party)
         if buyer.identifier_type == "InternalId":
-            self._parties += self._jst_unit(buyer, buyer_party)
+            parties += self._jst_unit(buyer, buyer_party)
+        self._parties = parties
         self._sellers: dict[str, _SellerText] = {}
         #: ``%``-templates of a ``FaWiersz`` (or, ``True`` first, ``ZamowienieWiersz``) per
         #: product name, index, unit and VAT rate.
-        self._rows: dict[tuple[bool, str, str, str, str], str] = {}
-        self._kinds: dict[str, str] = {}
+        self._rows: dict[tuple[bool, str, str, str, str], bytes] = {}
+        #: Escaped texts of values drawn from short lists (currency codes, kinds).
+        self._texts: dict[str, bytes] = {}
 
     def write(self, draft: Draft) -> bytes:
         """The UTF-8 bytes (with XML declaration) of ``draft``."""
@@ -147,48 +147,44 @@ class FaWriter:
             seller = self._sellers[draft.seller.party.nip] = _SellerText(
                 draft.seller, self._parties
             )
-        c = draft.created
+        texts = self._texts
+        rate = draft.exchange_rate
         parts = [
             self._open,
-            f"{c.year:04d}-{c.month:02d}-{c.day:02d}T{c.hour:02d}:{c.minute:02d}:{c.second:02d}Z",
+            draft.created.isoformat(timespec="seconds")[:19].encode(),
             seller.after_created,
-            escape(draft.currency),
-            "</KodWaluty><P_1>",
-            draft.issue_date,
+            texts.get(draft.currency) or self._text(draft.currency),
+            b"</KodWaluty><P_1>",
+            draft.issue_date.encode(),
             seller.before_number,
-            escape(draft.number),
-            "</P_2>",
+            escape(draft.number).encode(),
+            b"</P_2>",
         ]
         if draft.sale_date is not None:
-            parts.append(f"<P_6>{draft.sale_date}</P_6>")
-        foreign = draft.exchange_rate is not None
-        parts.append(_amounts(draft.totals, foreign=foreign))
-        if draft.advance is not None and draft.exchange_rate is not None:
-            parts.append(f"<KursWalutyZ>{rate_text(draft.exchange_rate)}</KursWalutyZ>")
-        parts.append(self._kinds.get(draft.kind) or self._kind(draft.kind))
+            parts.append(b"<P_6>%b</P_6>" % draft.sale_date.encode())
+        parts.append(_amounts(draft.totals, foreign=rate is not None))
+        if draft.advance is not None and rate is not None:
+            parts.append(b"<KursWalutyZ>%b</KursWalutyZ>" % rate_bytes(rate))
+        parts.append(texts.get(draft.kind) or self._kind(draft.kind))
         if draft.correction is not None:
             parts.append(_correction(draft.correction))
         if draft.lines:
-            rate = (
-                ""
-                if draft.exchange_rate is None
-                else f"<KursWaluty>{rate_text(draft.exchange_rate)}</KursWaluty>"
-            )
-            self._lines(parts, draft.lines, False, rate)
+            exchange = b"" if rate is None else b"<KursWaluty>%b</KursWaluty>" % rate_bytes(rate)
+            self._lines(parts, draft.lines, False, exchange)
         if draft.kind != "KOR":
             paid = draft.due_date is None
             before, after = seller.payment(draft.payment_form, paid)
-            parts += (before, draft.issue_date if paid else draft.due_date or "", after)
+            parts += (before, (draft.issue_date if paid else draft.due_date or "").encode(), after)
         if draft.advance is not None:
-            gross = amount_text(draft.advance.order_totals.gross)
-            parts.append(f"<Zamowienie><WartoscZamowienia>{gross}</WartoscZamowienia>")
-            self._lines(parts, draft.advance.order_lines, True, "")
-            parts.append("</Zamowienie>")
+            gross = amount_bytes(draft.advance.order_totals.gross)
+            parts.append(b"<Zamowienie><WartoscZamowienia>%b</WartoscZamowienia>" % gross)
+            self._lines(parts, draft.advance.order_lines, True, b"")
+            parts.append(b"</Zamowienie>")
         parts.append(seller.footer)
         if draft.attachment is not None:
             parts.append(_attachment(draft.attachment))
-        parts.append("</Faktura>")
-        return "".join(parts).encode()
+        parts.append(b"</Faktura>")
+        return b"".join(parts)
 
     # parties ---------------------------------------------------------------------------
     def _buyer(self, buyer: Buyer, party: Party) -> str:
@@ -209,22 +205,28 @@ class FaWriter:
         )
 
     # Fa ----------------------------------------------------------------------------------
-    def _kind(self, kind: str) -> str:
-        text = self._kinds[kind] = ANNOTATIONS + element("RodzajFaktury", kind)
+    def _text(self, value: str) -> bytes:
+        text = self._texts[value] = escape(value).encode()
         return text
 
-    def _lines(self, parts: list[str], lines: tuple[Line, ...], order: bool, rate: str) -> None:
-        """Append a ``FaWiersz`` (``ZamowienieWiersz`` for an ``order``) per line; ``rate``:
-        the ``KursWaluty`` element or nothing."""
+    def _kind(self, kind: str) -> bytes:
+        text = self._texts[kind] = (ANNOTATIONS + element("RodzajFaktury", kind)).encode()
+        return text
+
+    def _lines(
+        self, parts: list[bytes], lines: tuple[Line, ...], order: bool, exchange: bytes
+    ) -> None:
+        """Append a ``FaWiersz`` (``ZamowienieWiersz`` for an ``order``) per line;
+        ``exchange``: the ``KursWaluty`` element or nothing."""
         rows = self._rows
         for number, line in enumerate(lines, 1):
             key = (order, line.name, line.code, line.unit, line.rate)
             template = rows.get(key) or self._row(key)
-            net = amount_text(line.net)
-            price = amount_text(line.unit_price)
-            parts.append(template % (number, quantity_text(line.quantity), price, net, rate))
+            net = amount_bytes(line.net)
+            price = amount_bytes(line.unit_price)
+            parts.append(template % (number, quantity_bytes(line.quantity), price, net, exchange))
 
-    def _row(self, key: tuple[bool, str, str, str, str]) -> str:
+    def _row(self, key: tuple[bool, str, str, str, str]) -> bytes:
         """The ``%``-template of a line of this product: number, quantity, price, net and
         the ``KursWaluty`` element are filled in per line."""
         order, *texts, rate = key
@@ -232,28 +234,46 @@ class FaWriter:
         row, nr, p7, ix, p8a, p8b, p9a, p11, p12 = ROW_TAGS[order]
         template = self._rows[key] = (
             f"<{row}><{nr}>%d</{nr}><{p7}>{name}</{p7}><{ix}>{index}</{ix}><{p8a}>{unit}</{p8a}>"
-            f"<{p8b}>%s</{p8b}><{p9a}>%s</{p9a}><{p11}>%s</{p11}>"
-            f"<{p12}>{RATES[rate].text(self.form)}</{p12}>%s</{row}>"
-        )
+            f"<{p8b}>%b</{p8b}><{p9a}>%b</{p9a}><{p11}>%b</{p11}>"
+            f"<{p12}>{RATES[rate].text(self.form)}</{p12}>%b</{row}>"
+        ).encode()
         return template
 
 
-def _amounts(totals: Totals, *, foreign: bool) -> str:
+def _amounts(totals: Totals, *, foreign: bool) -> bytes:
     """``P_13_x`` / ``P_14_x`` / ``P_14_xW`` per rate group, then ``P_15``."""
     parts = []
     for group in totals.groups:
-        rate = RATES[group.rate]
-        suffix = rate.suffix
-        parts.append(f"<P_13_{suffix}>{amount_text(group.net)}</P_13_{suffix}>")
-        if rate.percent is not None:
-            parts.append(f"<P_14_{suffix}>{amount_text(group.vat)}</P_14_{suffix}>")
-            if foreign:
-                parts.append(f"<P_14_{suffix}W>{amount_text(group.vat_pln)}</P_14_{suffix}W>")
-    parts.append(f"<P_15>{amount_text(totals.gross)}</P_15>")
-    return "".join(parts)
+        template, count = GROUP_TEMPLATES[group.rate, foreign]
+        if count == 1:
+            parts.append(template % amount_bytes(group.net))
+        elif count == 2:
+            parts.append(template % (amount_bytes(group.net), amount_bytes(group.vat)))
+        else:
+            vat, vat_pln = amount_bytes(group.vat), amount_bytes(group.vat_pln)
+            parts.append(template % (amount_bytes(group.net), vat, vat_pln))
+    parts.append(b"<P_15>%b</P_15>" % amount_bytes(totals.gross))
+    return b"".join(parts)
 
 
-def _correction(fix: Correction) -> str:
+def _group_template(key: str, foreign: bool) -> tuple[bytes, int]:
+    """The ``%``-template of one rate group's amounts and how many it takes."""
+    rate = RATES[key]
+    p13, p14 = f"P_13_{rate.suffix}", f"P_14_{rate.suffix}"
+    if rate.percent is None:
+        return f"<{p13}>%b</{p13}>".encode(), 1
+    if not foreign:
+        return f"<{p13}>%b</{p13}><{p14}>%b</{p14}>".encode(), 2
+    return f"<{p13}>%b</{p13}><{p14}>%b</{p14}><{p14}W>%b</{p14}W>".encode(), 3
+
+
+#: :func:`_group_template` per rate key and foreign currency.
+GROUP_TEMPLATES = {
+    (key, foreign): _group_template(key, foreign) for key in RATES for foreign in (False, True)
+}
+
+
+def _correction(fix: Correction) -> bytes:
     """``PrzyczynaKorekty``, ``TypKorekty`` and ``DaneFaKorygowanej``."""
     if fix.original_ksef_number is not None:
         where = f"<NrKSeF>1</NrKSeF>{element('NrKSeFFaKorygowanej', fix.original_ksef_number)}"
@@ -263,10 +283,10 @@ def _correction(fix: Correction) -> str:
         f"{element('PrzyczynaKorekty', fix.reason)}{element('TypKorekty', fix.kind)}"
         f"<DaneFaKorygowanej>{element('DataWystFaKorygowanej', fix.original_issue_date)}"
         f"{element('NrFaKorygowanej', fix.original_number)}{where}</DaneFaKorygowanej>"
-    )
+    ).encode()
 
 
-def _attachment(attachment: Attachment) -> str:
+def _attachment(attachment: Attachment) -> bytes:
     """``Zalacznik`` with one ``BlokDanych``."""
     meta = "".join(
         f"<MetaDane>{element('ZKlucz', key)}{element('ZWartosc', value)}</MetaDane>"
@@ -276,7 +296,7 @@ def _attachment(attachment: Attachment) -> str:
     return (
         f"<Zalacznik><BlokDanych>{element('ZNaglowek', attachment.title)}{meta}"
         f"<Tekst>{text}</Tekst></BlokDanych></Zalacznik>"
-    )
+    ).encode()
 
 
 def unit_name(party: Party) -> str:

@@ -141,21 +141,22 @@ def totals_of_advance(order: Totals, share: int, exchange_rate: int | None) -> T
     return totals_of(groups)
 
 
-def amount_text(grosze: int) -> str:
-    """``TKwotowy`` text: ``1234.50``, ``-0.07``, ``0.00``."""
+def amount_bytes(grosze: int) -> bytes:
+    """``TKwotowy`` text (ASCII bytes): ``1234.50``, ``-0.07``, ``0.00``."""
     if grosze < 0:
-        return f"-{-grosze // 100}.{-grosze % 100:02d}"
-    return f"{grosze // 100}.{grosze % 100:02d}"
+        return b"-%d.%02d" % divmod(-grosze, 100)
+    return b"%d.%02d" % divmod(grosze, 100)
 
 
-def quantity_text(thousandths: int) -> str:
-    """``TIlosci`` text without trailing zeros: ``2``, ``2.5``, ``-1.125``."""
+def quantity_bytes(thousandths: int) -> bytes:
+    """``TIlosci`` text (ASCII bytes) without trailing zeros: ``2``, ``2.5``, ``-1.125``."""
     whole, part = divmod(-thousandths if thousandths < 0 else thousandths, QTY_SCALE)
-    sign = "-" if thousandths < 0 else ""
-    return f"{sign}{whole}" if part == 0 else f"{sign}{whole}.{part:03d}".rstrip("0")
+    sign = b"-" if thousandths < 0 else b""
+    return (
+        b"%b%d" % (sign, whole) if part == 0 else (b"%b%d.%03d" % (sign, whole, part)).rstrip(b"0")
+    )
 
 
-def rate_text(rate: int) -> str:
-    """An exchange rate (× :data:`RATE_SCALE`) as four-decimal text: ``4.2650``."""
-    whole, part = divmod(rate, RATE_SCALE)
-    return f"{whole}.{part:04d}"
+def rate_bytes(rate: int) -> bytes:
+    """An exchange rate (× :data:`RATE_SCALE`) as four-decimal ASCII bytes: ``4.2650``."""
+    return b"%d.%04d" % divmod(rate, RATE_SCALE)
