@@ -1,14 +1,14 @@
 """FA (2) / FA (3) XML of planned invoices, written as text from pre-rendered fragments.
 
-Speed: an invoice is one ``b"".join`` of UTF-8 fragments. What is constant for the inbox (the
-``Naglowek`` up to ``DataWytworzeniaFa``, the buyer's ``Podmiot2``/``Podmiot3``, the
+Speed: an invoice is one ``b"".join`` of UTF-8 fragments. What is constant for the inbox
+(the ``Naglowek`` up to ``DataWytworzeniaFa``, the buyer's ``Podmiot2``/``Podmiot3``, the
 ``Adnotacje``), for a seller (``SystemInfo``, ``Podmiot1``, ``P_1M``, ``Stopka``, each
 ``Platnosc`` form) and for a product line (``FaWiersz`` / ``ZamowienieWiersz`` with name,
 index, unit and rate) is rendered once, escaped, and reused; per invoice only the variable
-values are filled in (``%``-templates of bytes for the rows). Every value taken from data (names, addresses, invoice numbers,
-reasons, attachment texts) goes through :func:`xml.sax.saxutils.escape`; amounts, dates,
-quantities and rates come from this package's own formatters (digits, ``-``, ``.``, ``:``,
-``T``, ``Z``), which need none.
+values are filled in (rows and rate groups are ``%``-templates of bytes). Every value taken
+from data (names, addresses, invoice numbers, reasons, attachment texts) goes through
+:func:`xml.sax.saxutils.escape`; amounts, dates, quantities and rates come from this
+package's own formatters (digits, ``-``, ``.``, ``:``, ``T``, ``Z``), which need none.
 
 The bytes are exactly what lxml's ``etree.tostring(root, xml_declaration=True,
 encoding="UTF-8")`` writes for the same tree (the previous writer; ``tests/inbox`` checks

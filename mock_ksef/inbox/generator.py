@@ -55,6 +55,16 @@ class _Quota:
             point -= left
         return -1
 
+    def hit(self, rng: random.Random) -> bool:
+        """Whether the next draw hits (a quota of one fraction): ``draw(rng) == 0``."""
+        point = rng.random() * self.n
+        self.n -= 1
+        left = self.left[0]
+        if point < left:
+            self.left[0] = left - 1
+            return True
+        return False
+
 
 @dataclass
 class _Sessions:
@@ -143,12 +153,7 @@ def generate_inbox(
         day = days.of(invoicing)
         kind = ("KOR", "ZAL")[k] if (k := kinds.draw(rng)) >= 0 else "VAT"
         draft, corrected = plan(
-            kind=kind,
-            day=day,
-            invoicing=invoicing,
-            foreign=foreign.draw(rng) == 0,
-            offline=offline.draw(rng) == 0,
-            attachment=attached.draw(rng) == 0,
+            kind, day, invoicing, foreign.hit(rng), offline.hit(rng), attached.hit(rng)
         )
         xml = write(draft)
         seller = draft.seller.party

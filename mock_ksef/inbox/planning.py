@@ -6,8 +6,8 @@ Everything is drawn from the seeded generator and the pools; nothing here calls 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from mock_ksef.inbox.draft import Advance, Attachment, Correction, Draft
 from mock_ksef.inbox.money import (
@@ -44,8 +44,7 @@ _Offer = tuple[str, str, str, str, bool, int, int]
 _CURRENCY_RATES = tuple((code, int(rate.replace(".", ""))) for code, rate in CURRENCIES)
 
 
-@dataclass(frozen=True, slots=True)
-class Original:
+class Original(NamedTuple):
     """A VAT invoice a later KOR may correct."""
 
     draft: Draft
@@ -73,6 +72,7 @@ class Planner:
         self._counters: dict[tuple[str, str, int, int], int] = {}
         self._originals: dict[bool, list[Original]] = {False: [], True: []}
         self._windows: dict[str, tuple[_Offer, ...]] = {}
+        self._days: dict[tuple[date, int], str] = {}
 
     def remember(self, original: Original) -> None:
         """Keep ``original`` (a sample of recent ones) as a candidate for corrections."""
@@ -84,7 +84,6 @@ class Planner:
 
     def plan(
         self,
-        *,
         kind: str,
         day: date,
         invoicing: datetime,
@@ -125,13 +124,13 @@ class Planner:
             lines = self._lines(seller, rate)
             form = one_of(rng, PAYMENT_FORMS)
             if form == "6":
-                due = (issue + timedelta(days=one_of(rng, PAYMENT_DAYS))).isoformat()
-            sale = (issue - timedelta(days=between(rng, 0, 5))).isoformat()
+                due = self._iso(day, one_of(rng, PAYMENT_DAYS) - back)
+            sale = self._iso(day, -between(rng, 0, 5) - back)
             totals = totals_of_lines(lines, rate)
         draft = Draft(
             kind,
             number,
-            issue.isoformat(),
+            self._iso(day, -back),
             sale,
             created,
             seller,
@@ -146,6 +145,14 @@ class Planner:
             attached,
         )
         return draft, None if original is None else original.ksef_number
+
+    def _iso(self, day: date, shift: int) -> str:
+        """``day`` moved by ``shift`` days, as ISO text (remembered: few days recur)."""
+        key = (day, shift)
+        text = self._days.get(key)
+        if text is None:
+            text = self._days[key] = (day + timedelta(days=shift)).isoformat()
+        return text
 
     def _currency(self, foreign: bool) -> tuple[str, int | None]:
         if not foreign:
@@ -177,7 +184,9 @@ class Planner:
             price = low + int(random() * span)  # between(rng, ware.min_price, ware.max_price)
             if rate is not None:
                 price = max(div_half_up(price * RATE_SCALE, rate), 1)
-            lines.append(line(name, index, unit, quantity, price, vat))
+            # line(): the net is div_half_up(quantity * price, QTY_SCALE), both positive here
+            net = (quantity * price * 2 + QTY_SCALE) // (2 * QTY_SCALE)
+            lines.append(Line(name, index, unit, quantity, price, vat, net))
         return tuple(lines)
 
     def _window(self, seller: Seller) -> tuple[_Offer, ...]:
