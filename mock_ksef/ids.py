@@ -32,9 +32,11 @@ def _crc8_table() -> tuple[int, ...]:
 _CRC8_TABLE = _crc8_table()
 
 
-def crc8(data: bytes) -> int:
-    """CRC-8 with polynomial 0x07 and initial value 0 (CRC-8/SMBUS), table-driven."""
-    crc = 0
+def crc8(data: bytes, crc: int = 0) -> int:
+    """CRC-8 with polynomial 0x07 and initial value 0 (CRC-8/SMBUS), table-driven.
+
+    ``crc``: the CRC-8 of what came before ``data`` (so ``crc8(b, crc8(a)) == crc8(a + b)``).
+    """
     for byte in data:
         crc = _CRC8_TABLE[crc ^ byte]
     return crc
@@ -98,20 +100,16 @@ class IdFactory:
         """The random part of an identifier of ``stream`` numbered ``sequence``."""
         return self.rng.getrandbits(nbits)
 
-    def _day(self, when: datetime) -> str:
-        """The Polish date of ``when`` as ``YYYYMMDD`` (a subclass may remember it)."""
-        return warsaw_date(when)
-
     def reference(self, kind: RefType, when: datetime, sequence: int) -> str:
         """A reference number of type ``kind`` created at ``when``."""
         first = f"{sequence:010X}"[-10:]
         second = f"{self._bits('reference', sequence, 40):010X}"
-        return with_checksum(f"{self._day(when)}-{kind.value}-{first}-{second}")
+        return with_checksum(f"{warsaw_date(when)}-{kind.value}-{first}-{second}")
 
     def ksef_number(self, seller_nip: str, when: datetime, sequence: int) -> str:
         """A KSeF number for an invoice of ``seller_nip`` accepted at ``when``."""
         technical = f"{sequence:06X}"[-6:] + f"{self._bits('ksef', sequence, 24):06X}"
-        return with_checksum(f"{seller_nip}-{self._day(when)}-{technical}")
+        return with_checksum(f"{seller_nip}-{warsaw_date(when)}-{technical}")
 
     def hex_token(self, nbytes: int) -> str:
         """Random hex text (trace ids and the like)."""
