@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported when a generation builds its own Faker (not at a cold start)
     from faker import Faker
 
-import base64
+import binascii
 import hashlib
 import random
 from collections.abc import Iterator
@@ -141,12 +141,13 @@ def generate_inbox(
     sessions = _Sessions()
     days = PolishDays()
     buyer_id = Identifier("Nip", buyer.nip)
-    count, start, form, lag = spec.count, spec.start, spec.form, spec.storage_lag
+    count, start, form = spec.count, spec.start, spec.form
+    lag_us = spec.storage_lag // timedelta(microseconds=1) + _JITTER_LOW
     span_us = (spec.end - start) // timedelta(microseconds=1)
     slot_us = max(span_us // max(count, 1), 1)
     draw = rng.random
     write, plan, remember = writer.write, planner.plan, planner.remember
-    sha256, b64encode = hashlib.sha256, base64.b64encode
+    sha256, b2a_base64 = hashlib.sha256, binascii.b2a_base64
     for i in range(count):
         offset = span_us * i // count + int(draw() * slot_us)
         invoicing = start + timedelta(microseconds=min(offset, span_us - 1))
@@ -161,16 +162,14 @@ def generate_inbox(
         session, ordinal = sessions.add(ids, seller.nip, invoicing, day)
         # between(rng, *ACQUISITION_DELAY_US) and between(rng, *STORAGE_JITTER_US)
         acquisition = invoicing + timedelta(microseconds=_ACQ_LOW + int(draw() * _ACQ_SPAN))
-        storage = (
-            acquisition + lag + timedelta(microseconds=_JITTER_LOW + int(draw() * _JITTER_SPAN))
-        )
+        storage = acquisition + timedelta(microseconds=lag_us + int(draw() * _JITTER_SPAN))
         if kind == "VAT":
             remember(Original(draft, ksef_number))
         totals = draft.totals
         rate = draft.exchange_rate
         yield GeneratedInvoice(
             xml=xml,
-            invoice_hash=b64encode(sha256(xml).digest()).decode("ascii"),
+            invoice_hash=b2a_base64(sha256(xml).digest(), newline=False).decode("ascii"),
             size=len(xml),
             ksef_number=ksef_number,
             invoice_number=draft.number,
