@@ -74,8 +74,9 @@ def _contact(party: Party) -> str:
 
 
 class _SellerText:
-    """One seller's fragments: after ``DataWytworzeniaFa`` up to ``KodWaluty``'s text,
-    ``P_1M`` up to ``P_2``'s text, and ``</Fa>`` with the ``Stopka``."""
+    """One seller's UTF-8 fragments: from the ``Z`` that ends ``DataWytworzeniaFa`` up to
+    ``KodWaluty``'s text, from ``</P_1>`` up to ``P_2``'s text, ``</Fa>`` with the
+    ``Stopka``, and its ``Platnosc`` blocks."""
 
     __slots__ = ("after_created", "before_number", "footer", "payments", "seller")
 
@@ -108,12 +109,12 @@ class _SellerText:
                     f"{element('NazwaBanku', self.seller.bank_name)}</RachunekBankowy>"
                 )
             rest = f"<FormaPlatnosci>{escape(form)}</FormaPlatnosci>{account}</Platnosc>"
-            if paid:
-                found = (b"<Platnosc><Zaplacono>1</Zaplacono><DataZaplaty>", b"</DataZaplaty>")
-            else:
-                found = (b"<Platnosc><TerminPlatnosci><Termin>", b"</Termin></TerminPlatnosci>")
-            found = (found[0], found[1] + rest.encode())
-            self.payments[(form, paid)] = found
+            head, tail = (
+                (b"<Platnosc><Zaplacono>1</Zaplacono><DataZaplaty>", b"</DataZaplaty>")
+                if paid
+                else (b"<Platnosc><TerminPlatnosci><Termin>", b"</Termin></TerminPlatnosci>")
+            )
+            found = self.payments[(form, paid)] = (head, tail + rest.encode())
         return found
 
 
@@ -137,8 +138,9 @@ class FaWriter:
         #: ``%``-templates of a ``FaWiersz`` (or, ``True`` first, ``ZamowienieWiersz``) per
         #: product name, index, unit and VAT rate.
         self._rows: dict[tuple[bool, str, str, str, str], bytes] = {}
-        #: Escaped texts of values drawn from short lists (currency codes, kinds).
-        self._texts: dict[str, bytes] = {}
+        #: Escaped ``KodWaluty`` texts, and ``Adnotacje`` + ``RodzajFaktury`` per kind.
+        self._currencies: dict[str, bytes] = {}
+        self._kinds: dict[str, bytes] = {}
 
     def write(self, draft: Draft) -> bytes:
         """The UTF-8 bytes (with XML declaration) of ``draft``."""
@@ -147,13 +149,12 @@ class FaWriter:
             seller = self._sellers[draft.seller.party.nip] = _SellerText(
                 draft.seller, self._parties
             )
-        texts = self._texts
         rate = draft.exchange_rate
         parts = [
             self._open,
             draft.created.isoformat(timespec="seconds")[:19].encode(),
             seller.after_created,
-            texts.get(draft.currency) or self._text(draft.currency),
+            self._currencies.get(draft.currency) or self._currency(draft.currency),
             b"</KodWaluty><P_1>",
             draft.issue_date.encode(),
             seller.before_number,
@@ -165,7 +166,7 @@ class FaWriter:
         parts.append(_amounts(draft.totals, foreign=rate is not None))
         if draft.advance is not None and rate is not None:
             parts.append(b"<KursWalutyZ>%b</KursWalutyZ>" % rate_bytes(rate))
-        parts.append(texts.get(draft.kind) or self._kind(draft.kind))
+        parts.append(self._kinds.get(draft.kind) or self._kind(draft.kind))
         if draft.correction is not None:
             parts.append(_correction(draft.correction))
         if draft.lines:
@@ -205,12 +206,12 @@ class FaWriter:
         )
 
     # Fa ----------------------------------------------------------------------------------
-    def _text(self, value: str) -> bytes:
-        text = self._texts[value] = escape(value).encode()
+    def _currency(self, code: str) -> bytes:
+        text = self._currencies[code] = escape(code).encode()
         return text
 
     def _kind(self, kind: str) -> bytes:
-        text = self._texts[kind] = (ANNOTATIONS + element("RodzajFaktury", kind)).encode()
+        text = self._kinds[kind] = (ANNOTATIONS + element("RodzajFaktury", kind)).encode()
         return text
 
     def _lines(
