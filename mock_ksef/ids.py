@@ -32,9 +32,11 @@ def _crc8_table() -> tuple[int, ...]:
 _CRC8_TABLE = _crc8_table()
 
 
-def crc8(data: bytes) -> int:
-    """CRC-8 with polynomial 0x07 and initial value 0 (CRC-8/SMBUS), table-driven."""
-    crc = 0
+def crc8(data: bytes, crc: int = 0) -> int:
+    """CRC-8 with polynomial 0x07 and initial value 0 (CRC-8/SMBUS), table-driven.
+
+    ``crc``: the CRC-8 of what came before ``data`` (so ``crc8(b, crc8(a)) == crc8(a + b)``).
+    """
     for byte in data:
         crc = _CRC8_TABLE[crc ^ byte]
     return crc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from mock_ksef.inbox.money import Line, Totals
 from mock_ksef.inbox.pools import Seller
@@ -37,9 +38,8 @@ class Attachment:
     paragraphs: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """Everything the XML of one invoice states.
+class Draft(NamedTuple):
+    """Everything the XML of one invoice states (a named tuple: one is made per invoice).
 
     ``lines`` are ``FaWiersz`` (empty for ZAL, whose items are in ``advance``); ``totals``
     are the ``P_13_*``/``P_14_*``/``P_15`` amounts.

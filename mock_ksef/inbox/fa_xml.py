@@ -1,20 +1,26 @@
-"""FA (2) / FA (3) XML of planned invoices, built with lxml from a per-form skeleton.
+"""FA (2) / FA (3) XML of planned invoices, written as text from pre-rendered fragments.
 
-Speed: the parts that repeat are built once and reused. ``Naglowek`` and the buyer's
-``Podmiot2``/``Podmiot3`` stay in the skeleton (only ``DataWytworzeniaFa`` and
-``SystemInfo`` change); each seller's ``Podmiot1`` and ``Stopka`` are built on first use and
-moved into the skeleton when that seller issues; the constant ``Adnotacje`` block moves into
-every new ``Fa``. Only ``Fa`` and ``Zalacznik`` are built per invoice.
+Speed: an invoice is one ``b"".join`` of UTF-8 fragments. What is constant for the inbox
+(the ``Naglowek`` up to ``DataWytworzeniaFa``, the buyer's ``Podmiot2``/``Podmiot3``, the
+``Adnotacje``), for a seller (``SystemInfo``, ``Podmiot1``, ``P_1M``, ``Stopka``, each
+``Platnosc`` form) and for a product line (``FaWiersz`` / ``ZamowienieWiersz`` with name,
+index, unit and rate) is rendered once, escaped, and reused; per invoice only the variable
+values are filled in (rows and rate groups are ``%``-templates of bytes). Every value taken
+from data (names, addresses, invoice numbers, reasons, attachment texts) goes through
+:func:`xml.sax.saxutils.escape`; amounts, dates, quantities and rates come from this
+package's own formatters (digits, ``-``, ``.``, ``:``, ``T``, ``Z``), which need none.
+
+The bytes are exactly what lxml's ``etree.tostring(root, xml_declaration=True,
+encoding="UTF-8")`` writes for the same tree (the previous writer; ``tests/inbox`` checks
+it by parsing and re-serialising, and against digests recorded from that writer).
 """
 
 from __future__ import annotations
 
-import copy
+from xml.sax.saxutils import escape
 
-from lxml import etree
-
-from mock_ksef.inbox.draft import Attachment, Draft
-from mock_ksef.inbox.money import RATES, Line, Totals, amount_text, quantity_text, rate_text
+from mock_ksef.inbox.draft import Attachment, Correction, Draft
+from mock_ksef.inbox.money import RATES, Line, Totals, amount_bytes, quantity_bytes, rate_bytes
 from mock_ksef.inbox.pools import Party, Seller
 from mock_ksef.inbox.spec import Buyer
 from mock_ksef.xml.invoice_checks import FORMS
@@ -23,252 +29,275 @@ from mock_ksef.xml.invoice_checks import FORMS
 VARIANTS = {"FA (2)": "2", "FA (3)": "3"}
 #: ``Podmiot3/Rola`` of a JST sub-unit that receives the invoice ("JST - odbiorca").
 JST_RECIPIENT_ROLE = "8"
-_SE = etree.SubElement
+#: The constant ``Adnotacje`` block (no special procedures, no margin scheme).
+ANNOTATIONS = (
+    "<Adnotacje><P_16>2</P_16><P_17>2</P_17><P_18>2</P_18><P_18A>2</P_18A>"
+    "<Zwolnienie><P_19N>1</P_19N></Zwolnienie>"
+    "<NoweSrodkiTransportu><P_22N>1</P_22N></NoweSrodkiTransportu>"
+    "<P_23>2</P_23><PMarzy><P_PMarzyN>1</P_PMarzyN></PMarzy></Adnotacje>"
+)
+_ATTRIBUTE = {'"': "&quot;"}
+#: Element names of an invoice line and (``True``) of an order line.
+ROW_TAGS = {
+    False: ("FaWiersz", "NrWierszaFa", "P_7", "Indeks", "P_8A", "P_8B", "P_9A", "P_11", "P_12"),
+    True: (
+        "ZamowienieWiersz",
+        "NrWierszaZam",
+        "P_7Z",
+        "IndeksZ",
+        "P_8AZ",
+        "P_8BZ",
+        "P_9AZ",
+        "P_11NettoZ",
+        "P_12Z",
+    ),
+}
+
+
+def element(name: str, text: str) -> str:
+    """``<name>text</name>`` with ``text`` escaped."""
+    return f"<{name}>{escape(text)}</{name}>"
+
+
+def _address(party: Party) -> str:
+    return (
+        f"<Adres><KodKraju>PL</KodKraju>{element('AdresL1', party.street)}"
+        f"{element('AdresL2', party.city_line)}</Adres>"
+    )
+
+
+def _contact(party: Party) -> str:
+    return (
+        f"<DaneKontaktowe>{element('Email', party.email)}"
+        f"{element('Telefon', party.phone)}</DaneKontaktowe>"
+    )
+
+
+class _SellerText:
+    """One seller's UTF-8 fragments: from the ``Z`` that ends ``DataWytworzeniaFa`` up to
+    ``KodWaluty``'s text, from ``</P_1>`` up to ``P_2``'s text, ``</Fa>`` with the
+    ``Stopka``, and its ``Platnosc`` blocks."""
+
+    __slots__ = ("after_created", "before_number", "footer", "payments", "seller")
+
+    def __init__(self, seller: Seller, parties: str) -> None:
+        party = seller.party
+        self.seller = seller
+        self.after_created = (
+            f"Z</DataWytworzeniaFa>{element('SystemInfo', seller.software)}</Naglowek>"
+            f"<Podmiot1><DaneIdentyfikacyjne>{element('NIP', party.nip)}"
+            f"{element('Nazwa', party.name)}</DaneIdentyfikacyjne>"
+            f"{_address(party)}{_contact(party)}</Podmiot1>{parties}<Fa><KodWaluty>"
+        ).encode()
+        self.before_number = f"</P_1>{element('P_1M', party.city)}<P_2>".encode()
+        krs = "" if seller.krs is None else element("KRS", seller.krs)
+        self.footer = (
+            f"</Fa><Stopka><Rejestry>{element('PelnaNazwa', party.name)}{krs}"
+            f"{element('REGON', seller.regon)}</Rejestry></Stopka>"
+        ).encode()
+        #: ``Platnosc`` per (FormaPlatnosci, paid): the text before and after the date.
+        self.payments: dict[tuple[str, bool], tuple[bytes, bytes]] = {}
+
+    def payment(self, form: str, paid: bool) -> tuple[bytes, bytes]:
+        """``Platnosc`` around its one date (``DataZaplaty`` or ``TerminPlatnosci/Termin``)."""
+        found = self.payments.get((form, paid))
+        if found is None:
+            account = ""
+            if form == "6":
+                account = (
+                    f"<RachunekBankowy>{element('NrRB', self.seller.account)}"
+                    f"{element('NazwaBanku', self.seller.bank_name)}</RachunekBankowy>"
+                )
+            rest = f"<FormaPlatnosci>{escape(form)}</FormaPlatnosci>{account}</Platnosc>"
+            head, tail = (
+                (b"<Platnosc><Zaplacono>1</Zaplacono><DataZaplaty>", b"</DataZaplaty>")
+                if paid
+                else (b"<Platnosc><TerminPlatnosci><Termin>", b"</Termin></TerminPlatnosci>")
+            )
+            found = self.payments[(form, paid)] = (head, tail + rest.encode())
+        return found
 
 
 class FaWriter:
-    """Writes :class:`Draft` values as FA XML for one form and one buyer; not thread-safe."""
+    """Writes :class:`Draft` values as FA XML for one form and one buyer."""
 
     def __init__(self, form: str, buyer: Buyer, buyer_party: Party) -> None:
         self.form = form
-        self.ns = FORMS[form].namespace
-        self._tags: dict[str, str] = {}
-        self.root = etree.Element(self.q("Faktura"), nsmap={None: self.ns})  # type: ignore[dict-item]
-        header = self.sub(self.root, "Naglowek")
-        code = self.sub(header, "KodFormularza", "FA")
-        code.set("kodSystemowy", form)
-        code.set("wersjaSchemy", "1-0E")
-        self.sub(header, "WariantFormularza", VARIANTS[form])
-        self._created = self.sub(header, "DataWytworzeniaFa")
-        self._software = self.sub(header, "SystemInfo")
-        self._fixed_before = [header]
-        self._fixed_after = [self._buyer(buyer, buyer_party)]
+        namespace = escape(FORMS[form].namespace, _ATTRIBUTE)
+        self._open = (
+            f"<?xml version='1.0' encoding='UTF-8'?>\n<Faktura xmlns=\"{namespace}\">"
+            f'<Naglowek><KodFormularza kodSystemowy="{escape(form, _ATTRIBUTE)}" '
+            f'wersjaSchemy="1-0E">FA</KodFormularza>'
+            f"{element('WariantFormularza', VARIANTS[form])}<DataWytworzeniaFa>"
+        ).encode()
+        parties = self._buyer(buyer, buyer_party)
         if buyer.identifier_type == "InternalId":
-            self._fixed_after.append(self._jst_unit(buyer, buyer_party))
-        self._notes = self._annotations()
-        self._sellers: dict[str, tuple[etree._Element, etree._Element]] = {}
-        self._rows: dict[tuple[str, str, str, str, bool], etree._Element] = {}
-        self._payments: dict[tuple[str, str, bool], etree._Element] = {}
-
-    def q(self, name: str) -> str:
-        """The qualified tag of ``name`` in this form's namespace (memoised)."""
-        tag = self._tags.get(name)
-        if tag is None:
-            tag = self._tags[name] = f"{{{self.ns}}}{name}"
-        return tag
-
-    def sub(self, parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-        """Append a child element ``name`` with ``text``."""
-        tag = self._tags.get(name) or self.q(name)
-        child = _SE(parent, tag)
-        if text is not None:
-            child.text = text
-        return child
+            parties += self._jst_unit(buyer, buyer_party)
+        self._parties = parties
+        self._sellers: dict[str, _SellerText] = {}
+        #: ``%``-templates of a ``FaWiersz`` (or, ``True`` first, ``ZamowienieWiersz``) per
+        #: product name, index, unit and VAT rate.
+        self._rows: dict[tuple[bool, str, str, str, str], bytes] = {}
+        #: Escaped ``KodWaluty`` texts, and ``Adnotacje`` + ``RodzajFaktury`` per kind.
+        self._currencies: dict[str, bytes] = {}
+        self._kinds: dict[str, bytes] = {}
 
     def write(self, draft: Draft) -> bytes:
         """The UTF-8 bytes (with XML declaration) of ``draft``."""
-        self._created.text = draft.created.strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._software.text = draft.seller.software
-        seller, footer = self._seller(draft.seller)
-        for child in list(self.root):
-            self.root.remove(child)
-        parts = [*self._fixed_before, seller, *self._fixed_after, self._fa(draft), footer]
+        seller = self._sellers.get(draft.seller.party.nip)
+        if seller is None:
+            seller = self._sellers[draft.seller.party.nip] = _SellerText(
+                draft.seller, self._parties
+            )
+        rate = draft.exchange_rate
+        parts = [
+            self._open,
+            draft.created.isoformat(timespec="seconds")[:19].encode(),
+            seller.after_created,
+            self._currencies.get(draft.currency) or self._currency(draft.currency),
+            b"</KodWaluty><P_1>",
+            draft.issue_date.encode(),
+            seller.before_number,
+            escape(draft.number).encode(),
+            b"</P_2>",
+        ]
+        if draft.sale_date is not None:
+            parts.append(b"<P_6>%b</P_6>" % draft.sale_date.encode())
+        parts.append(_amounts(draft.totals, foreign=rate is not None))
+        if draft.advance is not None and rate is not None:
+            parts.append(b"<KursWalutyZ>%b</KursWalutyZ>" % rate_bytes(rate))
+        parts.append(self._kinds.get(draft.kind) or self._kind(draft.kind))
+        if draft.correction is not None:
+            parts.append(_correction(draft.correction))
+        if draft.lines:
+            exchange = b"" if rate is None else b"<KursWaluty>%b</KursWaluty>" % rate_bytes(rate)
+            self._lines(parts, draft.lines, False, exchange)
+        if draft.kind != "KOR":
+            paid = draft.due_date is None
+            before, after = seller.payment(draft.payment_form, paid)
+            parts += (before, (draft.issue_date if paid else draft.due_date or "").encode(), after)
+        if draft.advance is not None:
+            gross = amount_bytes(draft.advance.order_totals.gross)
+            parts.append(b"<Zamowienie><WartoscZamowienia>%b</WartoscZamowienia>" % gross)
+            self._lines(parts, draft.advance.order_lines, True, b"")
+            parts.append(b"</Zamowienie>")
+        parts.append(seller.footer)
         if draft.attachment is not None:
-            parts.append(self._attachment(draft.attachment))
-        self.root.extend(parts)
-        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8")
+            parts.append(_attachment(draft.attachment))
+        parts.append(b"</Faktura>")
+        return b"".join(parts)
 
     # parties ---------------------------------------------------------------------------
-    def _address(self, parent: etree._Element, party: Party) -> None:
-        address = self.sub(parent, "Adres")
-        self.sub(address, "KodKraju", "PL")
-        self.sub(address, "AdresL1", party.street)
-        self.sub(address, "AdresL2", party.city_line)
-
-    def _contact(self, parent: etree._Element, party: Party) -> None:
-        contact = self.sub(parent, "DaneKontaktowe")
-        self.sub(contact, "Email", party.email)
-        self.sub(contact, "Telefon", party.phone)
-
-    def _seller(self, seller: Seller) -> tuple[etree._Element, etree._Element]:
-        cached = self._sellers.get(seller.party.nip)
-        if cached is not None:
-            return cached
-        subject = etree.Element(self.q("Podmiot1"))
-        ids = self.sub(subject, "DaneIdentyfikacyjne")
-        self.sub(ids, "NIP", seller.party.nip)
-        self.sub(ids, "Nazwa", seller.party.name)
-        self._address(subject, seller.party)
-        self._contact(subject, seller.party)
-        footer = etree.Element(self.q("Stopka"))
-        registers = self.sub(footer, "Rejestry")
-        self.sub(registers, "PelnaNazwa", seller.party.name)
-        if seller.krs is not None:
-            self.sub(registers, "KRS", seller.krs)
-        self.sub(registers, "REGON", seller.regon)
-        self._sellers[seller.party.nip] = (subject, footer)
-        return subject, footer
-
-    def _buyer(self, buyer: Buyer, party: Party) -> etree._Element:
-        subject = etree.Element(self.q("Podmiot2"))
-        ids = self.sub(subject, "DaneIdentyfikacyjne")
-        self.sub(ids, "NIP", buyer.nip)
-        self.sub(ids, "Nazwa", party.name)
-        self._address(subject, party)
-        self._contact(subject, party)
+    def _buyer(self, buyer: Buyer, party: Party) -> str:
+        jst = ""
         if self.form == "FA (3)":
-            self.sub(subject, "JST", "1" if buyer.identifier_type == "InternalId" else "2")
-            self.sub(subject, "GV", "2")
-        return subject
+            jst = f"<JST>{'1' if buyer.identifier_type == 'InternalId' else '2'}</JST><GV>2</GV>"
+        return (
+            f"<Podmiot2><DaneIdentyfikacyjne>{element('NIP', buyer.nip)}"
+            f"{element('Nazwa', party.name)}</DaneIdentyfikacyjne>"
+            f"{_address(party)}{_contact(party)}{jst}</Podmiot2>"
+        )
 
-    def _jst_unit(self, buyer: Buyer, party: Party) -> etree._Element:
-        subject = etree.Element(self.q("Podmiot3"))
-        ids = self.sub(subject, "DaneIdentyfikacyjne")
-        self.sub(ids, "IDWew", buyer.value)
-        self.sub(ids, "Nazwa", unit_name(party))
-        self._address(subject, party)
-        self.sub(subject, "Rola", JST_RECIPIENT_ROLE)
-        return subject
-
-    def _annotations(self) -> etree._Element:
-        notes = etree.Element(self.q("Adnotacje"))
-        for name in ("P_16", "P_17", "P_18", "P_18A"):
-            self.sub(notes, name, "2")
-        self.sub(self.sub(notes, "Zwolnienie"), "P_19N", "1")
-        self.sub(self.sub(notes, "NoweSrodkiTransportu"), "P_22N", "1")
-        self.sub(notes, "P_23", "2")
-        self.sub(self.sub(notes, "PMarzy"), "P_PMarzyN", "1")
-        return notes
+    def _jst_unit(self, buyer: Buyer, party: Party) -> str:
+        return (
+            f"<Podmiot3><DaneIdentyfikacyjne>{element('IDWew', buyer.value)}"
+            f"{element('Nazwa', unit_name(party))}</DaneIdentyfikacyjne>"
+            f"{_address(party)}<Rola>{JST_RECIPIENT_ROLE}</Rola></Podmiot3>"
+        )
 
     # Fa ----------------------------------------------------------------------------------
-    def _fa(self, draft: Draft) -> etree._Element:
-        fa = etree.Element(self.q("Fa"))
-        sub = self.sub
-        sub(fa, "KodWaluty", draft.currency)
-        sub(fa, "P_1", draft.issue_date)
-        sub(fa, "P_1M", draft.seller.party.city)
-        sub(fa, "P_2", draft.number)
-        if draft.sale_date is not None:
-            sub(fa, "P_6", draft.sale_date)
-        self._amounts(fa, draft.totals, foreign=draft.exchange_rate is not None)
-        if draft.advance is not None and draft.exchange_rate is not None:
-            sub(fa, "KursWalutyZ", rate_text(draft.exchange_rate))
-        fa.append(self._notes)
-        sub(fa, "RodzajFaktury", draft.kind)
-        if draft.correction is not None:
-            fix = draft.correction
-            sub(fa, "PrzyczynaKorekty", fix.reason)
-            sub(fa, "TypKorekty", fix.kind)
-            data = sub(fa, "DaneFaKorygowanej")
-            sub(data, "DataWystFaKorygowanej", fix.original_issue_date)
-            sub(data, "NrFaKorygowanej", fix.original_number)
-            if fix.original_ksef_number is not None:
-                sub(data, "NrKSeF", "1")
-                sub(data, "NrKSeFFaKorygowanej", fix.original_ksef_number)
-            else:
-                sub(data, "NrKSeFN", "1")
-        rate = None if draft.exchange_rate is None else rate_text(draft.exchange_rate)
-        for number, line in enumerate(draft.lines, 1):
-            self._line(fa, number, line, rate)
-        self._payment(fa, draft)
-        if draft.advance is not None:
-            order = sub(fa, "Zamowienie")
-            sub(order, "WartoscZamowienia", amount_text(draft.advance.order_totals.gross))
-            for number, line in enumerate(draft.advance.order_lines, 1):
-                self._order_line(order, number, line)
-        return fa
+    def _currency(self, code: str) -> bytes:
+        text = self._currencies[code] = escape(code).encode()
+        return text
 
-    def _amounts(self, fa: etree._Element, totals: Totals, *, foreign: bool) -> None:
-        for group in totals.groups:
-            rate = RATES[group.rate]
-            self.sub(fa, f"P_13_{rate.suffix}", amount_text(group.net))
-            if rate.percent is not None:
-                self.sub(fa, f"P_14_{rate.suffix}", amount_text(group.vat))
-                if foreign:
-                    self.sub(fa, f"P_14_{rate.suffix}W", amount_text(group.vat_pln))
-        self.sub(fa, "P_15", amount_text(totals.gross))
+    def _kind(self, kind: str) -> bytes:
+        text = self._kinds[kind] = (ANNOTATIONS + element("RodzajFaktury", kind)).encode()
+        return text
 
-    def _line(self, fa: etree._Element, number: int, line: Line, rate: str | None) -> None:
-        """Append a ``FaWiersz``: a copy of the product's cached row with the amounts set."""
-        key = (line.name, line.index, line.unit, line.rate, rate is not None)
-        template = self._rows.get(key)
-        if template is None:
-            template = self._rows[key] = self._row_template(line, rate is not None)
-        row = copy.copy(template)  # lxml copies elements deep
-        row[0].text = str(number)
-        row[4].text = quantity_text(line.quantity)
-        row[5].text = amount_text(line.unit_price)
-        row[6].text = amount_text(line.net)
-        if rate is not None:
-            row[8].text = rate
-        fa.append(row)
+    def _lines(
+        self, parts: list[bytes], lines: tuple[Line, ...], order: bool, exchange: bytes
+    ) -> None:
+        """Append a ``FaWiersz`` (``ZamowienieWiersz`` for an ``order``) per line;
+        ``exchange``: the ``KursWaluty`` element or nothing."""
+        rows = self._rows
+        for number, line in enumerate(lines, 1):
+            key = (order, line.name, line.code, line.unit, line.rate)
+            template = rows.get(key) or self._row(key)
+            net = amount_bytes(line.net)
+            price = amount_bytes(line.unit_price)
+            parts.append(template % (number, quantity_bytes(line.quantity), price, net, exchange))
 
-    def _row_template(self, line: Line, foreign: bool) -> etree._Element:
-        row = etree.Element(self.q("FaWiersz"))
-        self.sub(row, "NrWierszaFa")
-        self.sub(row, "P_7", line.name)
-        self.sub(row, "Indeks", line.index)
-        self.sub(row, "P_8A", line.unit)
-        for name in ("P_8B", "P_9A", "P_11"):
-            self.sub(row, name)
-        self.sub(row, "P_12", RATES[line.rate].text(self.form))
-        if foreign:
-            self.sub(row, "KursWaluty")
-        return row
+    def _row(self, key: tuple[bool, str, str, str, str]) -> bytes:
+        """The ``%``-template of a line of this product: number, quantity, price, net and
+        the ``KursWaluty`` element are filled in per line."""
+        order, *texts, rate = key
+        name, index, unit = (escape(text).replace("%", "%%") for text in texts)
+        row, nr, p7, ix, p8a, p8b, p9a, p11, p12 = ROW_TAGS[order]
+        template = self._rows[key] = (
+            f"<{row}><{nr}>%d</{nr}><{p7}>{name}</{p7}><{ix}>{index}</{ix}><{p8a}>{unit}</{p8a}>"
+            f"<{p8b}>%b</{p8b}><{p9a}>%b</{p9a}><{p11}>%b</{p11}>"
+            f"<{p12}>{RATES[rate].text(self.form)}</{p12}>%b</{row}>"
+        ).encode()
+        return template
 
-    def _order_line(self, order: etree._Element, number: int, line: Line) -> None:
-        row = self.sub(order, "ZamowienieWiersz")
-        self.sub(row, "NrWierszaZam", str(number))
-        self.sub(row, "P_7Z", line.name)
-        self.sub(row, "IndeksZ", line.index)
-        self.sub(row, "P_8AZ", line.unit)
-        self.sub(row, "P_8BZ", quantity_text(line.quantity))
-        self.sub(row, "P_9AZ", amount_text(line.unit_price))
-        self.sub(row, "P_11NettoZ", amount_text(line.net))
-        self.sub(row, "P_12Z", RATES[line.rate].text(self.form))
 
-    def _payment(self, fa: etree._Element, draft: Draft) -> None:
-        """Append ``Platnosc``: a copy of the seller's cached block with the date set."""
-        if draft.kind == "KOR":
-            return
-        paid = draft.due_date is None
-        key = (draft.seller.party.nip, draft.payment_form, paid)
-        template = self._payments.get(key)
-        if template is None:
-            template = self._payments[key] = self._payment_template(draft.seller, *key[1:])
-        payment = copy.copy(template)
-        if paid:
-            payment[1].text = draft.issue_date  # DataZaplaty
+def _amounts(totals: Totals, *, foreign: bool) -> bytes:
+    """``P_13_x`` / ``P_14_x`` / ``P_14_xW`` per rate group, then ``P_15``."""
+    parts = []
+    for group in totals.groups:
+        template, count = GROUP_TEMPLATES[group.rate, foreign]
+        if count == 1:
+            parts.append(template % amount_bytes(group.net))
+        elif count == 2:
+            parts.append(template % (amount_bytes(group.net), amount_bytes(group.vat)))
         else:
-            payment[0][0].text = draft.due_date  # TerminPlatnosci/Termin
-        fa.append(payment)
+            vat, vat_pln = amount_bytes(group.vat), amount_bytes(group.vat_pln)
+            parts.append(template % (amount_bytes(group.net), vat, vat_pln))
+    parts.append(b"<P_15>%b</P_15>" % amount_bytes(totals.gross))
+    return b"".join(parts)
 
-    def _payment_template(self, seller: Seller, form: str, paid: bool) -> etree._Element:
-        payment = etree.Element(self.q("Platnosc"))
-        if paid:
-            self.sub(payment, "Zaplacono", "1")
-            self.sub(payment, "DataZaplaty")
-        else:
-            self.sub(self.sub(payment, "TerminPlatnosci"), "Termin")
-        self.sub(payment, "FormaPlatnosci", form)
-        if form == "6":
-            account = self.sub(payment, "RachunekBankowy")
-            self.sub(account, "NrRB", seller.account)
-            self.sub(account, "NazwaBanku", seller.bank_name)
-        return payment
 
-    def _attachment(self, attachment: Attachment) -> etree._Element:
-        root = etree.Element(self.q("Zalacznik"))
-        block = self.sub(root, "BlokDanych")
-        self.sub(block, "ZNaglowek", attachment.title)
-        for key, value in attachment.meta:
-            meta = self.sub(block, "MetaDane")
-            self.sub(meta, "ZKlucz", key)
-            self.sub(meta, "ZWartosc", value)
-        text = self.sub(block, "Tekst")
-        for paragraph in attachment.paragraphs:
-            self.sub(text, "Akapit", paragraph)
-        return root
+def _group_template(key: str, foreign: bool) -> tuple[bytes, int]:
+    """The ``%``-template of one rate group's amounts and how many it takes."""
+    rate = RATES[key]
+    p13, p14 = f"P_13_{rate.suffix}", f"P_14_{rate.suffix}"
+    if rate.percent is None:
+        return f"<{p13}>%b</{p13}>".encode(), 1
+    if not foreign:
+        return f"<{p13}>%b</{p13}><{p14}>%b</{p14}>".encode(), 2
+    return f"<{p13}>%b</{p13}><{p14}>%b</{p14}><{p14}W>%b</{p14}W>".encode(), 3
+
+
+#: :func:`_group_template` per rate key and foreign currency.
+GROUP_TEMPLATES = {
+    (key, foreign): _group_template(key, foreign) for key in RATES for foreign in (False, True)
+}
+
+
+def _correction(fix: Correction) -> bytes:
+    """``PrzyczynaKorekty``, ``TypKorekty`` and ``DaneFaKorygowanej``."""
+    if fix.original_ksef_number is not None:
+        where = f"<NrKSeF>1</NrKSeF>{element('NrKSeFFaKorygowanej', fix.original_ksef_number)}"
+    else:
+        where = "<NrKSeFN>1</NrKSeFN>"
+    return (
+        f"{element('PrzyczynaKorekty', fix.reason)}{element('TypKorekty', fix.kind)}"
+        f"<DaneFaKorygowanej>{element('DataWystFaKorygowanej', fix.original_issue_date)}"
+        f"{element('NrFaKorygowanej', fix.original_number)}{where}</DaneFaKorygowanej>"
+    ).encode()
+
+
+def _attachment(attachment: Attachment) -> bytes:
+    """``Zalacznik`` with one ``BlokDanych``."""
+    meta = "".join(
+        f"<MetaDane>{element('ZKlucz', key)}{element('ZWartosc', value)}</MetaDane>"
+        for key, value in attachment.meta
+    )
+    text = "".join(element("Akapit", paragraph) for paragraph in attachment.paragraphs)
+    return (
+        f"<Zalacznik><BlokDanych>{element('ZNaglowek', attachment.title)}{meta}"
+        f"<Tekst>{text}</Tekst></BlokDanych></Zalacznik>"
+    ).encode()
 
 
 def unit_name(party: Party) -> str:

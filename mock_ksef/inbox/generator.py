@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported when a generation builds its own Faker (not at a cold start)
     from faker import Faker
 
-import base64
+import binascii
 import hashlib
 import random
 from collections.abc import Iterator
@@ -24,15 +24,17 @@ from mock_ksef.ids import RefType
 from mock_ksef.inbox.fa_xml import JST_RECIPIENT_ROLE, FaWriter, unit_name
 from mock_ksef.inbox.generated import GeneratedInvoice, Identifier, ThirdSubject
 from mock_ksef.inbox.planning import Original, Planner
-from mock_ksef.inbox.pools import between, party, products, seller_weights, sellers
+from mock_ksef.inbox.polish_days import PolishDays
+from mock_ksef.inbox.pools import party, products, seller_weights, sellers
 from mock_ksef.inbox.seeded_ids import InboxIds, SeededIds
 from mock_ksef.inbox.spec import InboxSpec
-from mock_ksef.timefmt import WARSAW
 
 #: ``acquisitionDate`` follows ``invoicingDate`` by this many microseconds (range).
 ACQUISITION_DELAY_US = (50_000, 2_000_000)
 #: Extra ``permanentStorageDate`` delay on top of ``storage_lag`` (microseconds, range).
 STORAGE_JITTER_US = (0, 1_000_000)
+_ACQ_LOW, _ACQ_SPAN = ACQUISITION_DELAY_US[0], ACQUISITION_DELAY_US[1] - ACQUISITION_DELAY_US[0] + 1
+_JITTER_LOW, _JITTER_SPAN = STORAGE_JITTER_US[0], STORAGE_JITTER_US[1] - STORAGE_JITTER_US[0] + 1
 
 
 class _Quota:
@@ -53,6 +55,16 @@ class _Quota:
             point -= left
         return -1
 
+    def hit(self, rng: random.Random) -> bool:
+        """Whether the next draw hits (a quota of one fraction): ``draw(rng) == 0``."""
+        point = rng.random() * self.n
+        self.n -= 1
+        left = self.left[0]
+        if point < left:
+            self.left[0] = left - 1
+            return True
+        return False
+
 
 @dataclass
 class _Sessions:
@@ -70,14 +82,6 @@ class _Sessions:
         )
         self.open[seller_nip] = (reference, count + 1)
         return reference, count + 1
-
-
-def _money(grosze: int) -> Decimal:
-    return Decimal(grosze).scaleb(-2)
-
-
-def _rate(scaled: int | None) -> Decimal | None:
-    return None if scaled is None else Decimal(scaled).scaleb(-4)
 
 
 def generate_inbox(
@@ -135,54 +139,61 @@ def generate_inbox(
         else ()
     )
     sessions = _Sessions()
-    span_us = (spec.end - spec.start) // timedelta(microseconds=1)
-    slot_us = max(span_us // max(spec.count, 1), 1)
-    lag = spec.storage_lag
-    for i in range(spec.count):
-        offset = min(span_us * i // spec.count + int(rng.random() * slot_us), span_us - 1)
-        invoicing = spec.start + timedelta(microseconds=offset)
-        day = invoicing.astimezone(WARSAW).date()
+    days = PolishDays()
+    buyer_id = Identifier("Nip", buyer.nip)
+    count, start, form = spec.count, spec.start, spec.form
+    lag_us = spec.storage_lag // timedelta(microseconds=1) + _JITTER_LOW
+    span_us = (spec.end - start) // timedelta(microseconds=1)
+    slot_us = max(span_us // max(count, 1), 1)
+    draw = rng.random
+    write, plan, remember = writer.write, planner.plan, planner.remember
+    sha256, b2a_base64 = hashlib.sha256, binascii.b2a_base64
+    for i in range(count):
+        offset = span_us * i // count + int(draw() * slot_us)
+        invoicing = start + timedelta(microseconds=min(offset, span_us - 1))
+        day = days.of(invoicing)
         kind = ("KOR", "ZAL")[k] if (k := kinds.draw(rng)) >= 0 else "VAT"
-        draft, corrected = planner.plan(
-            kind=kind,
-            day=day,
-            invoicing=invoicing,
-            foreign=foreign.draw(rng) == 0,
-            offline=offline.draw(rng) == 0,
-            attachment=attached.draw(rng) == 0,
+        draft, corrected = plan(
+            kind, day, invoicing, foreign.hit(rng), offline.hit(rng), attached.hit(rng)
         )
-        xml = writer.write(draft)
-        ksef_number = ids.ksef_number(draft.seller.party.nip, invoicing)
-        session, ordinal = sessions.add(ids, draft.seller.party.nip, invoicing, day)
-        acquisition = invoicing + timedelta(microseconds=between(rng, *ACQUISITION_DELAY_US))
-        storage = acquisition + lag + timedelta(microseconds=between(rng, *STORAGE_JITTER_US))
+        xml = write(draft)
+        seller = draft.seller.party
+        ksef_number = ids.ksef_number(seller.nip, invoicing)
+        session, ordinal = sessions.add(ids, seller.nip, invoicing, day)
+        # between(rng, *ACQUISITION_DELAY_US) and between(rng, *STORAGE_JITTER_US)
+        acquisition = invoicing + timedelta(microseconds=_ACQ_LOW + int(draw() * _ACQ_SPAN))
+        storage = acquisition + timedelta(microseconds=lag_us + int(draw() * _JITTER_SPAN))
         if kind == "VAT":
-            planner.remember(Original(draft, ksef_number))
+            remember(Original(draft, ksef_number))
+        totals = draft.totals
+        rate = draft.exchange_rate
         yield GeneratedInvoice(
             xml=xml,
-            invoice_hash=base64.b64encode(hashlib.sha256(xml).digest()).decode("ascii"),
+            invoice_hash=b2a_base64(sha256(xml).digest(), newline=False).decode("ascii"),
             size=len(xml),
             ksef_number=ksef_number,
             invoice_number=draft.number,
-            invoice_kind=draft.kind,
-            system_code=spec.form,
+            invoice_kind=kind,
+            system_code=form,
             schema_version="1-0E",
-            issue_date=date.fromisoformat(draft.issue_date),
+            issue_date=day
+            if draft.issue_date == days.iso
+            else date.fromisoformat(draft.issue_date),
             invoicing_date=invoicing,
             acquisition_date=acquisition,
             permanent_storage_date=storage,
-            invoicing_mode="Offline" if draft.issue_date < day.isoformat() else "Online",
-            seller_nip=draft.seller.party.nip,
-            seller_name=draft.seller.party.name,
-            buyer=Identifier("Nip", buyer.nip),
+            invoicing_mode="Offline" if draft.issue_date < days.iso else "Online",
+            seller_nip=seller.nip,
+            seller_name=seller.name,
+            buyer=buyer_id,
             buyer_name=buyer_party.name,
             third_subjects=third,
             currency=draft.currency,
-            exchange_rate=_rate(draft.exchange_rate),
-            net_amount=_money(draft.totals.net),
-            vat_amount=_money(draft.totals.vat_pln),
-            vat_in_currency=_money(draft.totals.vat),
-            gross_amount=_money(draft.totals.gross),
+            exchange_rate=None if rate is None else Decimal(rate).scaleb(-4),
+            net_amount=Decimal(totals.net).scaleb(-2),
+            vat_amount=Decimal(totals.vat_pln).scaleb(-2),
+            vat_in_currency=Decimal(totals.vat).scaleb(-2),
+            gross_amount=Decimal(totals.gross).scaleb(-2),
             has_attachment=draft.attachment is not None,
             corrected_ksef_number=corrected,
             session_reference=session,

@@ -9,6 +9,7 @@ invoice's exchange rate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Exchange rates are kept as integers of 1/10 000 PLN (NBP's four decimals).
 RATE_SCALE = 10_000
@@ -40,6 +41,8 @@ RATES: dict[str, VatRate] = {
 }
 #: Order of the rate groups in ``Fa`` (the XSD's sequence).
 RATE_ORDER = ("23", "8", "5", "0", "zw")
+#: VAT percent per rate key (0 for 0 % and zw).
+PERCENTS = {key: rate.percent or 0 for key, rate in RATES.items()}
 
 
 def div_half_up(numerator: int, denominator: int) -> int:
@@ -48,25 +51,27 @@ def div_half_up(numerator: int, denominator: int) -> int:
     return sign * ((abs(numerator) * 2 + denominator) // (2 * denominator))
 
 
-@dataclass(frozen=True)
-class Line:
-    """One invoice line (``FaWiersz``) or order line (``ZamowienieWiersz``)."""
+class Line(NamedTuple):
+    """One invoice line (``FaWiersz``) or order line (``ZamowienieWiersz``); build it with
+    :func:`line`, which computes ``net``."""
 
     name: str
-    index: str  # Indeks: the seller's product code
+    code: str  # Indeks: the seller's product code
     unit: str
     quantity: int  # thousandths of ``unit``; negative on a correction
     unit_price: int  # grosze, net
     rate: str  # key of RATES
-
-    @property
-    def net(self) -> int:
-        """Net value in grosze: quantity × price, rounded half up."""
-        return div_half_up(self.quantity * self.unit_price, QTY_SCALE)
+    net: int  # grosze: quantity × price, rounded half up
 
 
-@dataclass(frozen=True)
-class RateTotal:
+def line(name: str, code: str, unit: str, quantity: int, unit_price: int, rate: str) -> Line:
+    """A :class:`Line` with its net value: quantity × price, rounded half up."""
+    return Line(
+        name, code, unit, quantity, unit_price, rate, div_half_up(quantity * unit_price, QTY_SCALE)
+    )
+
+
+class RateTotal(NamedTuple):
     """``P_13_x`` / ``P_14_x`` / ``P_14_xW`` of one rate."""
 
     rate: str
@@ -75,34 +80,32 @@ class RateTotal:
     vat_pln: int  # P_14_xW: VAT in PLN (equals ``vat`` for a PLN invoice)
 
 
-@dataclass(frozen=True)
-class Totals:
-    """The amounts an invoice states and the sums of InvoiceMetadata (BRIEF-RETRIEVAL §2.4)."""
+class Totals(NamedTuple):
+    """The amounts an invoice states and the sums of InvoiceMetadata (BRIEF-RETRIEVAL §2.4);
+    build it with :func:`totals_of`."""
 
     groups: tuple[RateTotal, ...]
     gross: int  # P_15
+    net: int  # Σ P_13_*
+    vat: int  # Σ P_14_* in the invoice currency
+    vat_pln: int  # Σ P_14_*W (PLN), equal to ``vat`` for a PLN invoice
 
-    @property
-    def net(self) -> int:
-        """Σ ``P_13_*``."""
-        return sum(group.net for group in self.groups)
 
-    @property
-    def vat(self) -> int:
-        """Σ ``P_14_*`` in the invoice currency."""
-        return sum(group.vat for group in self.groups)
-
-    @property
-    def vat_pln(self) -> int:
-        """Σ ``P_14_*W`` (PLN), equal to :attr:`vat` for a PLN invoice."""
-        return sum(group.vat_pln for group in self.groups)
+def totals_of(groups: list[RateTotal]) -> Totals:
+    """The :class:`Totals` of ``groups``: P_15 = Σ nets + Σ VAT."""
+    net = vat = vat_pln = 0
+    for group in groups:
+        net += group.net
+        vat += group.vat
+        vat_pln += group.vat_pln
+    return Totals(tuple(groups), net + vat, net, vat, vat_pln)
 
 
 def _vat_pln(vat: int, exchange_rate: int | None) -> int:
     return vat if exchange_rate is None else div_half_up(vat * exchange_rate, RATE_SCALE)
 
 
-def totals_of_lines(lines: list[Line], exchange_rate: int | None) -> Totals:
+def totals_of_lines(lines: list[Line] | tuple[Line, ...], exchange_rate: int | None) -> Totals:
     """Group line nets by rate and compute VAT on each group's sum.
 
     Args:
@@ -110,16 +113,16 @@ def totals_of_lines(lines: list[Line], exchange_rate: int | None) -> Totals:
         exchange_rate: PLN per unit × :data:`RATE_SCALE`, or ``None`` for a PLN invoice.
     """
     nets: dict[str, int] = {}
-    for line in lines:
-        nets[line.rate] = nets.get(line.rate, 0) + line.net
+    for item in lines:
+        nets[item.rate] = nets.get(item.rate, 0) + item.net
     groups = []
-    for key in RATE_ORDER:
-        if key in nets:
-            percent = RATES[key].percent
-            vat = div_half_up(nets[key] * percent, 100) if percent else 0
-            groups.append(RateTotal(key, nets[key], vat, _vat_pln(vat, exchange_rate)))
-    gross = sum(g.net + g.vat for g in groups)
-    return Totals(tuple(groups), gross)
+    for key in RATE_ORDER if len(nets) > 1 else nets:
+        net = nets.get(key)
+        if net is not None:
+            percent = PERCENTS[key]
+            vat = div_half_up(net * percent, 100) if percent else 0
+            groups.append(RateTotal(key, net, vat, _vat_pln(vat, exchange_rate)))
+    return totals_of(groups)
 
 
 def totals_of_advance(order: Totals, share: int, exchange_rate: int | None) -> Totals:
@@ -135,24 +138,25 @@ def totals_of_advance(order: Totals, share: int, exchange_rate: int | None) -> T
         net = div_half_up(gross * 100, 100 + percent) if percent else gross
         vat = gross - net
         groups.append(RateTotal(group.rate, net, vat, _vat_pln(vat, exchange_rate)))
-    return Totals(tuple(groups), sum(g.net + g.vat for g in groups))
+    return totals_of(groups)
 
 
-def amount_text(grosze: int) -> str:
-    """``TKwotowy`` text: ``1234.50``, ``-0.07``, ``0.00``."""
-    sign = "-" if grosze < 0 else ""
-    whole, cents = divmod(abs(grosze), 100)
-    return f"{sign}{whole}.{cents:02d}"
+def amount_bytes(grosze: int) -> bytes:
+    """``TKwotowy`` text (ASCII bytes): ``1234.50``, ``-0.07``, ``0.00``."""
+    if grosze < 0:
+        return b"-%d.%02d" % divmod(-grosze, 100)
+    return b"%d.%02d" % divmod(grosze, 100)
 
 
-def quantity_text(thousandths: int) -> str:
-    """``TIlosci`` text without trailing zeros: ``2``, ``2.5``, ``-1.125``."""
-    sign = "-" if thousandths < 0 else ""
-    whole, part = divmod(abs(thousandths), QTY_SCALE)
-    return f"{sign}{whole}" if part == 0 else f"{sign}{whole}.{part:03d}".rstrip("0")
+def quantity_bytes(thousandths: int) -> bytes:
+    """``TIlosci`` text (ASCII bytes) without trailing zeros: ``2``, ``2.5``, ``-1.125``."""
+    whole, part = divmod(-thousandths if thousandths < 0 else thousandths, QTY_SCALE)
+    sign = b"-" if thousandths < 0 else b""
+    return (
+        b"%b%d" % (sign, whole) if part == 0 else (b"%b%d.%03d" % (sign, whole, part)).rstrip(b"0")
+    )
 
 
-def rate_text(rate: int) -> str:
-    """An exchange rate (× :data:`RATE_SCALE`) as four-decimal text: ``4.2650``."""
-    whole, part = divmod(rate, RATE_SCALE)
-    return f"{whole}.{part:04d}"
+def rate_bytes(rate: int) -> bytes:
+    """An exchange rate (× :data:`RATE_SCALE`) as four-decimal ASCII bytes: ``4.2650``."""
+    return b"%d.%04d" % divmod(rate, RATE_SCALE)

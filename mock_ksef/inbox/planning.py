@@ -6,16 +6,16 @@ Everything is drawn from the seeded generator and the pools; nothing here calls 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from mock_ksef.inbox.draft import Advance, Attachment, Correction, Draft
 from mock_ksef.inbox.money import (
     QTY_SCALE,
     RATE_SCALE,
     Line,
-    Totals,
     div_half_up,
+    line,
     totals_of_advance,
     totals_of_lines,
 )
@@ -38,58 +38,17 @@ ADVANCE_SHARES = (10, 20, 25, 30, 50, 100)
 OFFLINE_DAYS = (1, 1, 1, 2, 3)
 #: Earlier VAT invoices kept as originals for later corrections (per currency class).
 ORIGINALS_KEPT = 512
+#: A product as :meth:`Planner._lines` draws it: name, index, unit, VAT rate, fractional,
+#: lowest price and the number of prices (grosze).
+_Offer = tuple[str, str, str, str, bool, int, int]
 _CURRENCY_RATES = tuple((code, int(rate.replace(".", ""))) for code, rate in CURRENCIES)
 
 
-@dataclass(frozen=True, slots=True)
-class Original:
+class Original(NamedTuple):
     """A VAT invoice a later KOR may correct."""
 
     draft: Draft
     ksef_number: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Head:
-    """What every kind of invoice states the same way."""
-
-    kind: str
-    number: str
-    issue: date
-    created: datetime
-    seller: Seller
-    currency: str
-    rate: int | None
-    attachment: Attachment | None
-
-    def draft(
-        self,
-        lines: list[Line],
-        totals: Totals,
-        *,
-        sale_date: str | None = None,
-        payment_form: str = "6",
-        due_date: str | None = None,
-        correction: Correction | None = None,
-        advance: Advance | None = None,
-    ) -> Draft:
-        return Draft(
-            kind=self.kind,
-            number=self.number,
-            issue_date=self.issue.isoformat(),
-            sale_date=sale_date,
-            created=self.created,
-            seller=self.seller,
-            currency=self.currency,
-            exchange_rate=self.rate,
-            lines=tuple(lines),
-            totals=totals,
-            payment_form=payment_form,
-            due_date=due_date,
-            correction=correction,
-            advance=advance,
-            attachment=self.attachment,
-        )
 
 
 class Planner:
@@ -112,6 +71,8 @@ class Planner:
         self.contacts = contacts
         self._counters: dict[tuple[str, str, int, int], int] = {}
         self._originals: dict[bool, list[Original]] = {False: [], True: []}
+        self._windows: dict[str, tuple[_Offer, ...]] = {}
+        self._days: dict[tuple[date, int], str] = {}
 
     def remember(self, original: Original) -> None:
         """Keep ``original`` (a sample of recent ones) as a candidate for corrections."""
@@ -123,7 +84,6 @@ class Planner:
 
     def plan(
         self,
-        *,
         kind: str,
         day: date,
         invoicing: datetime,
@@ -138,7 +98,7 @@ class Planner:
         """
         rng = self.rng
         back = one_of(rng, OFFLINE_DAYS) if offline else 0
-        issue = day - timedelta(days=back)
+        issue = day - timedelta(days=back) if back else day
         created = invoicing - timedelta(days=back, seconds=between(rng, 5, 3_600))
         kept = self._originals[foreign]
         original = kept[int(rng.random() * len(kept))] if kind == "KOR" and kept else None
@@ -146,39 +106,53 @@ class Planner:
             seller = original.draft.seller
             currency, rate = original.draft.currency, original.draft.exchange_rate
         else:
-            seller_index = pick(rng, self.weights)
-            seller = self.sellers[seller_index]
+            seller = self.sellers[pick(rng, self.weights)]
             currency, rate = self._currency(foreign)
-        head = _Head(
+        number = self._number(seller, kind, issue)
+        attached = self._attachment(issue) if attachment else None
+        sale = due = correction = advance = None
+        form = "6"
+        if kind == "KOR":
+            lines, correction = self._correction(seller, rate, issue, original)
+            totals = totals_of_lines(lines, rate)
+        elif kind == "ZAL":
+            order = self._lines(seller, rate)
+            order_totals = totals_of_lines(order, rate)
+            totals = totals_of_advance(order_totals, one_of(rng, ADVANCE_SHARES), rate)
+            lines, advance = (), Advance(order, order_totals)
+        else:
+            lines = self._lines(seller, rate)
+            form = one_of(rng, PAYMENT_FORMS)
+            if form == "6":
+                due = self._iso(day, one_of(rng, PAYMENT_DAYS) - back)
+            sale = self._iso(day, -between(rng, 0, 5) - back)
+            totals = totals_of_lines(lines, rate)
+        draft = Draft(
             kind,
-            self._number(seller, kind, issue),
-            issue,
+            number,
+            self._iso(day, -back),
+            sale,
             created,
             seller,
             currency,
             rate,
-            self._attachment(issue) if attachment else None,
-        )
-        if kind == "KOR":
-            return self._correction(head, original), original.ksef_number if original else None
-        if kind == "ZAL":
-            order = self._lines(seller, rate)
-            order_totals = totals_of_lines(order, rate)
-            share = one_of(rng, ADVANCE_SHARES)
-            totals = totals_of_advance(order_totals, share, rate)
-            return head.draft([], totals, advance=Advance(tuple(order), order_totals)), None
-        lines = self._lines(seller, rate)
-        form = one_of(rng, PAYMENT_FORMS)
-        due = issue + timedelta(days=one_of(rng, PAYMENT_DAYS)) if form == "6" else None
-        sale = issue - timedelta(days=between(rng, 0, 5))
-        draft = head.draft(
             lines,
-            totals_of_lines(lines, rate),
-            sale_date=sale.isoformat(),
-            payment_form=form,
-            due_date=None if due is None else due.isoformat(),
+            totals,
+            form,
+            due,
+            correction,
+            advance,
+            attached,
         )
-        return draft, None
+        return draft, None if original is None else original.ksef_number
+
+    def _iso(self, day: date, shift: int) -> str:
+        """``day`` moved by ``shift`` days, as ISO text (remembered: few days recur)."""
+        key = (day, shift)
+        text = self._days.get(key)
+        if text is None:
+            text = self._days[key] = (day + timedelta(days=shift)).isoformat()
+        return text
 
     def _currency(self, foreign: bool) -> tuple[str, int | None]:
         if not foreign:
@@ -194,43 +168,74 @@ class Planner:
         number = seller.number_style.format(y=issue.year, m=issue.month, n=counter)
         return number if kind == "VAT" else f"{kind}/{number}"
 
-    def _lines(self, seller: Seller, rate: int | None) -> list[Line]:
-        rng = self.rng
-        start = (hash_of(seller.party.nip) * 7) % len(self.products)
+    def _lines(self, seller: Seller, rate: int | None) -> tuple[Line, ...]:
+        """1-8 lines of products from the seller's assortment, priced in its currency."""
+        random = self.rng.random
+        window = self._windows.get(seller.party.nip) or self._window(seller)
         lines = []
-        for _ in range(one_of(rng, LINE_COUNTS)):
-            product = self.products[(start + int(rng.random() * ASSORTMENT)) % len(self.products)]
-            ware = product.ware
+        for _ in range(LINE_COUNTS[int(random() * len(LINE_COUNTS))]):  # one_of
+            name, index, unit, vat, fractional, low, span = window[int(random() * ASSORTMENT)]
+            # between(rng, 1, 80) * 500, between(rng, 1, 20) * QTY_SCALE, written out
             quantity = (
-                between(rng, 1, 80) * 500 if ware.fractional else between(rng, 1, 20) * QTY_SCALE
+                (1 + int(random() * 80)) * 500
+                if fractional
+                else (1 + int(random() * 20)) * QTY_SCALE
             )
-            price = between(rng, ware.min_price, ware.max_price)
+            price = low + int(random() * span)  # between(rng, ware.min_price, ware.max_price)
             if rate is not None:
                 price = max(div_half_up(price * RATE_SCALE, rate), 1)
-            lines.append(Line(product.name, product.index, ware.unit, quantity, price, ware.rate))
-        return lines
+            # line(): the net is div_half_up(quantity * price, QTY_SCALE), both positive here
+            net = (quantity * price * 2 + QTY_SCALE) // (2 * QTY_SCALE)
+            lines.append(Line(name, index, unit, quantity, price, vat, net))
+        return tuple(lines)
 
-    def _correction(self, head: _Head, original: Original | None) -> Draft:
+    def _window(self, seller: Seller) -> tuple[_Offer, ...]:
+        """The :data:`ASSORTMENT` products ``seller`` offers (a window of the pool)."""
+        start = (hash_of(seller.party.nip) * 7) % len(self.products)
+        offers = []
+        for k in range(ASSORTMENT):
+            product = self.products[(start + k) % len(self.products)]
+            ware = product.ware
+            span = ware.max_price - ware.min_price + 1
+            offers.append(
+                (
+                    product.name,
+                    product.index,
+                    ware.unit,
+                    ware.rate,
+                    ware.fractional,
+                    ware.min_price,
+                    span,
+                )
+            )
+        window = self._windows[seller.party.nip] = tuple(offers)
+        return window
+
+    def _correction(
+        self, seller: Seller, rate: int | None, issue: date, original: Original | None
+    ) -> tuple[tuple[Line, ...], Correction]:
+        """The returned part of 1-2 lines of ``original`` (or of an invoice from before the
+        inbox, issued outside KSeF) and the ``DaneFaKorygowanej``."""
         rng = self.rng
-        if original is None:  # an invoice from before the inbox, issued outside KSeF
-            source = self._lines(head.seller, head.rate)
-            number = f"{between(rng, 1, 999)}/{head.issue.year - 1}"
-            issued = (head.issue - timedelta(days=between(rng, 30, 300))).isoformat()
+        if original is None:
+            source: tuple[Line, ...] = self._lines(seller, rate)
+            number = f"{between(rng, 1, 999)}/{issue.year - 1}"
+            issued = (issue - timedelta(days=between(rng, 30, 300))).isoformat()
         else:
-            source = list(original.draft.lines)
+            source = original.draft.lines
             number, issued = original.draft.number, original.draft.issue_date
         chosen = rng.sample(source, min(len(source), one_of(rng, (1, 1, 2))))
-        lines = [
-            Line(
+        lines = tuple(
+            line(
                 o.name,
-                o.index,
+                o.code,
                 o.unit,
                 -max(1, o.quantity * between(rng, 1, 50) // 100),
                 o.unit_price,
                 o.rate,
             )
             for o in chosen
-        ]
+        )
         fix = Correction(
             reason=one_of(rng, CORRECTION_REASONS),
             kind=one_of(rng, ("1", "2")),
@@ -238,7 +243,7 @@ class Planner:
             original_issue_date=issued,
             original_ksef_number=None if original is None else original.ksef_number,
         )
-        return head.draft(lines, totals_of_lines(lines, head.rate), correction=fix)
+        return lines, fix
 
     def _attachment(self, issue: date) -> Attachment:
         rng = self.rng

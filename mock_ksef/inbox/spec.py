@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,11 @@ _LATEST = datetime(2049, 12, 1, tzinfo=UTC)
 #: Buyer identifier types: the buyer's NIP (``Subject2``) or a JST sub-unit's internal id
 #: ``NIP-nnnnn`` (``Subject3``, ``Podmiot3/IDWew``).
 BUYER_TYPES = ("Nip", "InternalId")
+#: Characters a buyer's name must not hold: XML 1.0 has no place for control characters
+#: (a CR would not survive a parse), surrogates or U+FFFE/U+FFFF.
+_UNWRITABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+#: ``Nazwa`` is ``TZnakowy512``; a JST sub-unit's name adds ``Jednostka organizacyjna ``.
+_NAME_LIMITS = {"Nip": 512, "InternalId": 512 - len("Jednostka organizacyjna ")}
 
 
 class InboxSpecError(ValueError):
@@ -90,6 +96,21 @@ class Buyer:
             nip = self.value
         if not nip_checksum_ok(nip) or nip[1:3] == "00" or nip[0] == "0":
             return [f"buyer NIP '{nip}' is not a valid NIP"]
+        return self._name_problems()
+
+    def _name_problems(self) -> list[str]:
+        name: object = self.name
+        if name is None:
+            return []
+        limit = _NAME_LIMITS[self.identifier_type]
+        if not isinstance(name, str) or not 1 <= len(name) <= limit:
+            return [f"buyer.name must be text of 1 to {limit} characters, not {name!r:.40}"]
+        bad = _UNWRITABLE.search(name)
+        if bad is not None:
+            return [
+                f"buyer.name must not contain control characters ({bad.group()!r} at "
+                f"position {bad.start()})"
+            ]
         return []
 
 

@@ -184,6 +184,8 @@ def test_internal_id_buyer_is_podmiot3_of_a_jst() -> None:
         ({"mix": InvoiceMix(offline=1.5)}, "mix.offline must be between 0 and 1"),
         ({"start": START.replace(year=2025, month=8)}, "DataWytworzeniaFa bounds"),
         ({"form": "PEF (3)"}, "form must be one of"),
+        ({"buyer": Buyer("Nip", BUYER_NIP, "A\rB")}, "must not contain control characters ('\\r'"),
+        ({"buyer": Buyer("InternalId", f"{BUYER_NIP}-00042", "x" * 489)}, "1 to 488 characters"),
     ],
 )
 def test_unusable_specs_are_refused(changes: dict[str, object], message: str) -> None:

@@ -50,7 +50,13 @@ def test_a_bad_spec_is_21405_naming_the_problem(client: FlaskClient) -> None:
     """An invalid buyer NIP or an unknown mix key is a 400 ValidationFailed."""
     bad_nip = client.post("/_mock/inbox", json={**BODY, "buyer": {"value": "5265877636"}})
     unknown = client.post("/_mock/inbox", json={**BODY, "mix": {"refunds": 0.1}})
-    for response, text in ((bad_nip, "is not a valid NIP"), (unknown, "refunds")):
+    bad_name = client.post("/_mock/inbox", json={**BODY, "buyer": {"value": BUYER_NIP, "name": 7}})
+    cases = (
+        (bad_nip, "is not a valid NIP"),
+        (unknown, "refunds"),
+        (bad_name, "buyer.name must be text of 1 to 512 characters, not 7"),
+    )
+    for response, text in cases:
         assert response.status_code == 400
         detail = response.get_json()["exception"]["exceptionDetailList"][0]
         assert detail["exceptionCode"] == 21405
