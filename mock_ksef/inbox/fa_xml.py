@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import copy
 
-from lxml import etree
-
 from mock_ksef.inbox.draft import Attachment, Draft
 from mock_ksef.inbox.money import RATES, Line, Totals, amount_text, quantity_text, rate_text
 from mock_ksef.inbox.pools import Party, Seller
 from mock_ksef.inbox.spec import Buyer
+from mock_ksef.lxml_gate import etree
 from mock_ksef.xml.invoice_checks import FORMS
 
 #: ``WariantFormularza`` per form.
