@@ -195,7 +195,7 @@ def run_gunicorn(
                 "accesslog": None,
                 "loglevel": "warning",
                 # gunicorn's control socket (25.1+): an asyncio server thread in the master
-                # (asyncio's 4 MB inherited by every worker) on one path per user,
+                # (asyncio's 29 modules, inherited by every worker) on one path per user,
                 # ~/.gunicorn/gunicorn.ctl, that every server of the machine would share.
                 "control_socket_disable": True,
                 "when_ready": lambda server: on_ready(_bound_port(server)),

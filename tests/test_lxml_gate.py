@@ -219,3 +219,33 @@ def test_a_worker_loads_libxml2_only_when_xml_arrives(tmp_path: Path) -> None:
     )
     assert any(loaded.values()), loaded
     assert "Traceback" not in server.stderr
+
+
+FAILING_WARMUP = """
+import json, logging, sys
+from mock_ksef import lxml_gate
+records = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        records.append((record.levelname, record.getMessage(), record.exc_info[0].__name__))
+logging.getLogger("mock_ksef").addHandler(Keep())
+def broken():
+    raise OSError("no such XSD")
+assert lxml_gate.before_first_use(broken)
+element = lxml_gate.etree.fromstring(b"<a><b>1</b></a>")
+print(json.dumps({"records": records, "text": element.findtext("b"), "loaded": lxml_gate.loaded()}))
+"""
+
+
+def test_a_failing_warm_up_is_logged_and_lxml_still_serves() -> None:
+    """A schema that cannot compile must not take XML down with it: the error is logged
+    (the registry compiles it again, and fails there, where it is used)."""
+    run = subprocess.run(
+        [sys.executable, "-c", FAILING_WARMUP], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {
+        "records": [["ERROR", "a warm-up before the first XML use failed", "OSError"]],
+        "text": "1",
+        "loaded": True,
+    }
