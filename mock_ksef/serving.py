@@ -20,8 +20,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from mock_ksef import lxml_gate
 from mock_ksef.http.gunicorn_response import adopt_app_headers_in_gunicorn
 from mock_ksef.settings import SERVERS, Settings
 from mock_ksef.store import is_shared
@@ -29,6 +31,8 @@ from mock_ksef.warm_start import WarmingApp, WsgiApp, warming_app
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from mock_ksef.xml.schemas import SchemaRegistry
 
 __all__ = ["DEFAULT_SERVER", "SERVERS", "check_workers", "run_granian", "run_gunicorn"]
 #: Chosen by measurement (``docs/serving.md``).
@@ -96,10 +100,15 @@ def worker_app(background: bool = True) -> WarmingApp:
         from mock_ksef.request_log import install_request_log
 
         install_request_log(app)
-        # Compiled before the first request, on the build thread: an XSD compiled while
-        # request threads parse and validate invoices failed now and then under load
-        # (libxml2 races in schema construction, docs/serving.md "Cold start").
-        services(app).schemas.compile_all()
+        svc = services(app)
+        # An XSD compiled while request threads parse and validate invoices failed now
+        # and then under load (libxml2 races in schema construction, docs/serving.md
+        # "Cold start"): the XSDs are compiled at the first XML use, behind the gate that
+        # every use of lxml passes first, or here, before the first request, when the
+        # build has used lxml already. A worker that serves JSON only never loads libxml2.
+        warm_xml = partial(_compile_schemas, svc.schemas, svc.settings.auth_schema_dir)
+        if not lxml_gate.before_first_use(warm_xml):
+            warm_xml()
         _return_freed_memory()
         _freeze_startup_objects()
         return app
@@ -107,10 +116,19 @@ def worker_app(background: bool = True) -> WarmingApp:
     return warming_app(settings, finish, background)
 
 
+def _compile_schemas(schemas: SchemaRegistry, auth_schema_dir: str) -> None:
+    """Compile the invoice XSDs and the auth XSDs a worker validates with."""
+    from mock_ksef.xml.auth_xsd import auth_schemas
+
+    schemas.compile_all()
+    auth_schemas(auth_schema_dir).compile_all()
+
+
 #: glibc ``mallopt`` parameter: the most malloc arenas a process creates.
 _M_ARENA_MAX = -8
 #: Arenas per worker: glibc's default (8 per core) gives each request thread its own,
-#: each keeping its freed pages (``docs/performance.md``, "RSS").
+#: each keeping its freed pages (``docs/performance.md``, "RSS"; one arena measured the
+#: same as two, within 0.5 MB).
 MALLOC_ARENAS = 2
 
 
@@ -199,6 +217,10 @@ def run_gunicorn(
                 "keepalive": 5,
                 "accesslog": None,
                 "loglevel": "warning",
+                # gunicorn's control socket (25.1+): an asyncio server thread in the master
+                # (asyncio's 29 modules, inherited by every worker) on one path per user,
+                # ~/.gunicorn/gunicorn.ctl, that every server of the machine would share.
+                "control_socket_disable": True,
                 "when_ready": lambda server: on_ready(_bound_port(server)),
                 "on_exit": lambda server: on_stop(),
             }

@@ -22,17 +22,10 @@ started, so this is the path of an unexpected error only. See ``docs/serving.md`
 
 from __future__ import annotations
 
-# Imported here, before the build thread starts: the server's own threads import some of
-# these lazily (gunicorn's thread pool, its HTTP code) while the build thread imports the
-# app, and two threads importing one module at once can see it half-initialised (seen on
-# granian: "partially initialized module 'http'"). About 4 ms.
-import concurrent.futures.thread  # noqa: F401
-import http.client  # noqa: F401
 import json
 import logging
 import os
 import threading
-import urllib.request  # noqa: F401
 from collections.abc import Callable, Iterable
 from email.utils import formatdate
 from typing import Any
@@ -145,6 +138,20 @@ def _exit_boot_error() -> None:
     os._exit(BOOT_ERROR_EXIT)
 
 
+def _import_shared_modules() -> None:
+    """Import, before the build thread starts, what the server's own threads import lazily.
+
+    gunicorn's thread pool and HTTP code import some of these on first use while the build
+    thread imports the app, and two threads importing one module at once can see it
+    half-initialised (seen on granian: "partially initialized module 'http'"). About 4 ms.
+    Here, in the worker, not at this module's import: the master never needs them (every
+    page it holds is counted again in each worker's RSS, docs/performance.md "RSS").
+    """
+    import concurrent.futures.thread  # noqa: F401
+    import http.client  # noqa: F401
+    import urllib.request  # noqa: F401
+
+
 def warming_app(
     settings: Settings, finish: Callable[[Any], WsgiApp], background: bool = True
 ) -> WarmingApp:
@@ -158,6 +165,7 @@ def warming_app(
             importing the same modules at once can see them half-initialised
             (``AttributeError: partially initialized module 'http'`` was seen).
     """
+    _import_shared_modules()
     clock = parse_clock(settings.clock)
     store = open_store(settings.store, settings.state_path)
 

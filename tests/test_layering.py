@@ -187,7 +187,10 @@ class TestTheCheckerItself:
 #: The layers, lowest first. A package or top-level module of ``mock_ksef`` imports only
 #: its own layer and those below it.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("foundation", frozenset({"timefmt", "clock", "settings", "codec", "ids", "seekable"})),
+    (
+        "foundation",
+        frozenset({"timefmt", "clock", "settings", "codec", "ids", "seekable", "lxml_gate"}),
+    ),
     (
         "storage and models",
         frozenset({"store", "scenario", "crypto", "batch_files", "batch_parts", "shared_state"}),

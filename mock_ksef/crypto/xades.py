@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
-from lxml import etree
+
+from mock_ksef.lxml_gate import etree
 
 if TYPE_CHECKING:
     import xmlsec

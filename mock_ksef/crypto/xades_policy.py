@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lxml import etree
+from mock_ksef.lxml_gate import etree
 
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 FILTER2_NS = "http://www.w3.org/2002/06/xmldsig-filter2"

@@ -15,10 +15,8 @@ import copy
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # lxml loads on first use: the server's master never needs it
-    from lxml import etree
+from mock_ksef.lxml_gate import etree
 
 log = logging.getLogger("mock_ksef")
 
@@ -41,8 +39,6 @@ def normalise_pattern(pattern: str) -> str:
 
 def load_auth_schema(path: Path) -> etree.XMLSchema:
     """Compile one auth XSD with normalised patterns."""
-    from lxml import etree
-
     from mock_ksef.xml.safe import safe_parser
 
     tree = etree.parse(str(path), parser=safe_parser())
@@ -84,10 +80,14 @@ class AuthSchemas:
                 self._compiled[namespace] = load_auth_schema(path)
             return self._compiled[namespace]
 
+    def compile_all(self) -> None:
+        """Compile both versions now (a server worker does it before its first XML use)."""
+        for namespace in AUTH_SCHEMA_FILES:
+            if self.folder is not None and AUTH_SCHEMA_FILES[namespace] in self._files:
+                self.schema_for(namespace)
+
     def errors(self, root: etree._Element) -> list[str]:
         """XSD errors of ``root`` (validated as a copy), empty when valid or disabled."""
-        from lxml import etree
-
         schema = self.schema_for(etree.QName(root).namespace or "")
         if schema is None:
             return []

@@ -25,8 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from lxml import etree
-
+from mock_ksef.lxml_gate import etree
 from mock_ksef.timefmt import WARSAW
 from mock_ksef.xml.invoice_text import encoding_problems, mentions_attachment, tree_problems
 from mock_ksef.xml.safe import XmlRejected, parse_document

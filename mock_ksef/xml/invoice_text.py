@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
+from mock_ksef.lxml_gate import etree
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lxml import etree
+from mock_ksef.lxml_gate import etree
 
 
 def safe_parser() -> etree.XMLParser:

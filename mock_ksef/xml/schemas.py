@@ -14,10 +14,9 @@ import importlib.util
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # lxml loads on first use: the server's master never needs it
-    from lxml import etree
+from mock_ksef.lxml_gate import etree
 
 log = logging.getLogger("mock_ksef")
 
@@ -46,7 +45,6 @@ def bundled_schema_dir() -> Path | None:
 
 def _local_resolver(files: dict[str, Path]) -> Any:
     """An lxml resolver mapping any remote ``schemaLocation`` to a local file of that name."""
-    from lxml import etree
 
     class LocalResolver(etree.Resolver):
         def resolve(  # type: ignore[override]
@@ -90,8 +88,6 @@ class SchemaRegistry:
             return None
         with self._lock:
             if system_code not in self._compiled:
-                from lxml import etree
-
                 parser = etree.XMLParser(resolve_entities=False, no_network=True)
                 parser.resolvers.add(_local_resolver(self._by_name))
                 path = self._by_name[SCHEMA_FILES[system_code]]
@@ -106,8 +102,6 @@ class SchemaRegistry:
 
     def validate(self, system_code: str, document: etree._ElementTree) -> list[str] | None:
         """XSD errors of ``document`` (empty when valid), or ``None`` without a schema."""
-        from lxml import etree
-
         with self._lock:
             schema = self.schema(system_code)
             if schema is None:

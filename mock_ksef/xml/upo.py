@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from lxml import etree
-
 from mock_ksef.crypto.keys import KeyPair
+from mock_ksef.lxml_gate import etree
 from mock_ksef.timefmt import iso_warsaw_ms
 
 UPO_NS = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"

@@ -11,8 +11,6 @@ import copy
 import re
 from dataclasses import dataclass
 
-from lxml import etree
-
 from mock_ksef.crypto.xades import SIGNATURE_TAG
 from mock_ksef.domain.auth.values import ContextId
 from mock_ksef.domain.errors import (
@@ -23,6 +21,7 @@ from mock_ksef.domain.errors import (
     TooManySignatures,
     UnreadableDocument,
 )
+from mock_ksef.lxml_gate import etree
 from mock_ksef.xml.auth_xsd import AUTH_SCHEMA_FILES, AuthSchemas
 from mock_ksef.xml.safe import parse_xml
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from lxml import etree
-
 from mock_ksef.domain.retrieval.record import (
     AuthorizedSubject,
     Identifier,
     InvoiceContent,
     ThirdSubject,
 )
+from mock_ksef.lxml_gate import etree
 from mock_ksef.xml.invoice_checks import read_facts
 from mock_ksef.xml.safe import parse_document
 
