@@ -69,6 +69,8 @@ class Tracked:
     fault: str | None = None
     commit_fail: Fault | None = None
     dropped: bool = False
+    #: Whether its journal entry is written already (a reset writes it before the drop).
+    journaled: bool = False
     #: What an invoice send declares (hashes and sizes, never the content).
     invoice: dict[str, Any] = field(default_factory=dict)
     #: The gate the request passed (its journal writes the entry).
@@ -170,8 +172,15 @@ def _apply(fault: Fault, record: Tracked) -> Response | None:
         record.commit_fail = fault
         return None
     if fault.kind == "reset":
-        record.dropped = drop_connection(request.environ)
-        return reset_response(record.dropped)
+        sock = connection_socket(request.environ)
+        answer = reset_response(sock is not None)
+        if sock is not None:
+            # Journaled before the client sees the connection go: a client that retries
+            # at once and then reads the journal finds the dropped request listed.
+            record.dropped = True
+            _journal(record, answer)
+            drop_connection(sock)
+        return answer
     return fault_response(fault)
 
 
@@ -183,12 +192,18 @@ def _after(response: Response) -> Response:
         response = fault_response(record.commit_fail)
     elif record.fault == "latency":
         response.headers[HEADER] = "latency"
-    control = record.control or current_app.extensions[_CONTROL]
-    record.session = opened_session(record, response)
-    control.journal.record(_entry(record, response), record.sequence)
+    if not record.journaled:
+        _journal(record, response)
     # The request log reads the record after the response is sent.
     setattr(g, _LOGGED, record)
     return response
+
+
+def _journal(record: Tracked, response: Response) -> None:
+    control = record.control or current_app.extensions[_CONTROL]
+    record.session = opened_session(record, response)
+    control.journal.record(_entry(record, response), record.sequence)
+    record.journaled = True
 
 
 def logged() -> Tracked | None:
@@ -303,26 +318,25 @@ def fault_response(fault: Fault) -> Response:
     return response
 
 
-def drop_connection(environ: dict[str, Any]) -> bool:
+def connection_socket(environ: dict[str, Any]) -> socket.socket | None:
+    """The client's socket, when the server exposes it (werkzeug's ``werkzeug.socket``,
+    gunicorn's ``gunicorn.socket``); ``None`` otherwise (the test client, granian)."""
+    sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def drop_connection(sock: socket.socket) -> None:
     """Make the client see the connection closed without an answer.
 
-    With werkzeug's server (``werkzeug.socket``; gunicorn's ``gunicorn.socket`` is tried
-    too) the socket gets ``SO_LINGER`` 0 and is shut down: the client reads end-of-stream
-    at once and the server's final close sends a TCP RST. The server's attempt to write
-    the response then fails with a dropped-connection error, which the server ignores.
-
-    Returns:
-        ``False`` when the server exposes no socket (the caller answers instead).
+    The socket gets ``SO_LINGER`` 0 and is shut down: the client reads end-of-stream at
+    once and the server's final close sends a TCP RST. The server's attempt to write the
+    response then fails with a dropped-connection error, which the server ignores.
     """
-    sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
-    if not isinstance(sock, socket.socket):
-        return False
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.shutdown(socket.SHUT_RDWR)
     except OSError as exc:  # already gone: nothing more to do
         log.debug("reset fault: %s", exc)
-    return True
 
 
 def reset_response(dropped: bool) -> Response:
