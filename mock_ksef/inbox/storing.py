@@ -15,7 +15,9 @@ session ``Invoice`` rows are written: the sellers' sessions happened elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
@@ -76,6 +78,23 @@ def duplicate_key(generated: GeneratedInvoice) -> str:
     return f"{generated.seller_nip}|{generated.invoice_kind}|{generated.invoice_number}"
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector (reference counting still frees everything).
+
+    A bulk store allocates millions of small rows (no cycles among them); each collection
+    would walk every object alive, the caller's pre-generated invoices included: it
+    measured half the CPU of storing 100,000 invoices in memory. Restored on exit.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def store_inbox(
     invoices: Iterable[GeneratedInvoice], repos: Repos, *, now: datetime | None = None
 ) -> int:
@@ -90,7 +109,7 @@ def store_inbox(
     forms: dict[tuple[str, str], FormCode] = {}
     count = 0
     stream = iter(invoices)
-    with repos.store.transaction():
+    with _no_cycle_collection(), repos.store.transaction():
         while chunk := list(islice(stream, CHUNK)):
             known = []
             duplicates: list[Row] = []

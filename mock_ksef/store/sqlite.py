@@ -246,11 +246,11 @@ class SqliteStore:
                 written = new + changed
             conn.executemany(
                 _ADD,
-                [
+                sorted(
                     (kind, name, value, key)
                     for key in written
                     for name, value in unique[key][1].items()
-                ],
+                ),
             )
         return new
 
