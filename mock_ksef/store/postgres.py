@@ -285,7 +285,7 @@ class PostgresStore:
 
         def work(conn: Conn) -> list[str]:
             found = conn.execute(
-                "SELECT key FROM docs WHERE kind=%s AND key = ANY(%s)", (kind, keys)
+                "SELECT key FROM docs WHERE kind=%s AND key = ANY(%b)", (kind, keys)
             )
             existing = {str(row[0]) for row in found}
             new = [key for key in keys if key not in existing]
@@ -402,17 +402,17 @@ def _write_many(
     if new:  # positions in row order: nextval runs after the ORDER BY
         conn.execute(
             "INSERT INTO docs SELECT %s, k, nextval('doc_positions'), b"
-            " FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(k, b, n) ORDER BY n",
+            " FROM unnest(%b::text[], %b::text[]) WITH ORDINALITY AS t(k, b, n) ORDER BY n",
             (kind, new, [unique[key][0] for key in new]),
         )
     old = [key for key in keys if key in existing] if replace else []
     if old:
         conn.execute(
-            "UPDATE docs d SET body = t.b FROM unnest(%s::text[], %s::text[])"
+            "UPDATE docs d SET body = t.b FROM unnest(%b::text[], %b::text[])"
             " AS t(k, b) WHERE d.kind=%s AND d.key=t.k",
             (old, [unique[key][0] for key in old], kind),
         )
-        conn.execute("DELETE FROM idx WHERE kind=%s AND key = ANY(%s)", (kind, old))
+        conn.execute("DELETE FROM idx WHERE kind=%s AND key = ANY(%b)", (kind, old))
     pairs = [
         (key, name, value)
         for key in (keys if replace else new)
@@ -421,7 +421,7 @@ def _write_many(
     if pairs:
         conn.execute(
             "INSERT INTO idx SELECT %s, k, n, v"
-            " FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(k, n, v)",
+            " FROM unnest(%b::text[], %b::text[], %b::text[]) AS t(k, n, v)",
             (kind, *(list(column) for column in zip(*pairs, strict=True))),
         )
 

@@ -119,12 +119,18 @@ def _state(store: Store, invoices: list[GeneratedInvoice]) -> dict[str, object]:
     }
 
 
-def _open(backend: str, path: Path) -> Store:
+def _open(backend: str, path: Path, request: pytest.FixtureRequest) -> Store:
+    if backend == "postgresql":
+        from mock_ksef.store.postgres import PostgresStore
+
+        return PostgresStore(request.getfixturevalue("pg_server").schema_url())
     return MemoryStore() if backend == "memory" else SqliteStore(path)
 
 
-@pytest.mark.parametrize("backend", ["memory", "sqlite"])
-def test_bulk_storing_leaves_the_same_state_as_one_by_one(backend: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "postgresql"])
+def test_bulk_storing_leaves_the_same_state_as_one_by_one(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """2,340 invoices (CHUNK is 2,000: two chunks), both buyer types, a duplicate key taken
     beforehand, an invoice stored already: identical stores. The JST sub-unit's invoices
     name the JST's NIP in Podmiot2, so the NIP's inbox holds them too."""
@@ -132,7 +138,7 @@ def test_bulk_storing_leaves_the_same_state_as_one_by_one(backend: str, tmp_path
     invoices += generate_inbox(make_spec(count=40, seed=6, buyer=BUYERS[1]))
     states = []
     for name, write in (("bulk", store_inbox), ("single", store_one_by_one)):
-        store = _open(backend, tmp_path / f"{name}.db")
+        store = _open(backend, tmp_path / f"{name}.db", request)
         repos = Repos(store)
         repos.remember_acceptance(duplicate_key(invoices[7]), "live-ksef-number", "live-session")
         store_one_by_one(invoices[:1], repos)  # stored once already: not counted twice
