@@ -351,17 +351,17 @@ class PostgresStore:
 
     def put_blobs(self, items: Iterable[tuple[str, bytes]]) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
-        pairs = [(key, bytes(data)) for key, data in items]
+        # A key given twice: its last bytes (one statement may not upsert a row twice).
+        unique = {key: bytes(data) for key, data in items}
 
         def work(conn: Conn) -> None:
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO blobs VALUES (%s, %s)"
-                    " ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data",
-                    pairs,
-                )
+            conn.execute(
+                "INSERT INTO blobs SELECT * FROM unnest(%b::text[], %b::bytea[])"
+                " ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data",
+                (list(unique), list(unique.values())),
+            )
 
-        if pairs:
+        if unique:
             self._defer(work)
 
     def get_blob(self, key: str) -> bytes | None:

@@ -42,7 +42,14 @@ from mock_ksef.domain.retrieval.repo import (
     xml_key,
 )
 from mock_ksef.domain.session import FormCode
-from mock_ksef.inbox import Buyer, GeneratedInvoice, InvoiceMix, generate_inbox, store_inbox
+from mock_ksef.inbox import (
+    Buyer,
+    GeneratedInvoice,
+    InvoiceMix,
+    generate_inbox,
+    store_inbox,
+    storing,
+)
 from mock_ksef.inbox.storing import content_of, duplicate_key, storage_dates
 from mock_ksef.store import MemoryStore, SqliteStore, Store
 from mock_ksef.store.base import Query, encode
@@ -129,11 +136,12 @@ def _open(backend: str, path: Path, request: pytest.FixtureRequest) -> Store:
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite", "postgresql"])
 def test_bulk_storing_leaves_the_same_state_as_one_by_one(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """2,340 invoices (CHUNK is 2,000: two chunks), both buyer types, a duplicate key taken
+    """2,340 invoices (in chunks of 1,000: three), both buyer types, a duplicate key taken
     beforehand, an invoice stored already: identical stores. The JST sub-unit's invoices
     name the JST's NIP in Podmiot2, so the NIP's inbox holds them too."""
+    monkeypatch.setattr(storing, "CHUNK", 1000)
     invoices = list(generate_inbox(make_spec(count=2300, seed=5)))
     invoices += generate_inbox(make_spec(count=40, seed=6, buyer=BUYERS[1]))
     states = []
