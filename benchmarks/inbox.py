@@ -1,9 +1,10 @@
 """``python -m benchmarks.inbox``: invoices/s of generate_inbox and of store_inbox.
 
 Generates 10 000 and 100 000 FA (3) invoices with the default mix (seed 0, 200 sellers),
-then stores 10 000 in a memory and an SQLite store. Prints one line per measurement, CPU
-seconds of this process (``time.process_time``, the figure to compare on a loaded machine)
-and wall seconds.
+then stores 10 000 in a memory and an SQLite store (and, with ``--postgresql URL``, in a
+new schema of that server). Prints one line per measurement, CPU seconds of this process
+(``time.process_time``, the figure to compare on a loaded machine; for PostgreSQL the
+client's share only, the server's is not counted) and wall seconds.
 """
 
 from __future__ import annotations
@@ -90,6 +91,14 @@ def compare(count: int) -> tuple[float, float]:
     return seconds[0], seconds[1]
 
 
+def _pg_store(url: str) -> Store:
+    """A store in a new schema of the server at ``url`` (as the tests make one)."""
+    from mock_ksef.store.postgres import PostgresStore
+    from tests.support.pg_server import PgServer
+
+    return PostgresStore(PgServer(url).schema_url("inbox_bench"))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the measurements and print them."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.inbox", description=__doc__)
@@ -103,6 +112,11 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         default=0,
         help="also generate and store this many into SQLite in one stream (POST /_mock/inbox)",
+    )
+    parser.add_argument(
+        "--postgresql",
+        metavar="URL",
+        help="also store into a new schema of this PostgreSQL server (a user who may create one)",
     )
     args = parser.parse_args(argv)
     for count in (int(c) for c in args.counts.split(",")):
@@ -120,6 +134,11 @@ def main(argv: list[str] | None = None) -> None:
         timer = store(count, backend)
         backend.close()
     print(f"store    {count:>7} sqlite: {timer}  {count / timer.cpu:8.0f} invoices/CPU s")
+    if args.postgresql:
+        pg = _pg_store(args.postgresql)
+        timer = store(count, pg)
+        pg.close()
+        print(f"store    {count:>7} postgresql: {timer} (client)")
     if args.pipeline:
         with tempfile.TemporaryDirectory() as folder:
             backend = SqliteStore(Path(folder) / "inbox.db")

@@ -6,7 +6,7 @@ online and batch acceptance use) would store it: record, role entries, the bytes
 ``invoice-xml/{ksefNumber}``, with the generated dates. Its metadata is not parsed out of
 the bytes again: :func:`content_of` builds it from what the generator knows, which
 ``tests/inbox/test_bulk_storing.py`` proves equal to ``derive_content`` of the bytes, and
-the records go in through the bulk sibling ``record_received_invoices``, 2,000 at a time.
+the records go in through the bulk sibling ``record_received_invoices``, :data:`CHUNK` at a time.
 
 The duplicate key ``{seller NIP}|{kind}|{number}`` -> first acceptance is kept as well, so
 a live seller sending the same number meets KSeF's duplicate check. No ``Session`` or
@@ -15,7 +15,9 @@ session ``Invoice`` rows are written: the sellers' sessions happened elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
@@ -29,8 +31,10 @@ from mock_ksef.inbox.generated import GeneratedInvoice
 from mock_ksef.store.base import Row
 from mock_ksef.store.kinds import DUPLICATE
 
-#: Invoices per bulk write (bounds the rows held at once; all in one transaction).
-CHUNK = 2000
+#: Invoices per bulk write (bounds the rows held at once, ~12 kB each: ~50 MB; all in one
+#: transaction). 4,000 rather than 2,000: SQLite's sorted index inserts touch fewer pages
+#: per row (50,000 invoices: 11.2 s CPU with 8,000, 12.6 s with 2,000).
+CHUNK = 4000
 _CENT = Decimal("0.01")
 
 
@@ -76,6 +80,23 @@ def duplicate_key(generated: GeneratedInvoice) -> str:
     return f"{generated.seller_nip}|{generated.invoice_kind}|{generated.invoice_number}"
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector (reference counting still frees everything).
+
+    A bulk store allocates millions of small rows (no cycles among them); each collection
+    would walk every object alive, the caller's pre-generated invoices included: it
+    measured half the CPU of storing 100,000 invoices in memory. Restored on exit.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def store_inbox(
     invoices: Iterable[GeneratedInvoice], repos: Repos, *, now: datetime | None = None
 ) -> int:
@@ -90,7 +111,7 @@ def store_inbox(
     forms: dict[tuple[str, str], FormCode] = {}
     count = 0
     stream = iter(invoices)
-    with repos.store.transaction():
+    with _no_cycle_collection(), repos.store.transaction():
         while chunk := list(islice(stream, CHUNK)):
             known = []
             duplicates: list[Row] = []

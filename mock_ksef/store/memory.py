@@ -4,9 +4,12 @@ Documents are kept as their JSON text, exactly as the SQLite backend keeps them,
 callers never share mutable objects with the store and both backends return the same
 values (tuples come back as lists, keys as strings).
 
-The secondary indexes mirror SQLite's: a set of keys per ``(kind, name, value)`` for
-``find`` and a sorted list of ``(value, key)`` per ``(kind, name)`` for ``query``, so
-neither walks every document of a kind.
+The secondary indexes mirror SQLite's: a sorted list of ``(value, key)`` per
+``(kind, name)`` answers both ``query`` (a bisected slice) and ``find`` (the run of one
+value), so neither walks every document of a kind. A bulk write appends its pairs and
+leaves the list to be sorted by the first call that reads it (one Timsort of the sorted
+run and the new pairs): 100,000 stored invoices cost one sort per index actually read,
+not one merge per index per chunk.
 """
 
 from __future__ import annotations
@@ -16,20 +19,22 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mock_ksef.store.base import Doc, Hit, Query, Row, decode, encode, unique_rows
 
-#: Up to this many new values a bulk write inserts one by one; more are merged by a sort.
+#: Up to this many new values a bulk write inserts one by one; more are appended and
+#: sorted when the list is next read.
 _BISECT_MAX = 32
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
+    """A stored document (a named tuple: a bulk write builds one per row, and a tuple is
+    built several times faster than a frozen dataclass)."""
+
     position: int
     body: str
-    index: dict[str, str]
+    values: dict[str, str]  # its index values (``index`` is a tuple method)
 
 
 class MemoryStore:
@@ -38,9 +43,10 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._docs: dict[str, dict[str, _Entry]] = defaultdict(dict)
-        self._keys: dict[tuple[str, str, str], set[str]] = defaultdict(set)
         self._sorted: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
         self._sorted_keys: dict[str, list[str]] = defaultdict(list)
+        #: Lists (of ``_sorted`` and ``_sorted_keys``) with pairs appended since their sort.
+        self._unsorted: set[tuple[str, str] | str] = set()
         self._blobs: dict[str, bytes] = {}
         self._sequences: dict[str, int] = {}
         self._position = 0
@@ -65,50 +71,75 @@ class MemoryStore:
             old = self._unindex(kind, key)
             if old is None:
                 self._position += 1
-                bisect.insort(self._sorted_keys[kind], key)
+                bisect.insort(self._keys_of(kind), key)
             position = old.position if old else self._position
             self._docs[kind][key] = _Entry(position, body, values)
             for name, value in values.items():
-                self._keys[(kind, name, value)].add(key)
-                bisect.insort(self._sorted[(kind, name)], (value, key))
+                bisect.insort(self._ordered((kind, name)), (value, key))
 
     def put_many(self, kind: str, rows: Iterable[Row], *, replace: bool = True) -> list[str]:
         """See :class:`mock_ksef.store.base.Store`.
 
-        The sorted index lists are extended and re-sorted once (Timsort merges the new
-        run) instead of one ``insort`` per value, which moves the list's tail each time.
+        The new ``(value, key)`` pairs are appended to the index lists, which the next
+        read sorts (:meth:`_ordered`), instead of one ``insort`` per value, which moves
+        the list's tail each time, or a sort per write, which reads the whole list.
         """
         unique = unique_rows(rows, replace=replace)
         new: list[str] = []
-        added: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        added: dict[str, list[tuple[str, str]]] = defaultdict(list)
         with self._lock:
             docs = self._docs[kind]
             for key, (body, values) in unique.items():
-                if key in docs and not replace:
-                    continue
-                old = self._unindex(kind, key)
-                if old is None:
+                if key in docs:
+                    if not replace:
+                        continue
+                    old = self._unindex(kind, key)
+                    assert old is not None  # the key is in docs
+                    position = old.position
+                else:
                     self._position += 1
+                    position = self._position
                     new.append(key)
-                position = old.position if old else self._position
                 docs[key] = _Entry(position, body, values)
                 for name, value in values.items():
-                    self._keys[(kind, name, value)].add(key)
-                    added[(kind, name)].append((value, key))
-            _merge(self._sorted_keys[kind], new)
-            for pair, pairs in added.items():
-                _merge(self._sorted[pair], pairs)
+                    added[name].append((value, key))
+            self._merge(kind, self._sorted_keys[kind], new)
+            for name, pairs in added.items():
+                pair = (kind, name)
+                self._merge(pair, self._sorted[pair], pairs)
         return new
+
+    def _merge(self, name: tuple[str, str] | str, ordered: list[Any], items: list[Any]) -> None:
+        """Add ``items`` to the index list ``ordered``: a few by bisection, many appended
+        (``ordered`` is then sorted when next read)."""
+        if len(items) < _BISECT_MAX and name not in self._unsorted:
+            for item in items:
+                bisect.insort(ordered, item)
+        elif items:
+            ordered += items
+            self._unsorted.add(name)
+
+    def _ordered(self, pair: tuple[str, str]) -> list[tuple[str, str]]:
+        """The sorted ``(value, key)`` list of an index (sorted now if written in bulk)."""
+        ordered = self._sorted[pair]
+        if pair in self._unsorted:
+            ordered.sort()  # the sorted run and the appended pairs: Timsort merges them
+            self._unsorted.discard(pair)
+        return ordered
+
+    def _keys_of(self, kind: str) -> list[str]:
+        """The sorted keys of a kind (sorted now if written in bulk)."""
+        ordered = self._sorted_keys[kind]
+        if kind in self._unsorted:
+            ordered.sort()
+            self._unsorted.discard(kind)
+        return ordered
 
     def _unindex(self, kind: str, key: str) -> _Entry | None:
         """Drop ``key``'s index entries (not the document); its entry, if any."""
         old = self._docs[kind].get(key)
-        for name, value in (old.index if old else {}).items():
-            keys = self._keys[(kind, name, value)]
-            keys.discard(key)
-            if not keys:
-                del self._keys[(kind, name, value)]
-            ordered = self._sorted[(kind, name)]
+        for name, value in (old.values if old else {}).items():
+            ordered = self._ordered((kind, name))
             del ordered[bisect.bisect_left(ordered, (value, key))]
         return old
 
@@ -117,20 +148,32 @@ class MemoryStore:
         with self._lock:
             docs = self._docs[kind]
             if index:
-                sets = [self._keys.get((kind, name, value), set()) for name, value in index.items()]
-                keys = set.intersection(*sorted(sets, key=len))
-                hits = sorted((docs[key] for key in keys), key=lambda e: e.position)
+                # The run of each value in its sorted list; the shortest drives.
+                runs = [self._run(kind, name, value) for name, value in index.items()]
+                keys = min(runs, key=len)
+                found = (docs[key] for key in keys)
+                hits = sorted(
+                    (e for e in found if all(e.values.get(n) == v for n, v in index.items())),
+                    key=lambda e: e.position,
+                )
             else:
                 hits = sorted(docs.values(), key=lambda e: e.position)
         return [decode(entry.body) for entry in hits]
+
+    def _run(self, kind: str, name: str, value: str) -> list[str]:
+        """The keys whose ``name`` index value is ``value`` (one bisected run)."""
+        ordered = self._ordered((kind, name))
+        start = bisect.bisect_left(ordered, (value,))
+        stop = bisect.bisect_left(ordered, (value + "\0",), start)
+        return [key for _, key in ordered[start:stop]]
 
     def query(self, kind: str, query: Query) -> list[Hit]:
         """See :class:`mock_ksef.store.base.Store`; a bisected slice of one sorted index."""
         with self._lock:
             if query.order_by is None:
-                pairs = [(key, key) for key in self._sorted_keys[kind]]
+                pairs = [(key, key) for key in self._keys_of(kind)]
             else:
-                pairs = self._sorted[(kind, query.order_by)]
+                pairs = self._ordered((kind, query.order_by))
             start, stop = _bounds(pairs, query)
             walk = range(stop - 1, start - 1, -1) if query.descending else range(start, stop)
             docs = self._docs[kind]
@@ -139,7 +182,7 @@ class MemoryStore:
             for n in walk:
                 value, key = pairs[n]
                 entry = docs[key]
-                if any(entry.index.get(k) != v for k, v in query.equal.items()):
+                if any(entry.values.get(k) != v for k, v in query.equal.items()):
                     continue
                 if not all(test.passes(value) for test in query.slices):
                     continue
@@ -156,7 +199,7 @@ class MemoryStore:
         with self._lock:
             if self._unindex(kind, key) is not None:
                 del self._docs[kind][key]
-                ordered = self._sorted_keys[kind]
+                ordered = self._keys_of(kind)
                 del ordered[bisect.bisect_left(ordered, key)]
 
     def next_sequence(self, name: str) -> int:
@@ -193,25 +236,15 @@ class MemoryStore:
     def reset(self) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
         with self._lock:
-            for table in (self._docs, self._keys, self._sorted, self._sorted_keys):
+            for table in (self._docs, self._sorted, self._sorted_keys):
                 table.clear()
+            self._unsorted.clear()
             self._blobs.clear()
             self._sequences.clear()
             self._position = 0
 
     def close(self) -> None:
         """Nothing to release."""
-
-
-def _merge(ordered: list[Any], items: list[Any]) -> None:
-    """Add ``items`` to the sorted list ``ordered``, keeping it sorted."""
-    if len(items) < _BISECT_MAX:
-        for item in items:
-            bisect.insort(ordered, item)
-    else:  # two sorted runs: Timsort merges them with galloping, O(n) moves at most
-        items.sort()
-        ordered.extend(items)
-        ordered.sort()
 
 
 def _bounds(pairs: list[tuple[str, str]], query: Query) -> tuple[int, int]:

@@ -317,7 +317,7 @@ class PostgresStore:
 
         def work(conn: Conn) -> list[str]:
             found = conn.execute(
-                "SELECT key FROM docs WHERE kind=%s AND key = ANY(%s)", (kind, keys)
+                "SELECT key FROM docs WHERE kind=%s AND key = ANY(%b)", (kind, keys)
             )
             existing = {str(row[0]) for row in found}
             new = [key for key in keys if key not in existing]
@@ -383,17 +383,17 @@ class PostgresStore:
 
     def put_blobs(self, items: Iterable[tuple[str, bytes]]) -> None:
         """See :class:`mock_ksef.store.base.Store`."""
-        pairs = [(key, bytes(data)) for key, data in items]
+        # A key given twice: its last bytes (one statement may not upsert a row twice).
+        unique = {key: bytes(data) for key, data in items}
 
         def work(conn: Conn) -> None:
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO blobs VALUES (%s, %s)"
-                    " ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data",
-                    pairs,
-                )
+            conn.execute(
+                "INSERT INTO blobs SELECT * FROM unnest(%b::text[], %b::bytea[])"
+                " ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data",
+                (list(unique), list(unique.values())),
+            )
 
-        if pairs:
+        if unique:
             self._defer(work)
 
     def get_blob(self, key: str) -> bytes | None:
@@ -440,17 +440,17 @@ def _write_many(
     if new:  # positions in row order: nextval runs after the ORDER BY
         conn.execute(
             "INSERT INTO docs SELECT %s, k, nextval('doc_positions'), b"
-            " FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(k, b, n) ORDER BY n",
+            " FROM unnest(%b::text[], %b::text[]) WITH ORDINALITY AS t(k, b, n) ORDER BY n",
             (kind, new, [unique[key][0] for key in new]),
         )
     old = [key for key in keys if key in existing] if replace else []
     if old:
         conn.execute(
-            "UPDATE docs d SET body = t.b FROM unnest(%s::text[], %s::text[])"
+            "UPDATE docs d SET body = t.b FROM unnest(%b::text[], %b::text[])"
             " AS t(k, b) WHERE d.kind=%s AND d.key=t.k",
             (old, [unique[key][0] for key in old], kind),
         )
-        conn.execute("DELETE FROM idx WHERE kind=%s AND key = ANY(%s)", (kind, old))
+        conn.execute("DELETE FROM idx WHERE kind=%s AND key = ANY(%b)", (kind, old))
     pairs = [
         (key, name, value)
         for key in (keys if replace else new)
@@ -459,7 +459,7 @@ def _write_many(
     if pairs:
         conn.execute(
             "INSERT INTO idx SELECT %s, k, n, v"
-            " FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(k, n, v)",
+            " FROM unnest(%b::text[], %b::text[], %b::text[]) AS t(k, n, v)",
             (kind, *(list(column) for column in zip(*pairs, strict=True))),
         )
 

@@ -9,6 +9,7 @@ invoice (the former ``store_inbox``), on both backends.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,24 +18,43 @@ import pytest
 from mock_ksef.codec import to_doc
 from mock_ksef.domain.repos import Repos
 from mock_ksef.domain.retrieval.acceptance import record_received_invoice
+from mock_ksef.domain.retrieval.covering import COVERING_INDEX, covering_value
 from mock_ksef.domain.retrieval.derive import derive_content
-from mock_ksef.domain.retrieval.record import StorageDates, build_record, record_doc
+from mock_ksef.domain.retrieval.facets import FACETS, NUMBER_INDEX, facet_index
+from mock_ksef.domain.retrieval.record import (
+    InvoiceRecord,
+    StorageDates,
+    build_record,
+    record_doc,
+    roles,
+)
 from mock_ksef.domain.retrieval.repo import (
     DATE_INDEX,
     ENTRY,
     INVOICE,
     PENDING,
+    SELLER_COVERING,
     SELLER_INDEX,
     TALLY,
     ReceivedInvoices,
+    entry_rows,
+    prefix,
     xml_key,
 )
 from mock_ksef.domain.session import FormCode
-from mock_ksef.inbox import Buyer, GeneratedInvoice, InvoiceMix, generate_inbox, store_inbox
+from mock_ksef.inbox import (
+    Buyer,
+    GeneratedInvoice,
+    InvoiceMix,
+    generate_inbox,
+    store_inbox,
+    storing,
+)
 from mock_ksef.inbox.storing import content_of, duplicate_key, storage_dates
 from mock_ksef.store import MemoryStore, SqliteStore, Store
 from mock_ksef.store.base import Query, encode
 from mock_ksef.store.kinds import DUPLICATE
+from mock_ksef.timefmt import iso
 from tests.inbox.conftest import BUYER_NIP, RICH_MIX, make_spec
 from tests.retrieval.support import invoice_xml
 
@@ -80,11 +100,22 @@ def store_one_by_one(invoices: list[GeneratedInvoice], repos: Repos) -> None:
                 repos.remember_acceptance(duplicate_key(g), g.ksef_number, g.session_reference)
 
 
+#: Every index name an entry can carry (dates, the seller's, covering, number, facets).
+ENTRY_INDEXES = (
+    *DATE_INDEX.values(),
+    *SELLER_INDEX.values(),
+    *SELLER_COVERING.values(),
+    *COVERING_INDEX.values(),
+    NUMBER_INDEX,
+    *(f"{name}-{facet}" for facet in FACETS for name in DATE_INDEX.values()),
+)
+
+
 def _state(store: Store, invoices: list[GeneratedInvoice]) -> dict[str, object]:
     """Everything the two paths write: documents in order, each index's walk, blobs."""
     walks = {
         name: [(h.value, h.key) for h in store.query(ENTRY, Query(order_by=name))]
-        for name in (*DATE_INDEX.values(), *SELLER_INDEX.values())
+        for name in ENTRY_INDEXES
     }
     return {
         "kinds": {kind: store.find(kind) for kind in (INVOICE, ENTRY, PENDING, TALLY, DUPLICATE)},
@@ -95,20 +126,27 @@ def _state(store: Store, invoices: list[GeneratedInvoice]) -> dict[str, object]:
     }
 
 
-def _open(backend: str, path: Path) -> Store:
+def _open(backend: str, path: Path, request: pytest.FixtureRequest) -> Store:
+    if backend == "postgresql":
+        from mock_ksef.store.postgres import PostgresStore
+
+        return PostgresStore(request.getfixturevalue("pg_server").schema_url())
     return MemoryStore() if backend == "memory" else SqliteStore(path)
 
 
-@pytest.mark.parametrize("backend", ["memory", "sqlite"])
-def test_bulk_storing_leaves_the_same_state_as_one_by_one(backend: str, tmp_path: Path) -> None:
-    """2,340 invoices (CHUNK is 2,000: two chunks), both buyer types, a duplicate key taken
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "postgresql"])
+def test_bulk_storing_leaves_the_same_state_as_one_by_one(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2,340 invoices (in chunks of 1,000: three), both buyer types, a duplicate key taken
     beforehand, an invoice stored already: identical stores. The JST sub-unit's invoices
     name the JST's NIP in Podmiot2, so the NIP's inbox holds them too."""
+    monkeypatch.setattr(storing, "CHUNK", 1000)
     invoices = list(generate_inbox(make_spec(count=2300, seed=5)))
     invoices += generate_inbox(make_spec(count=40, seed=6, buyer=BUYERS[1]))
     states = []
     for name, write in (("bulk", store_inbox), ("single", store_one_by_one)):
-        store = _open(backend, tmp_path / f"{name}.db")
+        store = _open(backend, tmp_path / f"{name}.db", request)
         repos = Repos(store)
         repos.remember_acceptance(duplicate_key(invoices[7]), "live-ksef-number", "live-session")
         store_one_by_one(invoices[:1], repos)  # stored once already: not counted twice
@@ -124,23 +162,25 @@ def test_bulk_storing_leaves_the_same_state_as_one_by_one(backend: str, tmp_path
     }
 
 
+def record_of(g: GeneratedInvoice) -> InvoiceRecord:
+    """The record the one-by-one way in builds for a generated invoice."""
+    return build_record(
+        g.xml,
+        content_of(g),
+        ksef_number=g.ksef_number,
+        form_code=FormCode(g.system_code, g.schema_version, "FA"),
+        dates=storage_dates(g),
+        invoicing_mode=g.invoicing_mode,
+        invoice_hash=g.invoice_hash,
+    )
+
+
 def test_the_written_out_record_document_is_the_codecs():
     """record_doc == codec.to_doc, key order included (the JSON text is the same), for
     generated records and for one with third subjects, an authorised subject and a late
     permanent storage."""
     invoices = list(generate_inbox(make_spec(count=30, seed=9, buyer=BUYERS[1])))
-    records = [
-        build_record(
-            g.xml,
-            content_of(g),
-            ksef_number=g.ksef_number,
-            form_code=FormCode(g.system_code, g.schema_version, "FA"),
-            dates=storage_dates(g),
-            invoicing_mode=g.invoicing_mode,
-            invoice_hash=g.invoice_hash,
-        )
-        for g in invoices
-    ]
+    records = [record_of(g) for g in invoices]
     xml = invoice_xml(
         "1234563218", "FV/1", third=(("NIP", BUYER_NIP, "2"),), authorized="7010002137"
     )
@@ -159,3 +199,47 @@ def test_the_written_out_record_document_is_the_codecs():
     assert records[-1].content.authorized_subject is not None
     for record in records:
         assert encode(record_doc(record)) == encode(to_doc(record))
+
+
+def _index_by_definition(record: InvoiceRecord, subject_type: str, start: str) -> dict[str, str]:
+    """A role's index values spelled out from the definitions, one value at a time (the
+    covering code built anew for each value), in the order the stores keep them."""
+    dates = {name: record.date_of(date_type) for date_type, name in DATE_INDEX.items()}
+    visible = iso(record.available_from)
+    index = {name: start + dates[name] for name in DATE_INDEX.values()}
+    if subject_type != "Subject1":
+        behind = f"{start}{record.content.seller_nip}|"
+        for date_type, name in DATE_INDEX.items():
+            index[SELLER_INDEX[date_type]] = behind + dates[name]
+            index[SELLER_COVERING[date_type]] = covering_value(behind, dates[name], record, visible)
+    index.update(facet_index(record, start, dates))
+    for date_type, name in DATE_INDEX.items():
+        index[COVERING_INDEX[date_type]] = covering_value(start, dates[name], record, visible)
+    return index
+
+
+@pytest.mark.parametrize("buyer", BUYERS, ids=["nip", "internal-id"])
+def test_entry_rows_index_every_role_as_defined(buyer: Buyer) -> None:
+    """entry_rows builds what the roles share once; each role's values (and their order,
+    the text of SQLite's ``idx_values``) are still exactly the definitions'."""
+    seen: set[str] = set()
+    for g in generate_inbox(make_spec(count=150, seed=11, buyer=buyer)):
+        record = record_of(g)
+        held = dataclasses.replace(record, available_from=record.available_from + timedelta(days=2))
+        for rec in (record, held):
+            rows = entry_rows(rec, roles(rec.content))
+            assert [key for key, _, _ in rows] == [
+                prefix(s, c) + rec.ksef_number for s, c in roles(rec.content)
+            ]
+            for (subject_type, context_key), (_, _, index) in zip(
+                roles(rec.content), rows, strict=True
+            ):
+                expected = _index_by_definition(
+                    rec, subject_type, prefix(subject_type, context_key)
+                )
+                assert index is not None
+                assert list(index.items()) == list(expected.items())
+                seen.update(index)
+    # Every index but the facets the generator never makes (self-invoicing, PEF/FA_RR).
+    never = {f"{name}-{facet}" for facet in ("self", "form") for name in DATE_INDEX.values()}
+    assert seen == set(ENTRY_INDEXES) - never

@@ -232,6 +232,37 @@ class TestBulk:
             ("0102", "k0186"),
         ]
 
+    def test_bulk_then_single_writes_and_reads_agree_with_puts(
+        self, store: Store, make_store: MakeStore
+    ) -> None:
+        """Writes of many rows (the memory store appends them, sorted on the next read)
+        mixed with puts, deletes, finds and ranged queries: as a loop of put leaves."""
+        twin = make_store()
+        first: list[Row] = [(f"k{n:03}", {"n": n}, {"v": f"{n * 37 % 200:03}"}) for n in range(200)]
+        second: list[Row] = [(f"k{n:03}", {"n": -n}, {"v": f"{n % 7}"}) for n in range(150, 260)]
+        assert store.put_many("m", first) == [key for key, _, _ in first]
+        store.put("m", "single", {"n": 1000}, {"v": "050"})
+        store.delete("m", "k010")
+        assert store.put_many("m", second) == [f"k{n:03}" for n in range(200, 260)]
+        for key, doc, index in first:
+            twin.put("m", key, doc, index)
+        twin.put("m", "single", {"n": 1000}, {"v": "050"})
+        twin.delete("m", "k010")
+        for key, doc, index in second:
+            twin.put("m", key, doc, index)
+        for target in (store, twin):
+            walk = [(h.value, h.key) for h in target.query("m", Query(order_by="v"))]
+            assert walk == sorted(walk)
+            assert len(walk) == 260  # k000..k259 and "single", less k010
+            assert target.find("m", v="050") == [{"n": 50}, {"n": 1000}]  # 50 * 37 % 200
+            assert target.find("m", v="3") == [{"n": -n} for n in range(150, 260) if n % 7 == 3]
+            hits = target.query("m", Query(order_by="v", low="049", high="051"))
+            assert [h.key for h in hits] == ["k077", "k050", "single", "k023"]  # n * 37 % 200
+        assert [(h.value, h.key) for h in store.query("m", Query(order_by="v"))] == [
+            (h.value, h.key) for h in twin.query("m", Query(order_by="v"))
+        ]
+        assert store.find("m") == twin.find("m")
+
     def test_put_blobs(self, store: Store) -> None:
         """put_blobs keeps each item's bytes; a key given again is replaced."""
         store.put_blob("x", b"old")

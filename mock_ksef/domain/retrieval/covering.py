@@ -113,10 +113,16 @@ def code(record: InvoiceRecord, visible: str) -> str:
 
 def covering_value(start: str, date: str, record: InvoiceRecord, visible: str) -> str:
     """The covering index value of a role's entry (``start``: the role's prefix)."""
+    return f"{start}{date}|{covering_tail(record, visible)}"
+
+
+def covering_tail(record: InvoiceRecord, visible: str) -> str:
+    """What follows ``{start}{date}|`` in every covering value of ``record``: the padded
+    KSeF number and the code (the same for each role and date type: built once)."""
     number = record.ksef_number
     if len(number) > KSEF_WIDTH:
         raise ValueError(f"KSeF number {number!r} is longer than {KSEF_WIDTH} characters")
-    return f"{start}{date}|{number.ljust(KSEF_WIDTH)}|{code(record, visible)}"
+    return f"{number.ljust(KSEF_WIDTH)}|{code(record, visible)}"
 
 
 def code_at(start: str, date: str) -> int:

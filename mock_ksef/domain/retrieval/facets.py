@@ -55,12 +55,25 @@ FACET_FILTER = {
 def facet_index(record: InvoiceRecord, start: str, dates: dict[str, str]) -> dict[str, str]:
     """The sparse index values of an entry (``dates``: index name -> the record's date)."""
     index = {NUMBER_INDEX: start + record.content.invoice_number}
+    add_facets(index, rare_facets(record, dates), start)
+    return index
+
+
+def rare_facets(record: InvoiceRecord, dates: dict[str, str]) -> list[tuple[str, str, str]]:
+    """``(index name, value, date)`` of each sparse date index ``record`` carries: the same
+    for every role, so built once per record (:func:`add_facets` adds a role's prefix)."""
+    found: list[tuple[str, str, str]] = []
     for facet, value_of in FACETS.items():
         value = value_of(record)
         if value is not None:
-            for name, date in dates.items():
-                index[f"{name}-{facet}"] = f"{start}{value}|{date}"
-    return index
+            found += ((f"{name}-{facet}", value, date) for name, date in dates.items())
+    return found
+
+
+def add_facets(index: dict[str, str], facets: list[tuple[str, str, str]], start: str) -> None:
+    """Add the sparse date indexes of :func:`rare_facets` under a role's prefix ``start``."""
+    for name, value, date in facets:
+        index[name] = f"{start}{value}|{date}"
 
 
 def facet_alone(filters: InvoiceFilters, facet: str) -> bool:

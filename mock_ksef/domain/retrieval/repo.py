@@ -33,13 +33,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mock_ksef.codec import from_doc
-from mock_ksef.domain.retrieval.covering import COVERING_INDEX, covering_value
+from mock_ksef.domain.retrieval.covering import COVERING_INDEX, covering_tail
 from mock_ksef.domain.retrieval.entry import entry_doc
 from mock_ksef.domain.retrieval.facets import (
     COVERING_LAYOUT,
     LAYOUT,
+    NUMBER_INDEX,
     SPARSE_LAYOUT,
-    facet_index,
+    add_facets,
+    rare_facets,
 )
 from mock_ksef.domain.retrieval.record import InvoiceRecord, record_doc
 from mock_ksef.store import kinds
@@ -87,7 +89,7 @@ def seller_indexed(subject_type: str) -> bool:
 def entry_index(record: InvoiceRecord, subject_type: str, start: str) -> dict[str, str]:
     """The index values of a role's entry: each date, each date behind the seller, and
     the sparse ones (``facets.py``)."""
-    return _role_index(_dates(record), record, subject_type, start)
+    return _role_index(_Shared.of(record), subject_type, start)
 
 
 def _dates(record: InvoiceRecord) -> dict[str, str]:
@@ -95,32 +97,61 @@ def _dates(record: InvoiceRecord) -> dict[str, str]:
     return {name: record.date_of(date_type) for date_type, name in DATE_INDEX.items()}
 
 
-def _role_index(
-    dates: dict[str, str], record: InvoiceRecord, subject_type: str, start: str
-) -> dict[str, str]:
-    index = {name: start + date for name, date in dates.items()}
-    visible = iso(record.available_from)
+#: Per date type: its index, the seller's index and covering index, the covering index.
+_NAMES = tuple(
+    (name, SELLER_INDEX[date_type], SELLER_COVERING[date_type], COVERING_INDEX[date_type])
+    for date_type, name in DATE_INDEX.items()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What every role's index values of one record share (built once per record)."""
+
+    seller_nip: str
+    invoice_number: str
+    dates: tuple[str, ...]  # in DATE_INDEX order
+    tail: str  # the covering values' ``{ksefNumber}|{code}``
+    facets: list[tuple[str, str, str]]
+
+    @classmethod
+    def of(cls, record: InvoiceRecord) -> _Shared:
+        dates = _dates(record)
+        content = record.content
+        return cls(
+            content.seller_nip,
+            content.invoice_number,
+            tuple(dates.values()),
+            covering_tail(record, iso(record.available_from)),
+            rare_facets(record, dates),
+        )
+
+
+def _role_index(shared: _Shared, subject_type: str, start: str) -> dict[str, str]:
+    """A role's index values, in the order the stores keep them (``docs.idx_values``)."""
+    dates, tail = shared.dates, shared.tail
+    index = {names[0]: start + date for names, date in zip(_NAMES, dates, strict=True)}
     if seller_indexed(subject_type):
-        behind = f"{start}{record.content.seller_nip}|"
-        for date_type, name in DATE_INDEX.items():
-            index[SELLER_INDEX[date_type]] = behind + dates[name]
-            index[SELLER_COVERING[date_type]] = covering_value(behind, dates[name], record, visible)
-    index.update(facet_index(record, start, dates))
-    for date_type, name in DATE_INDEX.items():
-        index[COVERING_INDEX[date_type]] = covering_value(start, dates[name], record, visible)
+        behind = f"{start}{shared.seller_nip}|"
+        for (_, seller, seller_covering, _), date in zip(_NAMES, dates, strict=True):
+            index[seller] = behind + date
+            index[seller_covering] = f"{behind}{date}|{tail}"
+    index[NUMBER_INDEX] = start + shared.invoice_number
+    add_facets(index, shared.facets, start)
+    for (*_, covering), date in zip(_NAMES, dates, strict=True):
+        index[covering] = f"{start}{date}|{tail}"
     return index
 
 
 def entry_rows(record: InvoiceRecord, roles: tuple[tuple[str, str], ...]) -> list[Row]:
-    """The entry of each role (one document object, so the store encodes it once; the
-    dates formatted once for all roles)."""
+    """The entry of each role (one document object, so the store encodes it once; what
+    the roles' index values share built once)."""
     doc = entry_doc(record)
-    dates = _dates(record)
+    shared = _Shared.of(record)
     rows: list[Row] = []
     for subject_type, context_key in roles:
         start = prefix(subject_type, context_key)
-        index = _role_index(dates, record, subject_type, start)
-        rows.append((start + record.ksef_number, doc, index))
+        rows.append((start + record.ksef_number, doc, _role_index(shared, subject_type, start)))
     return rows
 
 
