@@ -271,6 +271,12 @@ def run_granian(
         workers_kill_timeout=5,
         log_level=_granian_level(),
     )
+    # The probe's imports happen here, before the thread starts: granian forks its workers
+    # while that thread runs, and a module lock held by it at the fork stays held in the
+    # child, whose warm start then waits for it forever (seen: every worker stuck in
+    # ``_import_shared_modules``).
+    import urllib.request  # noqa: F401
+
     threading.Thread(
         target=_announce_when_listening, args=(settings.host, port, on_ready), daemon=True
     ).start()
@@ -284,8 +290,9 @@ def _announce_when_listening(host: str, port: int, on_ready: Callable[[int], Non
     """Call ``on_ready`` once ``/_mock/health`` answers (granian has no ready hook).
 
     A TCP connect is not enough: granian accepts before a worker has built its app.
+    Imports nothing itself (:func:`run_granian` did, before the fork).
     """
-    import urllib.request
+    import urllib.request  # imported already: a dictionary lookup, no module lock
 
     target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
     url = f"http://{_bracket(target)}:{port}/_mock/health"

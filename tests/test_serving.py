@@ -307,3 +307,30 @@ def test_a_gunicorn_worker_runs_as_many_requests_at_once_as_it_has_threads(
     together = [t for t in starts if (t - starts[0]).total_seconds() < TOGETHER_S]
     assert len(together) == threads, [t.isoformat() for t in starts]
     assert "server       gunicorn, 1 worker(s)" in "".join(server.stdout)
+
+
+def test_granian_workers_serve_the_sdk_and_stop_on_sigterm(tmp_path: Path) -> None:
+    """``--server granian``: both workers come up (none stuck in its warm start), the SDK
+    logs in and opens a session, every worker reads its status, SIGTERM exits 0."""
+    argv = [console_script(), "serve", "--port", "0", "--server", "granian", "--workers", "2"]
+    argv += ["--state-dir", str(tmp_path / "state")]
+    with ServerProcess(argv, clean_env()) as server:
+        server.wait_for_banner()
+        token = login_live(server.url, NIP)
+        ref = _open_session(server.url, token)
+        seen: set[int] = set()
+        for _ in range(MAX_CONNECTIONS):
+            pid, status, body = _pid_and_session(server.port, ref, token)
+            assert (status, body["status"]) == (
+                200,
+                {"code": 100, "description": "Sesja interaktywna otwarta"},
+            )
+            seen.add(pid)
+            if len(seen) == 2:
+                break
+        assert len(seen) == 2, f"only worker(s) {seen} answered {MAX_CONNECTIONS} connections"
+        assert server.stop(signal.SIGTERM) == 0, server.output()
+    out = "".join(server.stdout)
+    assert "server       granian, 2 worker(s)" in out
+    assert "mock-ksef stopped" in out
+    assert "Traceback" not in server.stderr
