@@ -4,7 +4,8 @@ Each request costs no write lock and at most two autocommit statements: its plac
 next value of the database sequence ``journal_places`` (drawn when the request starts, by
 :meth:`reserve` or as a part of the request's first statement, ``store/pg_request.py``),
 and :meth:`record` inserts the entry under it when it ends and deletes the entry that
-fell out of the newest ``size``, in one statement. The entry is committed before the
+fell out of the newest ``size`` by its key, in one statement (every
+:data:`SWEEP_EVERY` places the delete takes every older key too). The entry is committed before the
 answer leaves, so a request answered by any replica is listed by every replica, even if
 the one that answered is killed afterwards. ``store.reset()`` truncates the table and
 restarts the sequence in one transaction.
@@ -31,6 +32,10 @@ PLACES = "journal_places"
 #: The expression that draws the next place (also a part of a request's first statement,
 #: ``store/pg_request.py``).
 NEXT_PLACE = f"nextval('{PLACES}')"
+#: Every this many places, a request's delete also takes any older entry left behind (an
+#: entry recorded after the request ``size`` places later had already deleted its place,
+#: e.g. one that slept in a long latency fault).
+SWEEP_EVERY = 1024
 #: Back to 1 (``reset`` and ``clear(restart=True)``, in their transaction).
 RESTART = f"ALTER SEQUENCE {PLACES} RESTART"
 
@@ -49,14 +54,20 @@ class PostgresJournal:
         return int(row[0])
 
     def record(self, entry: Doc, sequence: int, size: int) -> None:
-        """Insert ``entry`` under ``sequence``; forget entries older than the newest ``size``."""
+        """Insert ``entry`` under ``sequence``; forget the entry that fell out of the newest
+        ``size`` (and, every :data:`SWEEP_EVERY` places, any older one left behind)."""
         body = _text({"sequence": sequence, **entry})
+        gone = sequence - size
+        # One key, not a range: a range starting at the table's oldest key walked every
+        # deleted-but-not-yet-vacuumed index entry before it, on every request, so status
+        # reads slowed down round after round (1,722 -> 941 -> 650 rps on two replicas).
+        older = "<=" if sequence % SWEEP_EVERY == 0 else "="
         self._run(
             lambda c: c.execute(
                 "WITH added AS (INSERT INTO journal VALUES (%s, %s)"
                 " ON CONFLICT (sequence) DO UPDATE SET body = EXCLUDED.body)"
-                " DELETE FROM journal WHERE sequence <= %s",
-                (sequence, body, sequence - size),
+                f" DELETE FROM journal WHERE sequence {older} %s",
+                (sequence, body, gone),
             )
         )
 

@@ -128,3 +128,25 @@ def test_a_status_read_makes_two_round_trips_and_is_journaled(pg_url: str, tmp_p
     finally:
         upkeep.stop(services(app))
         store.close()
+
+
+def test_the_journal_keeps_the_newest_entries_and_sweeps_a_late_one(pg_url: str) -> None:
+    """Each entry deletes the one ``size`` places before it by its key; an entry recorded
+    after its place was deleted stays until the next sweep place (``SWEEP_EVERY``)."""
+    from mock_ksef.store import pg_journal
+
+    store = PostgresStore(pg_url)
+    journal = store.request_journal
+    size, places = 3, [journal.reserve(3) for _ in range(pg_journal.SWEEP_EVERY)]
+    try:
+        late = places[0]
+        for place in places[1:6]:
+            journal.record({"path": f"/{place}"}, place, size)
+        journal.record({"path": "/late"}, late, size)  # its place fell out already
+        assert [e["sequence"] for e in journal.entries(10)] == [late, *places[3:6]]
+        for place in places[6:]:  # up to the sweep place (a multiple of SWEEP_EVERY)
+            journal.record({"path": f"/{place}"}, place, size)
+        assert places[-1] % pg_journal.SWEEP_EVERY == 0
+        assert [e["sequence"] for e in journal.entries(10)] == places[-3:]
+    finally:
+        store.close()
