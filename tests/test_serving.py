@@ -52,30 +52,44 @@ def _pid_and_session(port: int, ref: str, token: str) -> tuple[int, int, dict[st
         conn.close()
 
 
-def test_two_gunicorn_workers_share_one_store_and_stop_on_sigterm(tmp_path: Path) -> None:
-    """A session opened through one worker is seen by both; logs are JSON; SIGTERM exits 0."""
-    argv = [console_script(), "serve", "--port", "0", "--server", "gunicorn", "--workers", "2"]
-    argv += ["--state-dir", str(tmp_path / "state"), "--log-format", "json"]
+def _both_workers_read_the_session(port: int, ref: str, token: str) -> None:
+    """New connections until both workers have answered the session's status (open)."""
+    seen: set[int] = set()
+    for _ in range(MAX_CONNECTIONS):
+        pid, status, body = _pid_and_session(port, ref, token)
+        assert (status, body["status"]) == (
+            200,
+            {"code": 100, "description": "Sesja interaktywna otwarta"},
+        )
+        seen.add(pid)
+        if len(seen) == 2:
+            return
+    raise AssertionError(f"only worker(s) {seen} answered {MAX_CONNECTIONS} connections")
+
+
+def _two_workers_serve_a_session(
+    tmp_path: Path, kind: str, *flags: str
+) -> tuple[ServerProcess, str]:
+    """``serve --server kind --workers 2``: the SDK logs in and opens a session, both
+    workers read its status, SIGTERM exits 0; the stopped server and the session."""
+    argv = [console_script(), "serve", "--port", "0", "--server", kind, "--workers", "2"]
+    argv += ["--state-dir", str(tmp_path / "state"), *flags]
     with ServerProcess(argv, clean_env()) as server:
         server.wait_for_banner()
         token = login_live(server.url, NIP)
         ref = _open_session(server.url, token)
-        seen: dict[int, int] = {}
-        for _ in range(MAX_CONNECTIONS):
-            pid, status, body = _pid_and_session(server.port, ref, token)
-            assert (status, body["status"]) == (
-                200,
-                {"code": 100, "description": "Sesja interaktywna otwarta"},
-            )
-            seen[pid] = seen.get(pid, 0) + 1
-            if len(seen) == 2:
-                break
-        assert len(seen) == 2, f"only worker(s) {seen} answered {MAX_CONNECTIONS} connections"
+        _both_workers_read_the_session(server.port, ref, token)
         assert server.stop(signal.SIGTERM) == 0, server.output()
     out = "".join(server.stdout)
-    assert "server       gunicorn, 2 worker(s)" in out
+    assert f"server       {kind}, 2 worker(s)" in out
     assert "mock-ksef stopped" in out
     assert "Traceback" not in server.stderr
+    return server, ref
+
+
+def test_two_gunicorn_workers_share_one_store_and_stop_on_sigterm(tmp_path: Path) -> None:
+    """A session opened through one worker is seen by both; logs are JSON; SIGTERM exits 0."""
+    server, ref = _two_workers_serve_a_session(tmp_path, "gunicorn", "--log-format", "json")
     lines = [json.loads(line) for line in server.stderr.splitlines() if line.startswith("{")]
     opened = [e for e in lines if e.get("path") == "/v2/sessions/online"]
     assert len(opened) == 1
@@ -312,25 +326,4 @@ def test_a_gunicorn_worker_runs_as_many_requests_at_once_as_it_has_threads(
 def test_granian_workers_serve_the_sdk_and_stop_on_sigterm(tmp_path: Path) -> None:
     """``--server granian``: both workers come up (none stuck in its warm start), the SDK
     logs in and opens a session, every worker reads its status, SIGTERM exits 0."""
-    argv = [console_script(), "serve", "--port", "0", "--server", "granian", "--workers", "2"]
-    argv += ["--state-dir", str(tmp_path / "state")]
-    with ServerProcess(argv, clean_env()) as server:
-        server.wait_for_banner()
-        token = login_live(server.url, NIP)
-        ref = _open_session(server.url, token)
-        seen: set[int] = set()
-        for _ in range(MAX_CONNECTIONS):
-            pid, status, body = _pid_and_session(server.port, ref, token)
-            assert (status, body["status"]) == (
-                200,
-                {"code": 100, "description": "Sesja interaktywna otwarta"},
-            )
-            seen.add(pid)
-            if len(seen) == 2:
-                break
-        assert len(seen) == 2, f"only worker(s) {seen} answered {MAX_CONNECTIONS} connections"
-        assert server.stop(signal.SIGTERM) == 0, server.output()
-    out = "".join(server.stdout)
-    assert "server       granian, 2 worker(s)" in out
-    assert "mock-ksef stopped" in out
-    assert "Traceback" not in server.stderr
+    _two_workers_serve_a_session(tmp_path, "granian")

@@ -32,6 +32,7 @@ from tests.support.auth import bearer, login_live, login_with_ksef_token
 from tests.support.nips import NIP
 from tests.support.process import ServerProcess, clean_env, console_script
 from tests.support.spec import spec_dir
+from tests.support.store_reads import count_gets
 
 LIST = "/v2/sessions?sessionType=Online"
 BOUND = "online-200-success"
@@ -117,14 +118,7 @@ def test_no_revocation_read_while_no_token_was_ever_revoked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = SqliteStore(tmp_path / "state.sqlite3")
-    reads: list[str] = []
-    real_get = store.get
-
-    def counting(kind: str, key: str) -> object:
-        reads.append(kind)
-        return real_get(kind, key)
-
-    monkeypatch.setattr(store, "get", counting)
+    reads = count_gets(store, monkeypatch)
     repos = Repos(store)
     assert repos.is_revoked("jti-1") is False
     assert reads == []

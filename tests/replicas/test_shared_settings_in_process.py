@@ -22,6 +22,7 @@ from mock_ksef.reset import reset_mock
 from mock_ksef.services import Services
 from mock_ksef.settings import Settings
 from mock_ksef.store import SqliteStore
+from tests.support.store_reads import count_gets
 
 START = datetime(2026, 11, 24, 9, tzinfo=UTC)
 SCENARIO = "name: shared-one\ndescription: loaded on one app\n"
@@ -92,23 +93,11 @@ def test_a_reset_leaves_an_offset_clock_running(tmp_path: Path):
             svc.store.close()
 
 
-def _count_reads(store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    reads: list[str] = []
-    original = store.get
-
-    def get(kind: str, key: str) -> object:
-        reads.append(kind)
-        return original(kind, key)
-
-    monkeypatch.setattr(store, "get", get)
-    return reads
-
-
 def test_an_unmoved_counter_spares_the_store_read_and_a_write_moves_it(pair, monkeypatch):
     """While the SETTINGS counter stays put, a refresh reads nothing; a write bumps it."""
     one, two = pair
     two.shared.refresh()
-    reads = _count_reads(two.store, monkeypatch)
+    reads = count_gets(two.store, monkeypatch)
     two.shared.refresh()
     assert reads == []
     one.shared.set_seed(42)
