@@ -29,6 +29,7 @@ def close_once(invoices: int, store: str) -> tuple[float, dict[str, Any]]:
     """One session of ``invoices`` invoices: the close's seconds and the final status."""
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+    from mock_ksef import upkeep
     from mock_ksef.app import create_app
     from mock_ksef.crypto.envelope import aes_cbc_encrypt, rsa_oaep_encrypt
     from mock_ksef.http.context import services
@@ -73,6 +74,7 @@ def close_once(invoices: int, store: str) -> tuple[float, dict[str, Any]]:
         seconds = time.perf_counter() - started
         assert closed.status_code == 204, closed.data
         state_body: dict[str, Any] = client.get(f"/v2/sessions/{ref}", headers=auth).get_json()
+        upkeep.stop(services(app))  # its thread would meet the closed store
         services(app).store.close()
     return seconds, state_body
 
