@@ -104,7 +104,13 @@ def start_cluster(folder: Path) -> tuple[str, list[str]]:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """A PostgreSQL server for this test process (skipped, with the reason, if none)."""
-    pytest.importorskip("psycopg", reason="the postgresql extra is not installed")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        reason = "psycopg is not installed (the postgresql or test extra)"
+        if os.environ.get(ENV_REQUIRE):
+            pytest.fail(f"{reason} ({ENV_REQUIRE} is set)")
+        pytest.skip(reason)
     if os.environ.get(ENV_URL):
         yield PgServer(os.environ[ENV_URL])
         return
